@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QGroupBox>
+
+class QDoubleSpinBox;
+class QComboBox;
+class QPushButton;
+
+namespace afbs::ui {
+
+// Run controls: targets, method, start / pause / cancel.
+class RunPanel : public QGroupBox {
+  Q_OBJECT
+ public:
+  explicit RunPanel(QWidget* parent = nullptr);
+
+  double l1_target() const;
+  double pv_l1_target() const;
+  QString method() const;
+
+ Q_SIGNALS:
+  void start_requested();
+  void pause_requested();
+  void cancel_requested();
+
+ private:
+  QDoubleSpinBox* l1_ = nullptr;
+  QDoubleSpinBox* pv_l1_ = nullptr;
+  QComboBox* method_ = nullptr;
+};
+
+}  // namespace afbs::ui
