@@ -1,0 +1,82 @@
+#pragma once
+
+// The tuners' only door to attention: scores settings of a layer's heads on captured
+// Q/K/V (DESIGN.md §3–§5). A capture is registered once per (layer, window) at the top
+// fidelity n_F; a lower fidelity is the capture's first n tokens (the model is causal).
+// What does not depend on the setting is computed once per (layer, window, length) and
+// kept: the dense output and its L1 norm per head, pooled blocks, coherences, and the
+// compressed-score rows sorted by score. A new (θ, τ, λ) then costs the sparse attention
+// of its kept blocks plus a walk over the sorted rows.
+//
+// Calls are serialised by an internal lock; one evaluator serves one engine.
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "core/attention/block_shape.h"
+#include "core/attention/evaluation_counts.h"
+#include "core/attention/head_metrics.h"
+#include "core/attention/head_setting.h"
+#include "core/common/result.h"
+
+namespace afbs {
+
+class AttentionEvaluator {
+ public:
+  struct Options {
+    BlockShape blocks;
+    // Off: every call recomputes dense output, summaries and sorted scores (for the
+    // benchmark's side-by-side comparison; results are identical).
+    bool cache = true;
+  };
+
+  AttentionEvaluator();
+  explicit AttentionEvaluator(Options options);
+  ~AttentionEvaluator();
+  AttentionEvaluator(const AttentionEvaluator&) = delete;
+  AttentionEvaluator& operator=(const AttentionEvaluator&) = delete;
+
+  // Registers one window's capture of one layer: q [Hq, n_F, D] and k, v [Hkv, n_F, D]
+  // (a leading batch dimension of 1 is accepted), any float dtype, CPU. Replaces an
+  // earlier capture under the same key and drops its caches. Refuses NaN or infinity.
+  Status add_capture(int layer, int window, const at::Tensor& q, const at::Tensor& k,
+                     const at::Tensor& v);
+  // Forgets a layer's captures and everything cached for them.
+  void release_layer(int layer);
+
+  // Scores each request (a head and its setting; heads may repeat) on the first `length`
+  // tokens of the capture. Metrics come back in request order. Each request counts as
+  // one evaluation at this length.
+  Result<std::vector<HeadMetrics>> evaluate(int layer, int window, int64_t length,
+                                            const std::vector<HeadRequest>& requests);
+  // Every head of the layer, settings[h] for head h.
+  Result<std::vector<HeadMetrics>> evaluate_all_heads(int layer, int window, int64_t length,
+                                                      const std::vector<HeadSetting>& settings);
+
+  EvaluationCounts counts() const;
+  void reset_counts();
+  const Options& options() const { return options_; }
+
+ private:
+  struct Capture;
+  struct LengthCache;
+  using CaptureKey = std::pair<int, int>;
+  using LengthKey = std::tuple<int, int, int64_t>;
+
+  Result<std::shared_ptr<const LengthCache>> length_cache(const Capture& capture,
+                                                          const LengthKey& key);
+
+  Options options_;
+  mutable std::mutex mutex_;
+  std::map<CaptureKey, std::unique_ptr<Capture>> captures_;
+  std::map<LengthKey, std::shared_ptr<const LengthCache>> caches_;
+  EvaluationCounts counts_;
+};
+
+}  // namespace afbs

@@ -1,0 +1,52 @@
+#pragma once
+
+// Block-sparse causal attention on the CPU, the reference the CUDA kernels are held to.
+// Only kept blocks are computed, one query block at a time: the block row's kept key
+// blocks are gathered, scored with one matmul (bq × kept keys, never n × n), masked at
+// token level inside diagonal blocks, then soft-maxed and multiplied with the gathered V.
+// In exact arithmetic this equals the kernel's online softmax over the kept blocks.
+//
+// PV-skip (λ < kPvSkipOff): kept blocks are visited in ascending key order; scores are in
+// log2 units (q pre-scaled by log2(e)/√D); for every block after the first, with m the
+// running row maximum of the blocks before it, the block's exp and P·V are skipped when
+// blockmax − m < −λ for every row of the query block. A skipped block never raises the
+// maximum, so it is as if it had not been kept.
+//
+// Dense attention is this same routine with BlockMask::full and λ off, so a sparse head
+// whose mask is full reproduces the dense output bit for bit.
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/attention/block_mask.h"
+
+namespace afbs {
+
+// log2(e)/√D: the factor that puts q·k in the base-2 units of the PV-skip rule.
+double log2_score_scale(int64_t head_dim);
+
+// One head's work. Tensors are fp32, contiguous, on the CPU, sharing the mask's length n.
+struct HeadAttentionJob {
+  at::Tensor q;  // [n, D], already multiplied by log2_score_scale(D)
+  at::Tensor k;  // [n, D]
+  at::Tensor v;  // [n, D]
+  const BlockMask* mask = nullptr;
+  double lambda = 50.0;
+  at::Tensor output;           // optional [n, D]: receives the attention output
+  at::Tensor dense_reference;  // optional [n, D]: Σ|O − reference| is measured against it
+};
+
+struct HeadAttentionTally {
+  int64_t kept_blocks = 0;
+  int64_t skipped_blocks = 0;
+  double l1_difference = 0.0;  // Σ|O − dense_reference| (0 without a reference)
+};
+
+// Runs every job; work items are (job, query block) pairs spread over at::parallel_for,
+// heaviest first. Results are independent of the thread count and of how jobs are
+// grouped into calls: each item's arithmetic is fixed, and sums are taken in block order.
+std::vector<HeadAttentionTally> run_block_sparse_attention(const std::vector<HeadAttentionJob>& jobs);
+
+}  // namespace afbs
