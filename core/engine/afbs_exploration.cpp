@@ -1,0 +1,111 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/engine/afbs_stages.h"
+#include "core/tuning/bayesian_optimizer.h"
+#include "core/tuning/stop_rules.h"
+
+namespace afbs::engine {
+namespace {
+
+constexpr double kSpargeDefaultTheta = 0.6;
+constexpr double kSpargeDefaultTau = 0.98;
+constexpr double kErrorFloor = 1e-9;  // log error stays finite for an exact head
+
+double log_error(double error) {
+  return std::log(std::max(error, kErrorFloor));
+}
+
+// θ̂ is the best feasible point's θ; the bracket's low end is the largest τ below it that
+// is known infeasible at θ̂. Error falls as θ rises (more blocks forced in), so a point
+// infeasible at some θ' >= θ̂ is infeasible at θ̂ too.
+void read_bracket(const std::vector<tuning::Observation>& observations, AfbsHeadState& state) {
+  const tuning::Observation* best = nullptr;
+  const tuning::Observation* least_error = nullptr;
+  for (const tuning::Observation& o : observations) {
+    if (o.feasible && (best == nullptr || o.objective > best->objective)) best = &o;
+    if (least_error == nullptr || o.constraints[0] < least_error->constraints[0]) {
+      least_error = &o;
+    }
+  }
+  if (best != nullptr) {
+    state.theta_hat = best->point[0];
+    state.tau_high = best->point[1];
+    state.tau_high_verified = true;
+    state.tau_high_sparsity = best->objective;
+  } else {
+    // Nothing met ε1: search upward from the most accurate point seen.
+    state.theta_hat = least_error->point[0];
+    state.tau_high = 1.0;
+    state.tau_high_verified = false;
+    state.exploration_note = "no feasible point at the lowest fidelity";
+  }
+  state.best_point = HeadSetting{state.theta_hat, state.tau_high, 50.0};
+  state.tau_low = 0.0;
+  for (const tuning::Observation& o : observations) {
+    if (!o.feasible && o.point[0] >= state.theta_hat && o.point[1] < state.tau_high) {
+      state.tau_low = std::max(state.tau_low, o.point[1]);
+    }
+  }
+}
+
+}  // namespace
+
+HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options) {
+  Result<tuning::BoxDomain> box =
+      tuning::BoxDomain::create(std::vector<double>{-1.0, 0.0}, std::vector<double>{1.0, 1.0});
+  if (!box) {
+    state.exploration_note = "exploration not started: " + box.error().message;
+    co_return;
+  }
+  tuning::BayesianOptimizerOptions bo;
+  bo.goal = tuning::Goal::Maximize;
+  bo.constraint_thresholds = {std::log(context.target_error)};
+  bo.initial_design_size = options.initial_design_points;
+  bo.extra_initial_points.push_back(Eigen::Vector2d(kSpargeDefaultTheta, kSpargeDefaultTau));
+  if (state.warm_start) {
+    bo.extra_initial_points.push_back(
+        Eigen::Vector2d(std::clamp(state.warm_start->theta, -1.0, 1.0),
+                        std::clamp(state.warm_start->tau, 0.0, 1.0)));
+  }
+  bo.seed = head_seed(context.seed, context.layer, state.head);
+  Result<tuning::BayesianOptimizer> optimizer = tuning::BayesianOptimizer::create(*box, bo);
+  if (!optimizer) {
+    state.exploration_note = "exploration not started: " + optimizer.error().message;
+    co_return;
+  }
+  tuning::AnyStopRule stop;
+  stop.add(std::make_unique<tuning::BudgetStop>(options.exploration_budget));
+  stop.add(std::make_unique<tuning::NegligibleImprovementStop>(options.negligible_improvement));
+
+  while (!stop.check(optimizer->progress())) {
+    Result<Eigen::VectorXd> point = optimizer->ask();
+    if (!point) {
+      state.exploration_note = "exploration ended early: " + point.error().message;
+      break;
+    }
+    Probe probe;
+    probe.stage = Stage::Exploration;
+    probe.setting = HeadSetting{(*point)[0], (*point)[1], 50.0};
+    probe.length_tokens = context.ladder.front();
+    probe.windows = context.tune_windows;
+    probe.target_error = context.target_error;
+    const ProbeOutcome outcome = co_await probe;
+    if (Status told = optimizer->tell(*point, outcome.sparsity, {log_error(outcome.error)});
+        !told) {
+      state.exploration_note = "exploration ended early: " + told.error().message;
+      break;
+    }
+  }
+  if (optimizer->observations().empty()) {
+    state.theta_hat = kSpargeDefaultTheta;
+    state.tau_low = 0.0;
+    state.tau_high = 1.0;
+    state.tau_high_verified = false;
+    co_return;
+  }
+  read_bracket(optimizer->observations(), state);
+}
+
+}  // namespace afbs::engine

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/engine/engine_options.h"
+#include "core/engine/head_task.h"
+#include "core/engine/search_context.h"
+
+namespace afbs::engine {
+
+// One head's AFBS-BO state, carried from stage to stage (and kept for the guard's redo).
+struct AfbsHeadState {
+  int head = 0;
+  std::optional<HeadSetting> warm_start;  // the same head's best point in the previous layer
+
+  // Stage 1: θ̂ and a τ bracket [tau_low, tau_high] whose high end met ε1 at n_1 when
+  // tau_high_verified is set.
+  double theta_hat = 0.6;
+  double tau_low = 0.0;
+  double tau_high = 1.0;
+  bool tau_high_verified = false;
+  double tau_high_sparsity = 0.0;
+  HeadSetting best_point;  // best feasible (θ, τ) of stage 1: next layer's warm start
+  std::string exploration_note;
+
+  // Stage 2: the smallest τ meeting ε1 at n_F (within tolerance), if any.
+  bool tau_feasible = false;
+  double tau_star = 1.0;
+  double tau_sparsity = 0.0;
+
+  // Stage 3.
+  HeadResult result;
+};
+
+// Stage 1: BO over (θ, τ) at the lowest fidelity; fills θ̂, the bracket and best_point.
+HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options);
+
+// Stage 2: bisection on τ at θ̂, climbing the fidelity ladder as the bracket narrows.
+HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options);
+
+// Stage 3: bisection on λ at n_F, then every validation window with bounded back-off;
+// fills state.result (dense when the head cannot stay sparse).
+HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsOptions options);
+
+}  // namespace afbs::engine

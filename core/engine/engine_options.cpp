@@ -1,0 +1,54 @@
+#include "core/engine/engine_options.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace afbs::engine {
+
+const char* method_name(TuningMethod method) {
+  switch (method) {
+    case TuningMethod::AfbsBo:
+      return "afbs-bo";
+    case TuningMethod::Grid:
+      return "grid";
+    case TuningMethod::Random:
+      return "random";
+  }
+  return "unknown";
+}
+
+std::optional<TuningMethod> parse_method(std::string_view name) {
+  for (TuningMethod method : {TuningMethod::AfbsBo, TuningMethod::Grid, TuningMethod::Random}) {
+    if (name == method_name(method)) return method;
+  }
+  return std::nullopt;
+}
+
+std::string options_fingerprint(const EngineOptions& o) {
+  const nlohmann::json shape = {
+      {"method", method_name(o.method)},
+      {"targets", {o.target_error, o.pv_target_error, o.min_sparsity}},
+      {"ladder", o.fidelity_lengths},
+      {"layers", o.layers},
+      {"seed", o.seed},
+      {"afbs",
+       {o.afbs.exploration_budget, o.afbs.initial_design_points, o.afbs.negligible_improvement,
+        o.afbs.tau_tolerance, o.afbs.max_bracket_expansions, o.afbs.lambda_tolerance,
+        o.afbs.max_validation_retries, o.afbs.backoff_fraction, o.afbs.perplexity_budget,
+        o.afbs.guard_tighten_factor, o.afbs.max_guard_rounds}},
+      {"grid",
+       {o.grid.theta_first, o.grid.theta_step, o.grid.theta_count, o.grid.tau_start,
+        o.grid.tau_tolerance, o.grid.lambda_start, o.grid.lambda_tolerance, o.grid.bucket_width}},
+      {"random", {o.random.samples_per_head}}};
+  // FNV-1a 64: stable across builds and platforms, unlike std::hash.
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : shape.dump()) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+}  // namespace afbs::engine

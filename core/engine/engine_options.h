@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace afbs::engine {
+
+enum class TuningMethod { AfbsBo, Grid, Random };
+
+const char* method_name(TuningMethod method);  // "afbs-bo", "grid", "random"
+std::optional<TuningMethod> parse_method(std::string_view name);
+
+// AFBS-BO (DESIGN.md §5). Every default lives here.
+struct AfbsOptions {
+  int exploration_budget = 20;           // stage 1 points per head, initial design included
+  int initial_design_points = 6;         // scrambled Sobol points (plus default and warm start)
+  double negligible_improvement = 1e-3;  // stage 1 stops when the best EI falls below this
+  double tau_tolerance = 0.002;          // stage 2 bracket width at which bisection ends
+  int max_bracket_expansions = 6;        // stage 2: re-opens after a failed re-check at a rung
+  double lambda_tolerance = 0.5;         // stage 3 bisection on λ
+  int max_validation_retries = 3;        // stage 3: back-off steps toward dense on a miss
+  double backoff_fraction = 0.25;        // each back-off moves τ and λ this far toward dense
+  double perplexity_budget = 0.01;       // end-to-end guard: allowed relative rise
+  double guard_tighten_factor = 0.8;     // ε1 and ε2 are multiplied by this on a guard miss
+  int max_guard_rounds = 2;              // redo stages 2-3 at most this many times
+};
+
+// SpargeAttn's own autotune as DESIGN.md §5 describes it.
+struct GridOptions {
+  double theta_first = -1.0;
+  double theta_step = 1.0 / 16.0;
+  int theta_count = 32;
+  double tau_start = 0.1;
+  double tau_tolerance = 0.001;
+  double lambda_start = 20.0;
+  double lambda_tolerance = 0.1;
+  double bucket_width = 1.0 / 8.0;
+};
+
+struct RandomOptions {
+  int samples_per_head = 30;  // about what AFBS-BO spends per head on the synthetic suite
+};
+
+struct EngineOptions {
+  TuningMethod method = TuningMethod::AfbsBo;
+  double target_error = 0.05;         // ε1: relative L1 for (θ, τ) with PV-skip off
+  double pv_target_error = 0.06;      // ε2 >= ε1: with PV-skip on
+  double min_sparsity = 0.1;          // heads below this go dense (and grid stops its θ sweep)
+  std::vector<int> fidelity_lengths;  // empty: the evaluator's ladder
+  std::vector<int> layers;            // empty: every layer
+  std::uint64_t seed = 0;
+  AfbsOptions afbs;
+  GridOptions grid;
+  RandomOptions random;
+  std::string journal_path;  // empty: no journal
+  bool resume = false;       // replay journal_path before evaluating anything
+  bool journal_fsync = false;
+};
+
+// A short text that changes whenever an option that shapes the search changes; the journal
+// stores it so that a resume with different options is refused.
+std::string options_fingerprint(const EngineOptions& options);
+
+}  // namespace afbs::engine

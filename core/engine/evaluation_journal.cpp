@@ -1,0 +1,161 @@
+#include "core/engine/evaluation_journal.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/engine/atomic_file.h"
+
+namespace afbs::engine {
+namespace {
+
+constexpr int kJournalVersion = 1;
+
+nlohmann::json header_to_json(const JournalHeader& header) {
+  return {{"afbs_journal", kJournalVersion},
+          {"method", header.method},
+          {"seed", header.seed},
+          {"fingerprint", header.fingerprint}};
+}
+
+nlohmann::json record_to_json(const EvaluationRecord& r, std::size_t call_size) {
+  return {{"call", r.call},
+          {"of", call_size},
+          {"layer", r.layer},
+          {"head", r.head},
+          {"stage", stage_name(r.stage)},
+          {"n", r.length_tokens},
+          {"window", r.window},
+          {"theta", r.theta},
+          {"tau", r.tau},
+          {"lambda", r.lambda},
+          {"sparsity", r.sparsity},
+          {"error", r.error},
+          {"skip_rate", r.skip_rate},
+          {"objective", r.objective},
+          {"seconds", r.seconds},
+          {"elapsed", r.elapsed_seconds}};
+}
+
+// A parsed record line with its call's size; false when the line is not a whole record.
+bool record_from_json(const nlohmann::json& j, EvaluationRecord* r, std::size_t* call_size) {
+  try {
+    if (!parse_stage(j.at("stage").get<std::string>(), &r->stage)) return false;
+    r->call = j.at("call").get<std::int64_t>();
+    *call_size = j.at("of").get<std::size_t>();
+    r->layer = j.at("layer").get<int>();
+    r->head = j.at("head").get<int>();
+    r->length_tokens = j.at("n").get<int>();
+    r->window = j.at("window").get<int>();
+    r->theta = j.at("theta").get<double>();
+    r->tau = j.at("tau").get<double>();
+    r->lambda = j.at("lambda").get<double>();
+    r->sparsity = j.at("sparsity").get<double>();
+    r->error = j.at("error").get<double>();
+    r->skip_rate = j.at("skip_rate").get<double>();
+    r->objective = j.at("objective").get<double>();
+    r->seconds = j.at("seconds").get<double>();
+    r->elapsed_seconds = j.at("elapsed").get<double>();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+Result<std::FILE*> open_for_append(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "ab");
+  if (file == nullptr) {
+    return Error{"cannot open journal " + path + ": " + std::strerror(errno)};
+  }
+  return file;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::create(const std::string& path,
+                                                                     const JournalHeader& header,
+                                                                     bool fsync_each_call) {
+  if (Status written = write_file_atomically(path, header_to_json(header).dump() + "\n");
+      !written) {
+    return with_context("starting the journal", written.error());
+  }
+  Result<std::FILE*> file = open_for_append(path);
+  if (!file) return file.error();
+  return std::unique_ptr<EvaluationJournal>(new EvaluationJournal(path, *file, fsync_each_call));
+}
+
+Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
+    const std::string& path, const JournalHeader& header, bool fsync_each_call,
+    std::vector<EvaluationRecord>* replay) {
+  replay->clear();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return create(path, header, fsync_each_call);
+
+  std::string line;
+  if (!std::getline(in, line) || in.eof()) {
+    return create(path, header, fsync_each_call);  // killed before the header was whole
+  }
+  const nlohmann::json expected = header_to_json(header);
+  const nlohmann::json found = nlohmann::json::parse(line, nullptr, false);
+  if (found != expected) {
+    return Error{"journal " + path + " belongs to another run (method, seed or options differ: " +
+                 line.substr(0, 200) + ")"};
+  }
+
+  // Keep whole lines only (a line without its newline was torn), then whole calls only.
+  std::vector<EvaluationRecord> records;
+  std::vector<std::size_t> call_sizes;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no trailing newline: the write was cut short
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    EvaluationRecord record;
+    std::size_t call_size = 0;
+    if (j.is_discarded() || !record_from_json(j, &record, &call_size)) break;
+    records.push_back(record);
+    call_sizes.push_back(call_size);
+  }
+  std::size_t kept = 0;
+  for (std::size_t start = 0; start < records.size();) {
+    std::size_t end = start;
+    while (end < records.size() && records[end].call == records[start].call)
+      ++end;
+    if (end - start != call_sizes[start]) break;  // the call was cut short
+    kept = end;
+    start = end;
+  }
+  records.resize(kept);
+
+  std::string contents = expected.dump() + "\n";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    contents += record_to_json(records[i], call_sizes[i]).dump() + "\n";
+  }
+  if (Status written = write_file_atomically(path, contents); !written) {
+    return with_context("resuming the journal", written.error());
+  }
+  Result<std::FILE*> file = open_for_append(path);
+  if (!file) return file.error();
+  *replay = std::move(records);
+  return std::unique_ptr<EvaluationJournal>(new EvaluationJournal(path, *file, fsync_each_call));
+}
+
+EvaluationJournal::~EvaluationJournal() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+Status EvaluationJournal::append(const std::vector<EvaluationRecord>& call_records) {
+  std::string lines;
+  for (const EvaluationRecord& record : call_records) {
+    lines += record_to_json(record, call_records.size()).dump() + "\n";
+  }
+  const bool written = std::fwrite(lines.data(), 1, lines.size(), file_) == lines.size();
+  if (!written || std::fflush(file_) != 0 || (fsync_each_call_ && ::fsync(::fileno(file_)) != 0)) {
+    return Error{"cannot append to journal " + path_ + ": " + std::strerror(errno)};
+  }
+  return {};
+}
+
+}  // namespace afbs::engine

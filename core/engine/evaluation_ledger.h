@@ -1,0 +1,76 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "core/engine/evaluation_journal.h"
+#include "core/engine/layer_evaluator.h"
+#include "core/engine/tuning_observer.h"
+
+namespace afbs::engine {
+
+// Flags the caller sets from another thread; the engine reads them between evaluations.
+struct RunControl {
+  const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<bool>* pause = nullptr;
+};
+
+// The one door to the evaluator that every method goes through, so all are counted alike:
+// checks cancel and pause, replays the journal on resume, times and counts live calls,
+// journals them and tells the observer about every evaluation.
+class EvaluationLedger {
+ public:
+  // What labels the records of one head in a call.
+  struct Label {
+    Stage stage = Stage::Exploration;
+    double target_error = 0.0;
+  };
+
+  EvaluationLedger(LayerEvaluator& evaluator, int top_length_tokens, TuningObserver* observer,
+                   RunControl control);
+
+  // Records to replay in place of evaluator calls, and where to journal live ones.
+  void attach_journal(std::unique_ptr<EvaluationJournal> journal,
+                      std::vector<EvaluationRecord> replay);
+
+  // Scores request's heads; labels has one entry per head (used for active heads only).
+  // Errors: cancelled (see cancelled()), an evaluator failure, non-finite metrics, a journal
+  // that does not match this run, or a journal write failure.
+  Result<std::vector<HeadMetrics>> evaluate(const EvaluationRequest& request,
+                                            const std::vector<Label>& labels);
+
+  bool cancelled() const { return cancelled_; }
+  bool replaying() const { return replay_position_ < replay_.size(); }
+  const EvaluationCounts& counts() const { return counts_; }
+  const std::vector<EvaluationRecord>& records() const { return records_; }
+  double elapsed_seconds() const;
+  int top_length_tokens() const { return top_length_tokens_; }
+  TuningObserver* observer() const { return observer_; }
+
+ private:
+  Result<std::vector<HeadMetrics>> replay_call(const EvaluationRequest& request,
+                                               const std::vector<Label>& labels);
+  Result<std::vector<HeadMetrics>> live_call(const EvaluationRequest& request,
+                                             const std::vector<Label>& labels);
+  bool wait_while_paused();
+  void count(const EvaluationRecord& record, bool replayed);
+
+  LayerEvaluator& evaluator_;
+  int top_length_tokens_;
+  TuningObserver* observer_;
+  RunControl control_;
+  std::unique_ptr<EvaluationJournal> journal_;
+  std::vector<EvaluationRecord> replay_;
+  std::size_t replay_position_ = 0;
+  std::int64_t next_call_ = 0;
+  bool cancelled_ = false;
+  EvaluationCounts counts_;
+  std::vector<EvaluationRecord> records_;
+  double replayed_elapsed_seconds_ = 0.0;
+  std::chrono::steady_clock::time_point live_start_;
+  bool live_started_ = false;
+};
+
+}  // namespace afbs::engine

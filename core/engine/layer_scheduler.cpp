@@ -1,0 +1,99 @@
+#include "core/engine/layer_scheduler.h"
+
+#include <algorithm>
+#include <string>
+
+namespace afbs::engine {
+namespace {
+
+bool same_batch(const Probe& a, const Probe& b) {
+  return a.length_tokens == b.length_tokens && a.windows == b.windows;
+}
+
+Status check_failures(const std::vector<HeadTask>& tasks, int layer) {
+  for (std::size_t head = 0; head < tasks.size(); ++head) {
+    if (tasks[head].failed()) {
+      return Error{"tuning layer " + std::to_string(layer) + ", head " + std::to_string(head) +
+                   " failed with an exception"};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+LayerScheduler::LayerScheduler(EvaluationLedger& ledger, int layer,
+                               std::vector<HeadSetting> idle_settings)
+    : ledger_(ledger), layer_(layer), idle_settings_(std::move(idle_settings)) {}
+
+Status LayerScheduler::run(std::vector<HeadTask>& tasks) {
+  for (HeadTask& task : tasks)
+    task.start();
+  for (;;) {
+    if (Status ok = check_failures(tasks, layer_); !ok) return ok;
+    // Group waiting heads by (length, windows); the largest group goes first, ties to the
+    // group of the lowest head, so the order of calls is deterministic.
+    std::vector<int> best;
+    std::vector<bool> grouped(tasks.size(), false);
+    for (std::size_t head = 0; head < tasks.size(); ++head) {
+      const Probe* probe = tasks[head].pending();
+      if (probe == nullptr || grouped[head]) continue;
+      std::vector<int> group;
+      for (std::size_t other = head; other < tasks.size(); ++other) {
+        const Probe* candidate = tasks[other].pending();
+        if (candidate != nullptr && !grouped[other] && same_batch(*probe, *candidate)) {
+          grouped[other] = true;
+          group.push_back(static_cast<int>(other));
+        }
+      }
+      if (group.size() > best.size()) best = std::move(group);
+    }
+    if (best.empty()) return {};
+    if (Status ok = run_round(tasks, best); !ok) return ok;
+  }
+}
+
+Status LayerScheduler::run_round(std::vector<HeadTask>& tasks, const std::vector<int>& heads) {
+  const Probe first = *tasks[heads.front()].pending();
+  EvaluationRequest request;
+  request.layer = layer_;
+  request.length_tokens = first.length_tokens;
+  request.settings = idle_settings_;
+  request.active.assign(tasks.size(), false);
+  std::vector<EvaluationLedger::Label> labels(tasks.size());
+  for (int head : heads) {
+    const Probe& probe = *tasks[head].pending();
+    request.settings[head] = probe.setting;
+    request.active[head] = true;
+    labels[head] = {probe.stage, probe.target_error};
+  }
+
+  std::vector<ProbeOutcome> outcomes(tasks.size());
+  for (int window : first.windows) {
+    request.window = window;
+    Result<std::vector<HeadMetrics>> metrics = ledger_.evaluate(request, labels);
+    if (!metrics) return metrics.error();
+    for (int head : heads)
+      outcomes[head].per_window.push_back((*metrics)[head]);
+    if (after_call_) after_call_();
+  }
+  for (int head : heads) {
+    ProbeOutcome& outcome = outcomes[head];
+    double error = 0.0;
+    double sparsity = 0.0;
+    double skip_rate = 0.0;
+    for (const HeadMetrics& m : outcome.per_window) {
+      error = std::max(error, m.error);
+      sparsity += m.sparsity;
+      skip_rate += m.skip_rate;
+    }
+    const double windows = std::max<std::size_t>(1, outcome.per_window.size());
+    outcome.error = error;
+    outcome.sparsity = sparsity / windows;
+    outcome.skip_rate = skip_rate / windows;
+    tasks[head].answer(std::move(outcome));
+  }
+  return {};
+}
+
+}  // namespace afbs::engine

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine/engine_options.h"
+#include "core/engine/evaluation_ledger.h"
+#include "core/engine/head_task.h"
+#include "core/engine/layer_evaluator.h"
+#include "core/engine/search_context.h"
+#include "core/engine/tuning_observer.h"
+
+namespace afbs::engine {
+
+// A head the person fixed: the engine never evaluates or changes it.
+struct HeadPin {
+  HeadSetting setting;
+  bool sparse = true;
+};
+
+// Pins of one layer by head, read once when the layer starts (so edits made during a run
+// apply to layers not yet tuned).
+using PinSnapshot = std::map<int, HeadPin>;
+using PinSource = std::function<PinSnapshot(int layer)>;
+
+// Perplexity of the model with `layers` applied (layers not listed, and dense heads, run
+// dense). Supplied by the caller; used by AFBS-BO's end-to-end guard.
+using PerplexityMeasure = std::function<Result<double>(const std::vector<LayerResult>& layers)>;
+
+struct RunResult {
+  RunStatus status = RunStatus::Failed;
+  std::string message;  // why it failed or stopped; empty on success
+  TuningMethod method = TuningMethod::AfbsBo;
+  std::vector<LayerResult> layers;  // finished layers, in tuning order
+  EvaluationCounts counts;
+  std::vector<EvaluationRecord> evaluations;  // every one, replayed ones included
+  std::optional<double> perplexity_dense;
+  std::optional<double> perplexity_tuned;
+  int guard_rounds = 0;       // times the guard tightened the targets
+  double target_error = 0.0;  // ε1 and ε2 in force at the end
+  double pv_target_error = 0.0;
+};
+
+// Tunes the layers of a model one after another with AFBS-BO or a baseline, through one
+// LayerEvaluator that scores all heads of a layer per call (DESIGN.md §5). Deterministic for
+// a given seed and evaluator, so a journal replay resumes a run exactly.
+class TuningEngine {
+ public:
+  TuningEngine(LayerEvaluator& evaluator, EngineOptions options);
+
+  void set_observer(TuningObserver* observer) { observer_ = observer; }  // not owned
+  void set_pin_source(PinSource source) { pin_source_ = std::move(source); }
+  void set_perplexity_measure(PerplexityMeasure measure) { perplexity_ = std::move(measure); }
+
+  // Runs to the end, to a cancel, or to the first error. Never throws.
+  RunResult run(RunControl control = {});
+
+ private:
+  struct Plan;
+  struct LayerRun;
+  Status tune_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
+                    std::vector<LayerRun>& runs, RunResult& result);
+  Status refine_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
+                      LayerRun& layer_run, const EvaluationCounts& before, RunResult& result);
+  Status run_pass(const Plan& plan, int layer_index, int pass, EvaluationLedger& ledger,
+                  const LayerRun& layer_run, std::vector<HeadTask>& tasks);
+  void finish_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
+                    LayerResult layer_result, const EvaluationCounts& before, RunResult& result);
+  Status run_guard(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
+                   RunResult& result);
+  SearchContext context_for(const Plan& plan, int layer, const RunResult& result) const;
+  void report_progress(const Plan& plan, EvaluationLedger& ledger, int layer_index,
+                       double layer_fraction, int layers_done);
+  void log(const std::string& line);
+
+  LayerEvaluator& evaluator_;
+  EngineOptions options_;
+  TuningObserver* observer_ = nullptr;
+  PinSource pin_source_;
+  PerplexityMeasure perplexity_;
+};
+
+}  // namespace afbs::engine

@@ -1,0 +1,213 @@
+// Stages 2 and 3 of AFBS-BO on synthetic heads whose answers are known in closed form, and
+// the dense fallbacks of a whole AFBS-BO run.
+#include <QtTest>
+#include <cmath>
+
+#include "core/engine/afbs_stages.h"
+#include "core/engine/layer_scheduler.h"
+#include "core/engine/tuning_engine.h"
+#include "tests/engine/synthetic_layer_evaluator.h"
+
+using namespace afbs::engine;
+using afbs::engine::testing::SyntheticHead;
+using afbs::engine::testing::SyntheticLayerEvaluator;
+
+namespace {
+
+SearchContext context_for(const SyntheticLayerEvaluator& evaluator) {
+  SearchContext context;
+  context.layer = 0;
+  context.ladder = evaluator.fidelity_lengths();
+  context.tune_windows = evaluator.tune_windows();
+  context.validation_windows = evaluator.validation_windows();
+  return context;
+}
+
+// Runs one stage coroutine for every head of layer 0.
+template <class Stage>
+void run_stage(SyntheticLayerEvaluator& evaluator, std::vector<AfbsHeadState>& states, Stage stage,
+               EvaluationLedger& ledger) {
+  const SearchContext context = context_for(evaluator);
+  std::vector<HeadTask> tasks;
+  for (AfbsHeadState& state : states)
+    tasks.push_back(stage(state, context, AfbsOptions{}));
+  LayerScheduler scheduler(ledger, 0, std::vector<HeadSetting>(states.size()));
+  const afbs::Status status = scheduler.run(tasks);
+  QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
+}
+
+}  // namespace
+
+class TestAfbsStages : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void tauSearchFindsSmallestFeasibleTau_data() {
+    QTest::addColumn<double>("theta");
+    QTest::addColumn<double>("tauLow");
+    QTest::addColumn<double>("tauHigh");
+    QTest::newRow("whole range, θ -0.5") << -0.5 << 0.0 << 1.0;
+    QTest::newRow("whole range, θ 0.3") << 0.3 << 0.0 << 1.0;
+    QTest::newRow("tight bracket from stage 1") << 0.3 << 0.6 << 0.95;
+    // The low end is feasible at n_1 but the high end must be re-opened at n_F.
+    QTest::newRow("bracket too low for n_F") << 0.8 << 0.0 << 0.5;
+  }
+  void tauSearchFindsSmallestFeasibleTau() {
+    QFETCH(double, theta);
+    QFETCH(double, tauLow);
+    QFETCH(double, tauHigh);
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    EvaluationLedger ledger(evaluator, 256, nullptr, {});
+    std::vector<AfbsHeadState> states(evaluator.heads());
+    for (int h = 0; h < evaluator.heads(); ++h) {
+      states[h].head = h;
+      states[h].theta_hat = theta;
+      states[h].tau_low = tauLow;
+      states[h].tau_high = tauHigh;
+    }
+    run_stage(evaluator, states, search_tau, ledger);
+
+    const double tolerance = AfbsOptions{}.tau_tolerance;
+    for (int h = 0; h < evaluator.heads(); ++h) {
+      const double expected = evaluator.head_for(0, h).smallest_tau(
+          theta, 0.05, evaluator.fidelity(256), evaluator.worst_tune_factor());
+      QVERIFY(states[h].tau_feasible);
+      QVERIFY2(states[h].tau_star >= expected - 1e-12, "τ* must meet the target at n_F");
+      QVERIFY2(
+          states[h].tau_star <= expected + tolerance,
+          qPrintable(
+              QString("head %1: τ* %2, expected %3").arg(h).arg(states[h].tau_star).arg(expected)));
+    }
+    // The fidelity climbs: lengths never fall, the first at n_1 and the last at n_F.
+    const std::vector<EvaluationRecord>& records = ledger.records();
+    QVERIFY(!records.empty());
+    QCOMPARE(records.front().length_tokens, 64);
+    QCOMPARE(records.back().length_tokens, 256);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+      QVERIFY(records[i].length_tokens >= records[i - 1].length_tokens);
+    }
+  }
+
+  void tauSearchReportsInfeasibleHead() {
+    SyntheticHead hopeless;
+    hopeless.floor = 0.08;  // over ε1 = 0.05 whatever τ
+    SyntheticLayerEvaluator evaluator(1, {hopeless});
+    EvaluationLedger ledger(evaluator, 256, nullptr, {});
+    std::vector<AfbsHeadState> states(1);
+    states[0].theta_hat = 0.0;
+    states[0].tau_low = 0.2;
+    states[0].tau_high = 0.6;
+    run_stage(evaluator, states, search_tau, ledger);
+    QVERIFY(!states[0].tau_feasible);
+    QVERIFY(ledger.counts().evaluations <= 1 + AfbsOptions{}.max_bracket_expansions);
+  }
+
+  void pvSearchFindsSmallestLambda() {
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    EvaluationLedger ledger(evaluator, 256, nullptr, {});
+    std::vector<AfbsHeadState> states(evaluator.heads());
+    const double theta = 0.2;
+    for (int h = 0; h < evaluator.heads(); ++h) {
+      const SyntheticHead head = evaluator.head_for(0, h);
+      states[h].head = h;
+      states[h].theta_hat = theta;
+      states[h].tau_feasible = true;
+      states[h].tau_star = head.smallest_tau(theta, 0.05, 1.0, evaluator.worst_tune_factor());
+      states[h].tau_sparsity = head.sparsity(theta, states[h].tau_star);
+    }
+    run_stage(evaluator, states, tune_pv_and_validate, ledger);
+
+    for (int h = 0; h < evaluator.heads(); ++h) {
+      const SyntheticHead head = evaluator.head_for(0, h);
+      const HeadSetting at_lambda_off{theta, states[h].tau_star, 50.0};
+      const double base = head.error(at_lambda_off, 1.0, evaluator.worst_tune_factor());
+      const double expected = 50.0 * (1.0 - (0.06 - base) / head.m);  // error = ε2 exactly
+      const HeadResult& result = states[h].result;
+      QVERIFY2(result.sparse, result.note.c_str());
+      QVERIFY(result.meets_target);
+      QVERIFY(result.setting.lambda >= expected - 1e-9);
+      QVERIFY(result.setting.lambda <= expected + AfbsOptions{}.lambda_tolerance);
+      QCOMPARE(result.setting.tau, states[h].tau_star);
+      QVERIFY(result.error <= 0.06);
+    }
+  }
+
+  void validationMissBacksOffTowardDense() {
+    SyntheticLayerEvaluator evaluator(1, {SyntheticHead{}});
+    evaluator.window_factors = {1.0, 1.0, 1.0, 1.15};  // one validation window is harder
+    EvaluationLedger ledger(evaluator, 256, nullptr, {});
+    std::vector<AfbsHeadState> states(1);
+    const SyntheticHead head = evaluator.head_for(0, 0);
+    states[0].theta_hat = 0.0;
+    states[0].tau_feasible = true;
+    states[0].tau_star = head.smallest_tau(0.0, 0.05, 1.0, 1.0);
+    states[0].tau_sparsity = head.sparsity(0.0, states[0].tau_star);
+    run_stage(evaluator, states, tune_pv_and_validate, ledger);
+
+    const HeadResult& result = states[0].result;
+    QVERIFY2(result.sparse, result.note.c_str());
+    QVERIFY(result.meets_target);
+    QVERIFY(result.setting.tau > states[0].tau_star);  // stepped toward dense
+    int validations = 0;
+    for (const EvaluationRecord& r : ledger.records())
+      validations += r.stage == Stage::Validation;
+    QVERIFY(validations > 2);  // more than one pass over the two validation windows
+  }
+
+  void headsThatCannotStaySparseGoDense_data() {
+    QTest::addColumn<double>("floor");
+    QTest::addColumn<double>("scale");
+    QTest::addColumn<QString>("why");
+    QTest::newRow("error floor over target") << 0.08 << 1.0 << "cannot meet";
+    QTest::newRow("sparsity under 0.1") << 0.0 << 0.2 << "under";
+  }
+  void headsThatCannotStaySparseGoDense() {
+    QFETCH(double, floor);
+    QFETCH(double, scale);
+    QFETCH(QString, why);
+    SyntheticHead odd;
+    odd.floor = floor;
+    odd.scale = scale;
+    SyntheticLayerEvaluator evaluator(1, {SyntheticHead{}, odd});
+    EngineOptions options;
+    options.afbs.exploration_budget = 10;
+    TuningEngine engine(evaluator, options);
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(run.layers.size(), std::size_t{1});
+    QVERIFY(run.layers[0].heads[0].sparse);
+    const HeadResult& dense = run.layers[0].heads[1];
+    QVERIFY(!dense.sparse);
+    QCOMPARE(dense.setting.tau, 1.0);
+    QCOMPARE(dense.setting.lambda, 50.0);
+    QVERIFY2(QString::fromStdString(dense.note).contains(why), dense.note.c_str());
+  }
+
+  void fullRunComesCloseToTheOptimum() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    TuningEngine engine(evaluator, EngineOptions{});
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& result : layer.heads) {
+        // The best sparsity any θ allows at ε1 on the worst tune window, by a fine sweep.
+        const SyntheticHead head = evaluator.head_for(layer.layer, result.head);
+        double optimum = 0.0;
+        for (double theta = -1.0; theta <= 1.0; theta += 0.001) {
+          const double tau = head.smallest_tau(theta, 0.05, 1.0, evaluator.worst_tune_factor());
+          optimum = std::max(optimum, head.sparsity(theta, tau));
+        }
+        QVERIFY2(result.sparse && result.meets_target, result.note.c_str());
+        QVERIFY2(result.sparsity >= 0.97 * optimum,
+                 qPrintable(QString("layer %1 head %2: %3 vs optimum %4")
+                                .arg(layer.layer)
+                                .arg(result.head)
+                                .arg(result.sparsity)
+                                .arg(optimum)));
+      }
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestAfbsStages)
+#include "tst_afbs_stages.moc"
