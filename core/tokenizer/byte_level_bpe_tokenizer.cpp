@@ -1,0 +1,358 @@
+#include "core/tokenizer/byte_level_bpe_tokenizer.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tokenizer/utf8.h"
+
+namespace afbs {
+namespace {
+
+using json = nlohmann::json;
+// Ids beyond this are taken as a hostile file rather than allocated for.
+constexpr int64_t kMaxTokenId = 16'000'000;
+
+uint64_t pair_key(int left, int right) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+}
+
+bool is_word_char(char32_t c) {
+  return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         c >= 0x80;
+}
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// A string field that may be absent or null; an Error when present with another type.
+Result<std::optional<std::string>> optional_string(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::optional<std::string>{};
+  if (!it->is_string()) return Error{std::string("'") + key + "' is not a string"};
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+bool flag(const json& object, const char* key, bool fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
+    const json& config, std::optional<std::string> bos_name, std::optional<std::string> eos_name) {
+  try {
+    if (!config.is_object()) return Error{"the top level is not a JSON object"};
+    std::unique_ptr<ByteLevelBpeTokenizer> tok(new ByteLevelBpeTokenizer());
+    // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others for U+0100 on.
+    int next_free = 256;
+    for (int byte = 0; byte < 256; ++byte) {
+      const bool printable =
+          (byte >= '!' && byte <= '~') || (byte >= 0xA1 && byte <= 0xAC) || byte >= 0xAE;
+      const char32_t cp =
+          printable ? static_cast<char32_t>(byte) : static_cast<char32_t>(next_free++);
+      utf8::append_code_point(tok->byte_to_char_[static_cast<std::size_t>(byte)], cp);
+      tok->char_to_byte_[cp] = static_cast<unsigned char>(byte);
+    }
+    const auto model = config.find("model");
+    if (model == config.end() || !model->is_object()) return Error{"'model' is missing"};
+    if (Status s = tok->load_model(*model); !s.ok()) return with_context("model", s.error());
+
+    if (const auto added = config.find("added_tokens");
+        added != config.end() && !added->is_null()) {
+      if (!added->is_array()) return Error{"'added_tokens' is not an array"};
+      for (const json& entry : *added) {
+        if (!entry.is_object() || !entry.contains("id") || !entry.contains("content") ||
+            !entry["id"].is_number_integer() || !entry["content"].is_string()) {
+          return Error{"an added token lacks an integer 'id' or a string 'content'"};
+        }
+        AddedToken token{entry["content"].get<std::string>(), 0, flag(entry, "lstrip", false),
+                         flag(entry, "rstrip", false), flag(entry, "single_word", false)};
+        const int64_t id = entry["id"].get<int64_t>();
+        if (id < 0 || id > kMaxTokenId)
+          return Error{"added token '" + token.content + "' has id out of range"};
+        if (token.content.empty()) return Error{"an added token is empty"};
+        token.id = static_cast<int>(id);
+        if (tok->id_to_token_.size() <= static_cast<std::size_t>(id)) {
+          tok->id_to_token_.resize(static_cast<std::size_t>(id) + 1);
+          tok->is_added_.resize(static_cast<std::size_t>(id) + 1);
+        }
+        tok->id_to_token_[static_cast<std::size_t>(id)] = token.content;
+        tok->is_added_[static_cast<std::size_t>(id)] = true;
+        tok->added_tokens_.push_back(std::move(token));
+      }
+    }
+
+    const json& normalizer = config.contains("normalizer") ? config["normalizer"] : json();
+    // NFC is accepted but not applied (no composition tables here): text already in NFC,
+    // as most text is, gets the right ids; decomposed accents may not.
+    if (!normalizer.is_null() &&
+        !(normalizer.is_object() && normalizer.value("type", "") == "NFC")) {
+      return Error{"unsupported normalizer " + normalizer.dump()};
+    }
+    const auto pre = config.find("pre_tokenizer");
+    if (pre == config.end() || pre->is_null()) return Error{"'pre_tokenizer' is missing"};
+    if (Status s = tok->load_pre_tokenizer(*pre); !s.ok())
+      return with_context("pre_tokenizer", s.error());
+
+    // BOS/EOS: the names tokenizer_config.json gives, else the usual ones.
+    const auto find_added = [&](const std::vector<std::string>& names) {
+      for (const std::string& name : names) {
+        for (const AddedToken& token : tok->added_tokens_) {
+          if (token.content == name) return token.id;
+        }
+        if (const int id = tok->token_id(name); id >= 0) return id;
+      }
+      return -1;
+    };
+    tok->bos_id_ = bos_name ? find_added({*bos_name}) : find_added({"<|begin_of_text|>", "<s>"});
+    tok->eos_id_ = eos_name ? find_added({*eos_name})
+                            : find_added({"<|end_of_text|>", "</s>", "<|endoftext|>"});
+    return tok;
+  } catch (const std::exception& e) {  // a field of an unexpected JSON type
+    return Error{e.what()};
+  }
+}
+
+Status ByteLevelBpeTokenizer::load_model(const json& model) {
+  if (model.value("type", "BPE") != "BPE")
+    return Error{"type '" + model.value("type", "") + "' is not BPE"};
+  for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+    const Result<std::optional<std::string>> value = optional_string(model, key);
+    if (!value.ok()) return value.error();
+    if (*value && !(*value)->empty()) return Error{std::string("'") + key + "' is not supported"};
+  }
+  if (flag(model, "byte_fallback", false)) return Error{"'byte_fallback' is not supported"};
+  if (model.contains("dropout") && model["dropout"].is_number() &&
+      model["dropout"].get<double>() > 0.0) {
+    return Error{"'dropout' is not supported"};
+  }
+  ignore_merges_ = flag(model, "ignore_merges", false);
+
+  const auto vocab = model.find("vocab");
+  if (vocab == model.end() || !vocab->is_object())
+    return Error{"'vocab' is missing or not an object"};
+  for (const auto& [token, id_json] : vocab->items()) {
+    if (!id_json.is_number_integer()) return Error{"vocab entry '" + token + "' has no integer id"};
+    const int64_t id = id_json.get<int64_t>();
+    if (id < 0 || id > kMaxTokenId) return Error{"vocab entry '" + token + "' has id out of range"};
+    vocab_.emplace(token, static_cast<int>(id));
+    if (id_to_token_.size() <= static_cast<std::size_t>(id)) {
+      id_to_token_.resize(static_cast<std::size_t>(id) + 1);
+      is_added_.resize(static_cast<std::size_t>(id) + 1);
+    }
+    id_to_token_[static_cast<std::size_t>(id)] = token;
+  }
+
+  const auto merges = model.find("merges");
+  if (merges == model.end() || !merges->is_array())
+    return Error{"'merges' is missing or not an array"};
+  int rank = 0;
+  for (const json& merge : *merges) {
+    // Either "left right" (tokenizers before 0.20) or ["left", "right"].
+    std::string left, right;
+    if (merge.is_string()) {
+      const std::string text = merge.get<std::string>();
+      const std::size_t space = text.find(' ');
+      if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
+        return Error{"merge " + std::to_string(rank) + " ('" + text + "') is not two tokens"};
+      }
+      left = text.substr(0, space);
+      right = text.substr(space + 1);
+    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+               merge[1].is_string()) {
+      left = merge[0].get<std::string>();
+      right = merge[1].get<std::string>();
+    } else {
+      return Error{"merge " + std::to_string(rank) + " is neither \"a b\" nor [\"a\", \"b\"]"};
+    }
+    const int left_id = token_id(left);
+    const int right_id = token_id(right);
+    const int merged_id = token_id(left + right);
+    if (left_id < 0 || right_id < 0 || merged_id < 0) {
+      return Error{"merge " + std::to_string(rank) + " ('" + left + "' + '" + right +
+                   "') uses a token missing from the vocab"};
+    }
+    merges_.emplace(pair_key(left_id, right_id), Merge{rank, merged_id});
+    ++rank;
+  }
+
+  const Result<std::optional<std::string>> unk = optional_string(model, "unk_token");
+  if (!unk.ok()) return unk.error();
+  if (*unk) unk_id_ = token_id(**unk);
+  return {};
+}
+
+Status ByteLevelBpeTokenizer::load_pre_tokenizer(const json& pre) {
+  if (!pre.is_object()) return Error{"not an object"};
+  std::vector<json> steps;
+  if (pre.value("type", "") == "Sequence") {
+    const auto list = pre.find("pretokenizers");
+    if (list == pre.end() || !list->is_array()) return Error{"Sequence lacks 'pretokenizers'"};
+    steps.assign(list->begin(), list->end());
+  } else {
+    steps.push_back(pre);
+  }
+  bool byte_level = false;
+  for (const json& step : steps) {
+    if (!step.is_object()) return Error{"a step is not an object"};
+    const std::string type = step.value("type", "");
+    if (byte_level) return Error{"steps after ByteLevel are not supported"};
+    if (type == "Split") {
+      if (pattern_) return Error{"only one Split is supported"};
+      const auto pattern = step.find("pattern");
+      if (pattern == step.end() || !pattern->is_object() || !pattern->contains("Regex") ||
+          !(*pattern)["Regex"].is_string()) {
+        return Error{"Split needs a {\"Regex\": ...} pattern"};
+      }
+      if (step.value("behavior", "") != "Isolated" || flag(step, "invert", false)) {
+        return Error{"Split is supported with behavior Isolated and invert false only"};
+      }
+      Result<PretokenizerPattern> parsed =
+          PretokenizerPattern::from_regex((*pattern)["Regex"].get<std::string>());
+      if (!parsed.ok()) return parsed.error();
+      pattern_ = std::move(*parsed);
+    } else if (type == "ByteLevel") {
+      byte_level = true;
+      add_prefix_space_ = flag(step, "add_prefix_space", false);
+      if (add_prefix_space_ && pattern_)
+        return Error{"ByteLevel add_prefix_space after Split is not supported"};
+      if (flag(step, "use_regex", true)) {
+        if (pattern_) return Error{"ByteLevel use_regex after Split is not supported"};
+        pattern_ = PretokenizerPattern::from_regex(PretokenizerPattern::kGpt2).value();
+      }
+    } else {
+      return Error{"pre-tokenizer type '" + type + "' is not supported"};
+    }
+  }
+  if (!byte_level) return Error{"no ByteLevel step: only byte-level BPE is supported"};
+  return {};
+}
+
+int ByteLevelBpeTokenizer::token_id(std::string_view token) const {
+  const auto it = vocab_.find(token);
+  return it == vocab_.end() ? -1 : it->second;
+}
+
+// Added tokens are cut out first, leftmost-longest, as tokenizers' AddedVocabulary does.
+std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const {
+  std::vector<int32_t> ids;
+  std::size_t segment_start = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const AddedToken* best = nullptr;
+    for (const AddedToken& token : added_tokens_) {
+      if ((best == nullptr || token.content.size() > best->content.size()) &&
+          text.substr(pos).starts_with(token.content)) {
+        const std::size_t end = pos + token.content.size();
+        if (token.single_word &&
+            ((pos > 0 && is_word_char(static_cast<unsigned char>(text[pos - 1]))) ||
+             (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))))) {
+          continue;
+        }
+        best = &token;
+      }
+    }
+    if (best == nullptr) {
+      ++pos;
+      continue;
+    }
+    std::size_t segment_end = pos;
+    if (best->lstrip) {
+      while (segment_end > segment_start && is_ascii_space(text[segment_end - 1]))
+        --segment_end;
+    }
+    encode_segment(text.substr(segment_start, segment_end - segment_start), ids);
+    ids.push_back(best->id);
+    pos += best->content.size();
+    if (best->rstrip) {
+      while (pos < text.size() && is_ascii_space(text[pos]))
+        ++pos;
+    }
+    segment_start = pos;
+  }
+  encode_segment(text.substr(segment_start), ids);
+  return ids;
+}
+
+void ByteLevelBpeTokenizer::encode_segment(std::string_view segment,
+                                           std::vector<int32_t>& ids) const {
+  if (segment.empty()) return;
+  std::string prefixed;
+  if (add_prefix_space_ && segment.front() != ' ') {
+    prefixed.reserve(segment.size() + 1);
+    prefixed.push_back(' ');
+    prefixed.append(segment);
+    segment = prefixed;
+  }
+  const std::vector<std::string_view> pieces =
+      pattern_ ? pattern_->split(segment) : std::vector<std::string_view>{segment};
+  for (const std::string_view piece : pieces)
+    encode_word(piece, ids);
+}
+
+// tokenizers' BPE::merge_word: characters to ids, then the lowest-rank adjacent merge
+// (leftmost on ties) until none applies.
+void ByteLevelBpeTokenizer::encode_word(std::string_view piece, std::vector<int32_t>& ids) const {
+  std::string word;
+  for (const char byte : piece)
+    word += byte_to_char_[static_cast<unsigned char>(byte)];
+  if (ignore_merges_) {
+    if (const int id = token_id(word); id >= 0) {
+      ids.push_back(id);
+      return;
+    }
+  }
+  std::vector<int> symbols;
+  for (const char byte : piece) {
+    const int id = token_id(byte_to_char_[static_cast<unsigned char>(byte)]);
+    if (id >= 0) {
+      symbols.push_back(id);
+    } else if (unk_id_ >= 0) {
+      symbols.push_back(unk_id_);
+    }
+  }
+  while (symbols.size() > 1) {
+    std::size_t best_pos = 0;
+    const Merge* best = nullptr;
+    for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
+      const auto it = merges_.find(pair_key(symbols[i], symbols[i + 1]));
+      if (it != merges_.end() && (best == nullptr || it->second.rank < best->rank)) {
+        best = &it->second;
+        best_pos = i;
+      }
+    }
+    if (best == nullptr) break;
+    symbols[best_pos] = best->merged_id;
+    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best_pos) + 1);
+  }
+  ids.insert(ids.end(), symbols.begin(), symbols.end());
+}
+
+// Tokens back to bytes (added tokens verbatim), then UTF-8 with malformed bytes as U+FFFD.
+std::string ByteLevelBpeTokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::string bytes;
+  for (const int32_t id : ids) {
+    if (id < 0 || id >= vocab_size()) continue;
+    const std::string& token = id_to_token_[static_cast<std::size_t>(id)];
+    if (is_added_[static_cast<std::size_t>(id)]) {
+      bytes += token;
+      continue;
+    }
+    for (std::size_t pos = 0; pos < token.size();) {
+      const utf8::DecodedChar c = utf8::decode_char(token, pos);
+      const auto it = char_to_byte_.find(c.code_point);
+      if (c.valid && it != char_to_byte_.end()) {
+        bytes += static_cast<char>(it->second);
+      } else {
+        bytes.append(token, pos, static_cast<std::size_t>(c.length));
+      }
+      pos += static_cast<std::size_t>(c.length);
+    }
+  }
+  return utf8::replace_invalid(bytes);
+}
+
+}  // namespace afbs

@@ -1,0 +1,81 @@
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tokenizer/byte_level_bpe_tokenizer.h"
+#include "core/tokenizer/sentencepiece_model_proto.h"
+#include "core/tokenizer/sentencepiece_tokenizer.h"
+#include "core/tokenizer/tokenizer.h"
+
+namespace afbs {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path.string() + ": cannot be opened"};
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) return Error{path.string() + ": read failed"};
+  return bytes.str();
+}
+
+// bos_token / eos_token of tokenizer_config.json: a string or {"content": ...}; absent when
+// the file or the key is missing or malformed (they only refine tokenizer.json's guess).
+std::optional<std::string> special_token_name(const nlohmann::json& config, const char* key) {
+  if (!config.is_object() || !config.contains(key)) return std::nullopt;
+  const nlohmann::json& value = config[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("content") && value["content"].is_string()) {
+    return value["content"].get<std::string>();
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Tokenizer>> load_sentencepiece(const fs::path& path) {
+  Result<std::string> bytes = read_file(path);
+  if (!bytes.ok()) return bytes.error();
+  Result<SentencePieceModelProto> proto = parse_sentencepiece_model(*bytes);
+  if (!proto.ok()) return with_context(path.string(), proto.error());
+  Result<std::unique_ptr<SentencePieceTokenizer>> tok =
+      SentencePieceTokenizer::create(std::move(*proto));
+  if (!tok.ok()) return with_context(path.string(), tok.error());
+  return std::unique_ptr<Tokenizer>(std::move(*tok));
+}
+
+Result<std::unique_ptr<Tokenizer>> load_hugging_face(const fs::path& path) {
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.error();
+  const nlohmann::json config = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (config.is_discarded()) return Error{path.string() + ": not valid JSON"};
+  nlohmann::json extra;
+  if (const fs::path extra_path = path.parent_path() / "tokenizer_config.json";
+      fs::exists(extra_path)) {
+    if (Result<std::string> extra_text = read_file(extra_path); extra_text.ok()) {
+      extra = nlohmann::json::parse(*extra_text, nullptr, false);
+    }
+  }
+  Result<std::unique_ptr<ByteLevelBpeTokenizer>> tok = ByteLevelBpeTokenizer::from_json(
+      config, special_token_name(extra, "bos_token"), special_token_name(extra, "eos_token"));
+  if (!tok.ok()) return with_context(path.string(), tok.error());
+  return std::unique_ptr<Tokenizer>(std::move(*tok));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Tokenizer>> load_tokenizer(const fs::path& model_dir) {
+  try {
+    const fs::path model = model_dir / "tokenizer.model";
+    const fs::path json = model_dir / "tokenizer.json";
+    if (fs::is_regular_file(model)) return load_sentencepiece(model);
+    if (fs::is_regular_file(json)) return load_hugging_face(json);
+    return Error{model_dir.string() + ": neither tokenizer.model nor tokenizer.json is there"};
+  } catch (const std::exception& e) {  // filesystem errors, allocation failure
+    return Error{model_dir.string() + ": loading the tokenizer failed: " + e.what()};
+  }
+}
+
+}  // namespace afbs

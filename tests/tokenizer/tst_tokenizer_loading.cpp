@@ -1,0 +1,174 @@
+// load_tokenizer on missing, truncated, corrupted and malformed files: always an Error that
+// names the file, or a usable tokenizer; never a crash.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tokenizer/tokenizer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+QString error_of(const afbs::Result<std::unique_ptr<afbs::Tokenizer>>& result) {
+  return result.ok() ? QString() : QString::fromStdString(result.error().message);
+}
+
+}  // namespace
+
+class TestTokenizerLoading : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void init() {
+    dir_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(dir_->isValid());
+    folder_ = dir_->path().toStdString();
+  }
+
+  void reports_missing_files() {
+    const QString message = error_of(afbs::load_tokenizer(folder_));
+    QVERIFY2(message.contains("neither tokenizer.model nor tokenizer.json"), qPrintable(message));
+  }
+
+  void prefers_tokenizer_model() {
+    fs::copy_file(fs::path(AFBS_TEST_DATA) / "bpe_llama.model", folder_ / "tokenizer.model");
+    fs::copy_file(fs::path(AFBS_TEST_DATA) / "gpt2.tokenizer.json", folder_ / "tokenizer.json");
+    auto tokenizer = afbs::load_tokenizer(folder_);
+    QVERIFY(tokenizer.ok());
+    QCOMPARE((*tokenizer)->kind(), std::string("sentencepiece-bpe"));
+  }
+
+  // Every prefix of a model loads or fails cleanly; cut inside a piece it names the file.
+  void rejects_truncated_model() {
+    const std::string bytes = read_bytes(fs::path(AFBS_TEST_DATA) / "bpe_llama.model");
+    QVERIFY(bytes.size() > 1000);
+    int failures = 0;
+    for (std::size_t length = 0; length < bytes.size(); length += 13) {
+      write_bytes(folder_ / "tokenizer.model", bytes.substr(0, length));
+      auto result = afbs::load_tokenizer(folder_);
+      if (!result.ok()) {
+        ++failures;
+        QVERIFY2(error_of(result).contains("tokenizer.model"), qPrintable(error_of(result)));
+      } else {
+        (*result)->encode("still usable, 123 é");
+      }
+    }
+    QVERIFY(failures > 0);
+    write_bytes(folder_ / "tokenizer.model", bytes.substr(0, bytes.size() / 2 + 1));
+    const QString message = error_of(afbs::load_tokenizer(folder_));
+    QVERIFY2(!message.isEmpty(), "a model cut in half loaded");
+  }
+
+  void rejects_garbage_model() {
+    std::mt19937 rng(7);
+    std::string garbage(4096, '\0');
+    for (char& c : garbage)
+      c = static_cast<char>(rng());
+    write_bytes(folder_ / "tokenizer.model", garbage);
+    const QString message = error_of(afbs::load_tokenizer(folder_));
+    QVERIFY2(message.contains("tokenizer.model"), qPrintable(message));
+  }
+
+  // Random byte flips (in the pieces and the nmt_nfkc character map's trie) never crash.
+  void survives_corrupted_model() {
+    const std::string bytes = read_bytes(fs::path(AFBS_TEST_DATA) / "unigram_nfkc.model");
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<std::size_t> position(0, bytes.size() - 1);
+    int loaded = 0;
+    for (int round = 0; round < 60; ++round) {
+      std::string corrupted = bytes;
+      for (int flips = 0; flips < 8; ++flips)
+        corrupted[position(rng)] = static_cast<char>(rng());
+      write_bytes(folder_ / "tokenizer.model", corrupted);
+      auto result = afbs::load_tokenizer(folder_);
+      if (result.ok()) {
+        ++loaded;
+        const auto ids = (*result)->encode("Ｆｕｌｌ-width ＡＢＣ, café 東京 😀 ½ text  here");
+        (*result)->decode(ids);
+      } else {
+        QVERIFY2(error_of(result).contains("tokenizer.model"), qPrintable(error_of(result)));
+      }
+    }
+    QVERIFY(loaded > 0);  // most flips land in the character map and leave a loadable model
+  }
+
+  void rejects_bad_tokenizer_json_data() {
+    QTest::addColumn<QString>("content");
+    QTest::addColumn<QString>("expected_error");
+    const json good = [] {
+      std::ifstream in(fs::path(AFBS_TEST_DATA) / "llama3.tokenizer.json");
+      return json::parse(in);
+    }();
+    const auto variant = [&](auto edit) {
+      json copy = good;
+      edit(copy);
+      return QString::fromStdString(copy.dump());
+    };
+    QTest::newRow("not json") << "{\"model\": [1, 2"
+                              << "not valid JSON";
+    QTest::newRow("garbage") << "\x01\x02\xff\xfe"
+                             << "not valid JSON";
+    QTest::newRow("not an object") << "[1, 2, 3]"
+                                   << "not a JSON object";
+    QTest::newRow("no model") << variant([](json& j) { j.erase("model"); }) << "'model' is missing";
+    QTest::newRow("no vocab") << variant([](json& j) { j["model"].erase("vocab"); }) << "'vocab'";
+    QTest::newRow("vocab id not integer")
+        << variant([](json& j) { j["model"]["vocab"]["a"] = "x"; }) << "no integer id";
+    QTest::newRow("no merges") << variant([](json& j) { j["model"].erase("merges"); })
+                               << "'merges'";
+    QTest::newRow("merge of unknown tokens") << variant([](json& j) {
+      j["model"]["merges"][0] = {"zzz", "qqq"};
+    }) << "missing from the vocab";
+    QTest::newRow("malformed merge")
+        << variant([](json& j) { j["model"]["merges"][0] = 5; }) << "neither";
+    QTest::newRow("wordpiece") << variant([](json& j) { j["model"]["type"] = "WordPiece"; })
+                               << "is not BPE";
+    QTest::newRow("unknown regex") << variant([](json& j) {
+      j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\w+";
+    }) << "unsupported pre-tokenizer regex";
+    QTest::newRow("no pre-tokenizer")
+        << variant([](json& j) { j.erase("pre_tokenizer"); }) << "'pre_tokenizer' is missing";
+    QTest::newRow("unknown normalizer") << variant([](json& j) {
+      j["normalizer"] = {{"type", "Lowercase"}};
+    }) << "unsupported normalizer";
+    QTest::newRow("added token without id")
+        << variant([](json& j) { j["added_tokens"][0].erase("id"); }) << "added token";
+    QTest::newRow("model of wrong type")
+        << variant([](json& j) { j["model"] = 3; }) << "'model' is missing";
+  }
+
+  void rejects_bad_tokenizer_json() {
+    QFETCH(QString, content);
+    QFETCH(QString, expected_error);
+    write_bytes(folder_ / "tokenizer.json", content.toStdString());
+    const QString message = error_of(afbs::load_tokenizer(folder_));
+    QVERIFY2(message.contains("tokenizer.json"), qPrintable(message));
+    QVERIFY2(message.contains(expected_error), qPrintable(message));
+  }
+
+ private:
+  std::unique_ptr<QTemporaryDir> dir_;
+  fs::path folder_;
+};
+
+QTEST_APPLESS_MAIN(TestTokenizerLoading)
+#include "tst_tokenizer_loading.moc"
