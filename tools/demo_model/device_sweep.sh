@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from the repository root: trains train.py at three residual-dropout
+# settings (the corpus is small, so regularisation decides the result), keeps the run with the
+# lowest validation loss, and leaves in OUTDIR: log.txt, sweep.json (every run's summary,
+# perplexities and per-layer block mass), the winner's training.json, attention_blocks.json,
+# config.json and its model.safetensors split in two parts (the transfer takes files < 16 MB).
+set -euo pipefail
+out=${1:?usage: device_sweep.sh OUTDIR [dropout ...]}
+shift
+if [ $# -gt 0 ]; then dropouts=("$@"); else dropouts=(0.1 0.2 0.3); fi
+export PYTHONUNBUFFERED=1
+work=$(mktemp -d)
+for d in "${dropouts[@]}"; do
+  echo "=== dropout $d" | tee -a "$out/log.txt"
+  python3 tools/demo_model/train.py --out "$work/dropout-$d" --set "dropout=$d" 2>&1 \
+    | grep -v '^{"layer"' | tee -a "$out/log.txt"
+done
+python3 - "$work" "$out" <<'EOF'
+import hashlib, json, pathlib, shutil, sys
+work, out = map(pathlib.Path, sys.argv[1:])
+runs = {}
+for d in sorted(work.iterdir()):
+    t = json.loads((d / "training.json").read_text())
+    a = json.loads((d / "attention_blocks.json").read_text())
+    runs[d.name] = dict(dropout=t["config"]["dropout"], summary=t["summary"], val_ppl=t["val_ppl"],
+                        hf_check=t.get("hf_check"), layers=a["layers"])
+best = min(runs, key=lambda k: runs[k]["summary"]["best_val_loss"])
+data = (work / best / "kjv-llama" / "model.safetensors").read_bytes()
+sha = hashlib.sha256(data).hexdigest()
+(out / "sweep.json").write_text(json.dumps(dict(best=best, sha256=sha, runs=runs), indent=1) + "\n")
+for f in ("training.json", "attention_blocks.json"):
+    shutil.copy(work / best / f, out / f)
+shutil.copy(work / best / "kjv-llama" / "config.json", out / "config.json")
+half = len(data) // 2
+(out / "model.safetensors.part0").write_bytes(data[:half])
+(out / "model.safetensors.part1").write_bytes(data[half:])
+print("best", best, "sha256", sha)
+EOF
