@@ -10,6 +10,7 @@ gives for every corpus line and a few multi-line texts (no special tokens added)
 """
 import json
 import pathlib
+import random
 import sys
 
 import tokenizers
@@ -20,6 +21,21 @@ LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{
 QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|endoftext|>"]
+# Pieces of random stress lines: what the pre-tokeniser regexes treat differently.
+STRESS_POOL = [
+    "a", "e", "the", "The", "ing", "and", " ", " ", "  ", "   ", "\t", "\n", "\r\n", "\r", "\n\n",
+    "'s", "'S", "'t", "'re", "'VE", "'m", "'ll", "'LL", "'d", "'D", "'x", "'", "\u017f", "\u212a",
+    "1", "23", "4567", "0", "\u00b2", "\u00bd", "\u216b", "\u0663", "\u0967", ".", ",", "!?", "--",
+    "(", ")", "{}", "_", "#", "@", "\u00e9", "e\u0301", "\u00df", "\u0416", "\u03a9", "\u6771",
+    "\u4eac", "\ud55c", "\U0001f600", "\U0001f44d\U0001f3fd", "\u200d", "\u00a0", "\u3000",
+    "\u2028", "\u0085", "\u000b", "\u000c", "<|begin_of_text|>", "<|end_of_text|>", "\u2581",
+]
+
+
+def stress_lines(count, seed=1234):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(STRESS_POOL) for _ in range(rng.randint(0, 20)))
+            for _ in range(count)]
 
 
 def split_then_bytes(pattern):
@@ -63,6 +79,7 @@ def main():
         "   ",
         "",
     ]
+    texts += stress_lines(400)
     for name, (make_pre, normalizer, ignore_merges, vocab) in STYLES.items():
         tok = Tokenizer(make_bpe(ignore_merges))
         if normalizer is not None:

@@ -1,7 +1,7 @@
 #include "core/tokenizer/byte_level_bpe_tokenizer.h"
 
 #include <algorithm>
-#include <limits>
+#include <queue>
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +82,8 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
         }
         tok->id_to_token_[static_cast<std::size_t>(id)] = token.content;
         tok->is_added_[static_cast<std::size_t>(id)] = true;
+        const auto first_byte = static_cast<unsigned char>(token.content.front());
+        tok->added_by_first_byte_[first_byte].push_back(tok->added_tokens_.size());
         tok->added_tokens_.push_back(std::move(token));
       }
     }
@@ -243,7 +245,8 @@ std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const 
   std::size_t segment_start = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     const AddedToken* best = nullptr;
-    for (const AddedToken& token : added_tokens_) {
+    for (const std::size_t index : added_by_first_byte_[static_cast<unsigned char>(text[pos])]) {
+      const AddedToken& token = added_tokens_[index];
       if ((best == nullptr || token.content.size() > best->content.size()) &&
           text.substr(pos).starts_with(token.content)) {
         const std::size_t end = pos + token.content.size();
@@ -305,30 +308,57 @@ void ByteLevelBpeTokenizer::encode_word(std::string_view piece, std::vector<int3
       return;
     }
   }
-  std::vector<int> symbols;
+  // Symbols form a linked list over the characters; a queue holds candidate merges ordered by
+  // (rank, position), stale ones skipped when popped, as tokenizers' Word::merge_all does.
+  struct Symbol {
+    int id;
+    int prev;
+    int next;
+    bool alive;
+  };
+  struct Candidate {
+    int rank;
+    int pos;
+    int merged_id;
+  };
+  const auto later = [](const Candidate& a, const Candidate& b) {
+    return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
+  };
+  std::vector<Symbol> symbols;
   for (const char byte : piece) {
-    const int id = token_id(byte_to_char_[static_cast<unsigned char>(byte)]);
-    if (id >= 0) {
-      symbols.push_back(id);
-    } else if (unk_id_ >= 0) {
-      symbols.push_back(unk_id_);
-    }
+    int id = token_id(byte_to_char_[static_cast<unsigned char>(byte)]);
+    if (id < 0) id = unk_id_;
+    if (id < 0) continue;  // no unknown token: the character is dropped, as in tokenizers
+    const int index = static_cast<int>(symbols.size());
+    symbols.push_back({id, index - 1, -1, true});
+    if (index > 0) symbols[index - 1].next = index;
   }
-  while (symbols.size() > 1) {
-    std::size_t best_pos = 0;
-    const Merge* best = nullptr;
-    for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-      const auto it = merges_.find(pair_key(symbols[i], symbols[i + 1]));
-      if (it != merges_.end() && (best == nullptr || it->second.rank < best->rank)) {
-        best = &it->second;
-        best_pos = i;
-      }
-    }
-    if (best == nullptr) break;
-    symbols[best_pos] = best->merged_id;
-    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best_pos) + 1);
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(later)> queue(later);
+  const auto propose = [&](int left) {
+    if (left < 0 || symbols[left].next < 0) return;
+    const auto it = merges_.find(pair_key(symbols[left].id, symbols[symbols[left].next].id));
+    if (it != merges_.end()) queue.push({it->second.rank, left, it->second.merged_id});
+  };
+  for (int i = 0; i + 1 < static_cast<int>(symbols.size()); ++i)
+    propose(i);
+  while (!queue.empty()) {
+    const Candidate top = queue.top();
+    queue.pop();
+    Symbol& left = symbols[top.pos];
+    if (!left.alive || left.next < 0) continue;
+    Symbol& right = symbols[left.next];
+    const auto it = merges_.find(pair_key(left.id, right.id));
+    if (it == merges_.end() || it->second.merged_id != top.merged_id) continue;  // stale
+    left.id = top.merged_id;
+    right.alive = false;
+    left.next = right.next;
+    if (left.next >= 0) symbols[left.next].prev = top.pos;
+    propose(left.prev);
+    propose(top.pos);
   }
-  ids.insert(ids.end(), symbols.begin(), symbols.end());
+  for (const Symbol& symbol : symbols) {
+    if (symbol.alive) ids.push_back(symbol.id);
+  }
 }
 
 // Tokens back to bytes (added tokens verbatim), then UTF-8 with malformed bytes as U+FFFD.

@@ -65,6 +65,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::vector<std::string> id_to_token_;
   std::vector<bool> is_added_;
   std::vector<AddedToken> added_tokens_;
+  std::array<std::vector<std::size_t>, 256> added_by_first_byte_;  // indices into added_tokens_
   std::optional<PretokenizerPattern> pattern_;
   bool add_prefix_space_ = false;
   bool ignore_merges_ = false;

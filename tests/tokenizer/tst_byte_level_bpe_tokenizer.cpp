@@ -69,7 +69,7 @@ class TestByteLevelBpeTokenizer : public QObject {
     QCOMPARE((*tokenizer)->kind(), std::string("byte-level-bpe"));
 
     const json& cases = expected["cases"];
-    QVERIFY(cases.size() > 50);
+    QVERIFY(cases.size() > 400);
     std::size_t compared_ids = 0;
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const std::string text = cases[i]["text"].get<std::string>();
@@ -86,7 +86,7 @@ class TestByteLevelBpeTokenizer : public QObject {
       if (round_trips) QCOMPARE((*tokenizer)->decode(got), text);
       compared_ids += got.size();
     }
-    QVERIFY(compared_ids > 2000);
+    QVERIFY(compared_ids > 9000);
   }
 
   void finds_special_ids() {
