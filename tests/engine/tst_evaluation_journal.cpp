@@ -1,0 +1,174 @@
+// Journal and resume: a run killed after any number of journal lines (a torn last line
+// included) and resumed ends with exactly the config of an uninterrupted run.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/engine/tuning_engine.h"
+#include "tests/engine/synthetic_layer_evaluator.h"
+
+using namespace afbs::engine;
+using afbs::engine::testing::SyntheticLayerEvaluator;
+
+Q_DECLARE_METATYPE(afbs::engine::TuningMethod)
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// A journal line without the fields that depend on the clock.
+nlohmann::json without_times(const std::string& line) {
+  nlohmann::json j = nlohmann::json::parse(line);
+  j.erase("seconds");
+  j.erase("elapsed");
+  return j;
+}
+
+EngineOptions journal_options(TuningMethod method, const std::string& path, bool resume) {
+  EngineOptions options;
+  options.method = method;
+  options.seed = 7;
+  options.afbs.exploration_budget = 10;
+  options.random.samples_per_head = 6;
+  options.journal_path = path;
+  options.resume = resume;
+  return options;
+}
+
+RunResult run_with(const EngineOptions& options) {
+  SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+  TuningEngine engine(evaluator, options);
+  return engine.run();
+}
+
+void compare_configs(const RunResult& a, const RunResult& b) {
+  QCOMPARE(a.layers.size(), b.layers.size());
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    QCOMPARE(a.layers[l].heads.size(), b.layers[l].heads.size());
+    for (std::size_t h = 0; h < a.layers[l].heads.size(); ++h) {
+      const HeadResult& x = a.layers[l].heads[h];
+      const HeadResult& y = b.layers[l].heads[h];
+      QCOMPARE(x.sparse, y.sparse);
+      QCOMPARE(x.setting.theta, y.setting.theta);
+      QCOMPARE(x.setting.tau, y.setting.tau);
+      QCOMPARE(x.setting.lambda, y.setting.lambda);
+      QCOMPARE(x.sparsity, y.sparsity);
+      QCOMPARE(x.error, y.error);
+    }
+  }
+}
+
+}  // namespace
+
+class TestEvaluationJournal : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void resumeMatchesAnUninterruptedRun_data() {
+    QTest::addColumn<TuningMethod>("method");
+    QTest::addColumn<double>("killedAt");  // share of the journal's lines kept
+    QTest::addColumn<bool>("torn");        // plus half of the next line, without its newline
+    for (TuningMethod method : {TuningMethod::AfbsBo, TuningMethod::Random}) {
+      for (double at : {0.0, 0.001, 0.2, 0.5, 0.93, 1.0}) {
+        for (bool torn : {false, true}) {
+          const QString name =
+              QString("%1 at %2%3").arg(method_name(method)).arg(at).arg(torn ? " torn" : "");
+          QTest::newRow(qPrintable(name)) << method << at << torn;
+        }
+      }
+    }
+  }
+  void resumeMatchesAnUninterruptedRun() {
+    QFETCH(TuningMethod, method);
+    QFETCH(double, killedAt);
+    QFETCH(bool, torn);
+    QTemporaryDir dir;
+    const std::string full_path = dir.filePath("full.jsonl").toStdString();
+    const RunResult full = run_with(journal_options(method, full_path, false));
+    QCOMPARE(full.status, RunStatus::Succeeded);
+    const std::vector<std::string> lines = read_lines(full_path);
+    QCOMPARE(lines.size(), full.evaluations.size() + 1);  // header + one per evaluation
+
+    // Simulate the kill: keep the first lines, maybe with half a line after them.
+    const std::size_t kept = static_cast<std::size_t>(killedAt * lines.size());
+    std::string text;
+    for (std::size_t i = 0; i < kept; ++i)
+      text += lines[i] + "\n";
+    if (torn && kept < lines.size()) text += lines[kept].substr(0, lines[kept].size() / 2);
+    const std::string resumed_path = dir.filePath("resumed.jsonl").toStdString();
+    write_text(resumed_path, text);
+
+    const RunResult resumed = run_with(journal_options(method, resumed_path, true));
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    compare_configs(full, resumed);
+    QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
+    QCOMPARE(resumed.counts.weighted_evaluations, full.counts.weighted_evaluations);
+    QVERIFY(resumed.counts.replayed <= static_cast<std::int64_t>(kept));
+    if (kept > 1) QVERIFY(resumed.counts.replayed > 0);
+
+    // The journal ends up with the same evaluations as the uninterrupted one.
+    const std::vector<std::string> after = read_lines(resumed_path);
+    QCOMPARE(after.size(), lines.size());
+    QCOMPARE(after[0], lines[0]);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      QCOMPARE(without_times(after[i]), without_times(lines[i]));
+    }
+  }
+
+  void resumeRefusesAnotherRunsJournal() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    QCOMPARE(run_with(journal_options(TuningMethod::AfbsBo, path, false)).status,
+             RunStatus::Succeeded);
+    const std::vector<std::string> before = read_lines(path);
+    EngineOptions other = journal_options(TuningMethod::AfbsBo, path, true);
+    other.seed = 8;
+    const RunResult refused = run_with(other);
+    QCOMPARE(refused.status, RunStatus::Failed);
+    QVERIFY2(refused.message.find("another run") != std::string::npos, refused.message.c_str());
+    QCOMPARE(read_lines(path), before);  // left intact
+  }
+
+  void everyLineIsJsonAndFlushed() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    // At each call, every earlier call's evaluations are already on disk.
+    int calls_checked = 0;
+    bool all_on_disk = true;
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    evaluator.after_call = [&] {
+      std::size_t expected = 1;
+      for (std::size_t i = 0; i + 1 < evaluator.requests.size(); ++i) {
+        for (bool active : evaluator.requests[i].active)
+          expected += active ? 1 : 0;
+      }
+      all_on_disk = all_on_disk && read_lines(path).size() == expected;
+      ++calls_checked;
+    };
+    EngineOptions options = journal_options(TuningMethod::AfbsBo, path, false);
+    options.journal_fsync = true;
+    TuningEngine engine(evaluator, options);
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(calls_checked > 10);
+    QVERIFY(all_on_disk);
+    for (const std::string& line : read_lines(path)) {
+      QVERIFY(!nlohmann::json::parse(line, nullptr, false).is_discarded());
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestEvaluationJournal)
+#include "tst_evaluation_journal.moc"
