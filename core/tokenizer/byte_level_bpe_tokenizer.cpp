@@ -11,8 +11,9 @@ namespace afbs {
 namespace {
 
 using json = nlohmann::json;
-// Ids beyond this are taken as a hostile file rather than allocated for.
-constexpr int64_t kMaxTokenId = 16'000'000;
+// Real vocabularies are dense: ids past (entries + this slack) are taken as a hostile file
+// rather than allocated for.
+constexpr int64_t kIdSlack = 1024;
 
 uint64_t pair_key(int left, int right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
@@ -59,10 +60,13 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
     }
     const auto model = config.find("model");
     if (model == config.end() || !model->is_object()) return Error{"'model' is missing"};
+    const auto vocab = model->find("vocab");
+    const auto added = config.find("added_tokens");
+    tok->max_ids_ = kIdSlack + (vocab != model->end() ? static_cast<int64_t>(vocab->size()) : 0) +
+                    (added != config.end() ? static_cast<int64_t>(added->size()) : 0);
     if (Status s = tok->load_model(*model); !s.ok()) return with_context("model", s.error());
 
-    if (const auto added = config.find("added_tokens");
-        added != config.end() && !added->is_null()) {
+    if (added != config.end() && !added->is_null()) {
       if (!added->is_array()) return Error{"'added_tokens' is not an array"};
       for (const json& entry : *added) {
         if (!entry.is_object() || !entry.contains("id") || !entry.contains("content") ||
@@ -72,7 +76,7 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
         AddedToken token{entry["content"].get<std::string>(), 0, flag(entry, "lstrip", false),
                          flag(entry, "rstrip", false), flag(entry, "single_word", false)};
         const int64_t id = entry["id"].get<int64_t>();
-        if (id < 0 || id > kMaxTokenId)
+        if (id < 0 || id >= tok->max_ids_)
           return Error{"added token '" + token.content + "' has id out of range"};
         if (token.content.empty()) return Error{"an added token is empty"};
         token.id = static_cast<int>(id);
@@ -140,7 +144,7 @@ Status ByteLevelBpeTokenizer::load_model(const json& model) {
   for (const auto& [token, id_json] : vocab->items()) {
     if (!id_json.is_number_integer()) return Error{"vocab entry '" + token + "' has no integer id"};
     const int64_t id = id_json.get<int64_t>();
-    if (id < 0 || id > kMaxTokenId) return Error{"vocab entry '" + token + "' has id out of range"};
+    if (id < 0 || id >= max_ids_) return Error{"vocab entry '" + token + "' has id out of range"};
     vocab_.emplace(token, static_cast<int>(id));
     if (id_to_token_.size() <= static_cast<std::size_t>(id)) {
       id_to_token_.resize(static_cast<std::size_t>(id) + 1);

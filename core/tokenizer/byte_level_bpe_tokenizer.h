@@ -69,6 +69,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::optional<PretokenizerPattern> pattern_;
   bool add_prefix_space_ = false;
   bool ignore_merges_ = false;
+  int64_t max_ids_ = 0;  // ids at or past this are rejected
   int unk_id_ = -1;
   int bos_id_ = -1;
   int eos_id_ = -1;

@@ -136,6 +136,8 @@ class TestTokenizerLoading : public QObject {
     QTest::newRow("no vocab") << variant([](json& j) { j["model"].erase("vocab"); }) << "'vocab'";
     QTest::newRow("vocab id not integer")
         << variant([](json& j) { j["model"]["vocab"]["a"] = "x"; }) << "no integer id";
+    QTest::newRow("vocab id far past the vocabulary")
+        << variant([](json& j) { j["model"]["vocab"]["a"] = 2'000'000'000; }) << "out of range";
     QTest::newRow("no merges") << variant([](json& j) { j["model"].erase("merges"); })
                                << "'merges'";
     QTest::newRow("merge of unknown tokens") << variant([](json& j) {
