@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tokenizer/unicode_nfc.h"
 #include "core/tokenizer/utf8.h"
 
 namespace afbs {
@@ -93,10 +94,9 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
     }
 
     const json& normalizer = config.contains("normalizer") ? config["normalizer"] : json();
-    // NFC is accepted but not applied (no composition tables here): text already in NFC,
-    // as most text is, gets the right ids; decomposed accents may not.
-    if (!normalizer.is_null() &&
-        !(normalizer.is_object() && normalizer.value("type", "") == "NFC")) {
+    if (normalizer.is_object() && normalizer.value("type", "") == "NFC") {
+      tok->nfc_ = true;  // Qwen2
+    } else if (!normalizer.is_null()) {
       return Error{"unsupported normalizer " + normalizer.dump()};
     }
     const auto pre = config.find("pre_tokenizer");
@@ -287,6 +287,11 @@ std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const 
 void ByteLevelBpeTokenizer::encode_segment(std::string_view segment,
                                            std::vector<int32_t>& ids) const {
   if (segment.empty()) return;
+  std::string normalized;
+  if (nfc_) {
+    normalized = to_nfc(segment);
+    segment = normalized;
+  }
   std::string prefixed;
   if (add_prefix_space_ && segment.front() != ' ') {
     prefixed.reserve(segment.size() + 1);

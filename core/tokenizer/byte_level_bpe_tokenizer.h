@@ -19,12 +19,12 @@
 namespace afbs {
 
 // A Hugging Face tokenizer.json byte-level BPE (GPT-2, Llama-3, Qwen2): added tokens cut out
-// first, the pre-tokeniser regex, bytes mapped to GPT-2's printable characters, then merges
-// applied lowest rank first, as the `tokenizers` library does.
+// first, NFC when the file asks for it, the pre-tokeniser regex, bytes mapped to GPT-2's
+// printable characters, then merges applied lowest rank first, as `tokenizers` does.
 class ByteLevelBpeTokenizer final : public Tokenizer {
  public:
-  // `config` is tokenizer.json; `special_names` the optional bos/eos token names (from
-  // tokenizer_config.json). The error names the part of the file that is missing or unsupported.
+  // `config` is tokenizer.json; `bos_name` and `eos_name` the optional token names from
+  // tokenizer_config.json. The error names the part of the file that is missing or unsupported.
   static Result<std::unique_ptr<ByteLevelBpeTokenizer>> from_json(
       const nlohmann::json& config, std::optional<std::string> bos_name,
       std::optional<std::string> eos_name);
@@ -67,6 +67,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::vector<AddedToken> added_tokens_;
   std::array<std::vector<std::size_t>, 256> added_by_first_byte_;  // indices into added_tokens_
   std::optional<PretokenizerPattern> pattern_;
+  bool nfc_ = false;  // the normalizer is NFC
   bool add_prefix_space_ = false;
   bool ignore_merges_ = false;
   int64_t max_ids_ = 0;  // ids at or past this are rejected

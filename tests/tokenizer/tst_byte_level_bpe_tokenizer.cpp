@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tokenizer/tokenizer.h"
+#include "core/tokenizer/unicode_nfc.h"
 
 namespace {
 
@@ -87,6 +88,33 @@ class TestByteLevelBpeTokenizer : public QObject {
       compared_ids += got.size();
     }
     QVERIFY(compared_ids > 9000);
+  }
+
+  // With Qwen2's NFC normaliser, decomposed accents get the ids of the composed text.
+  void composes_with_nfc_normalizer() {
+    const fs::path data(AFBS_TEST_DATA);
+    json config = read_json(data / "qwen2.tokenizer.json");
+    const json expected = read_json(data / "qwen2.expected.json");
+    config["normalizer"] = {{"type", "NFC"}};
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString();
+    write_json(folder / "tokenizer.json", config);
+    auto tokenizer = afbs::load_tokenizer(folder);
+    QVERIFY(tokenizer.ok());
+    const std::string composed = "\xC3\xA9";     // é
+    const std::string decomposed = "e\xCC\x81";  // e + U+0301
+    int compared = 0;
+    for (const json& entry : expected["cases"]) {
+      std::string text = entry["text"].get<std::string>();
+      if (afbs::to_nfc(text) != text || text.find(composed) == std::string::npos) continue;
+      for (std::size_t at = text.find(composed); at != std::string::npos;
+           at = text.find(composed, at)) {
+        text.replace(at, composed.size(), decomposed);
+      }
+      QCOMPARE((*tokenizer)->encode(text), entry["ids"].get<std::vector<int32_t>>());
+      ++compared;
+    }
+    QVERIFY(compared >= 3);
   }
 
   void finds_special_ids() {
