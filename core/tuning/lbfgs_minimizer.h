@@ -18,7 +18,7 @@ class LbfgsMinimizer {
   struct Options {
     int max_iterations = 60;
     int memory = 6;
-    double gradient_tolerance = 1e-6;   // stop when max |gradient| falls below
+    double gradient_tolerance = 1e-6;  // stop when max |gradient| falls below
     double relative_tolerance = 1e-7;  // stop when f improves by less than this, relatively
   };
 

@@ -5,6 +5,7 @@
 #include "core/tuning/bayesian_optimizer.h"
 #include "core/tuning/expected_improvement.h"
 #include "core/tuning/matern52_kernel.h"
+#include "core/tuning/squared_exponential_kernel.h"
 #include "core/tuning/optimize.h"
 #include "core/tuning/standard_functions.h"
 #include "core/tuning/stop_rules.h"
@@ -188,7 +189,7 @@ class TestBayesianOptimizer : public QObject {
   void swapping_kernel_and_acquisition_at_run_time() {
     auto optimizer = BayesianOptimizer::create(branin().box, {});
     QVERIFY(!optimizer->set_kernel(std::make_unique<Matern52Kernel>(3)).ok());
-    QVERIFY(optimizer->set_kernel(std::make_unique<Matern52Kernel>(2)).ok());
+    QVERIFY(optimizer->set_kernel(std::make_unique<SquaredExponentialKernel>(2)).ok());
     optimizer->set_acquisition(std::make_unique<ExpectedImprovement>(0.01));
     const StandardFunction f = branin();
     for (int i = 0; i < 10; ++i) {

@@ -4,8 +4,11 @@
 #include <random>
 
 #include "core/tuning/matern52_kernel.h"
+#include "core/tuning/squared_exponential_kernel.h"
 
+using afbs::tuning::Kernel;
 using afbs::tuning::Matern52Kernel;
+using afbs::tuning::SquaredExponentialKernel;
 
 namespace {
 
@@ -19,7 +22,12 @@ Eigen::MatrixXd random_points(int count, int dimension, std::mt19937_64& rng) {
   return points;
 }
 
-Eigen::VectorXd random_hyperparameters(const Matern52Kernel& kernel, std::mt19937_64& rng) {
+std::unique_ptr<Kernel> make_kernel(const QString& name, int dimension) {
+  if (name == "matern52") return std::make_unique<Matern52Kernel>(dimension);
+  return std::make_unique<SquaredExponentialKernel>(dimension);
+}
+
+Eigen::VectorXd random_hyperparameters(const Kernel& kernel, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> uniform(0.2, 0.8);
   Eigen::VectorXd values(kernel.hyperparameter_count());
   for (Eigen::Index i = 0; i < values.size(); ++i) {
@@ -31,10 +39,10 @@ Eigen::VectorXd random_hyperparameters(const Matern52Kernel& kernel, std::mt1993
 
 }  // namespace
 
-class TestMatern52Kernel : public QObject {
+class TestKernel : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void matches_the_formula_at_a_known_distance() {
+  void matern52_matches_the_formula() {
     Matern52Kernel kernel(2);
     Eigen::VectorXd values(3);
     values << std::log(0.5), std::log(2.0), std::log(1.7);
@@ -51,9 +59,27 @@ class TestMatern52Kernel : public QObject {
     QVERIFY(std::abs(kernel.prior_variance() - 1.7) < 1e-12);
   }
 
+  void squared_exponential_matches_the_formula() {
+    SquaredExponentialKernel kernel(2);
+    Eigen::VectorXd values(3);
+    values << std::log(0.5), std::log(2.0), std::log(1.7);
+    kernel.set_hyperparameters(values);
+    Eigen::MatrixXd a(1, 2), b(1, 2);
+    a << 0.1, 0.2;
+    b << 0.4, 0.6;
+    QVERIFY(std::abs(kernel.covariance(a, b)(0, 0) - 1.7 * std::exp(-0.5 * 0.40)) < 1e-12);
+  }
+
+  void covariance_matrix_is_symmetric_positive_definite_data() {
+    QTest::addColumn<QString>("kernel_name");
+    QTest::newRow("matern52") << "matern52";
+    QTest::newRow("squared-exponential") << "squared-exponential";
+  }
   void covariance_matrix_is_symmetric_positive_definite() {
+    QFETCH(QString, kernel_name);
     std::mt19937_64 rng(3);
-    Matern52Kernel kernel(3);
+    const auto owned = make_kernel(kernel_name, 3);
+    Kernel& kernel = *owned;
     kernel.set_hyperparameters(random_hyperparameters(kernel, rng));
     const Eigen::MatrixXd x = random_points(20, 3, rng);
     const Eigen::MatrixXd k = kernel.covariance(x, x);
@@ -64,18 +90,23 @@ class TestMatern52Kernel : public QObject {
   }
 
   void gradient_matches_finite_differences_data() {
+    QTest::addColumn<QString>("kernel_name");
     QTest::addColumn<int>("dimension");
     QTest::addColumn<int>("seed");
-    QTest::newRow("1-D") << 1 << 1;
-    QTest::newRow("2-D") << 2 << 2;
-    QTest::newRow("6-D") << 6 << 3;
-    QTest::newRow("6-D again") << 6 << 4;
+    for (const QString name : {"matern52", "squared-exponential"}) {
+      QTest::addRow("%s 1-D", qPrintable(name)) << name << 1 << 1;
+      QTest::addRow("%s 2-D", qPrintable(name)) << name << 2 << 2;
+      QTest::addRow("%s 6-D", qPrintable(name)) << name << 6 << 3;
+      QTest::addRow("%s 6-D again", qPrintable(name)) << name << 6 << 4;
+    }
   }
   void gradient_matches_finite_differences() {
+    QFETCH(QString, kernel_name);
     QFETCH(int, dimension);
     QFETCH(int, seed);
     std::mt19937_64 rng(seed);
-    Matern52Kernel kernel(dimension);
+    const auto owned = make_kernel(kernel_name, dimension);
+    Kernel& kernel = *owned;
     const Eigen::VectorXd values = random_hyperparameters(kernel, rng);
     kernel.set_hyperparameters(values);
     const Eigen::MatrixXd x = random_points(12, dimension, rng);
@@ -112,5 +143,5 @@ class TestMatern52Kernel : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestMatern52Kernel)
-#include "tst_matern52_kernel.moc"
+QTEST_APPLESS_MAIN(TestKernel)
+#include "tst_kernel.moc"

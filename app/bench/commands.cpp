@@ -1,0 +1,22 @@
+#include "app/bench/commands.h"
+
+#include <cstdio>
+
+namespace afbs::bench {
+
+int run_optimiser(const std::vector<std::string>& args, const std::string& command_line);
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
+  return 1;
+}
+
+const std::vector<Command>& all_commands() {
+  static const std::vector<Command> commands = {
+      {"optimiser", "time the Bayesian optimiser per ask() and measure its regret",
+       "optimiser [--seeds N] [--repetitions R] [--out DIR]", run_optimiser},
+  };
+  return commands;
+}
+
+}  // namespace afbs::bench
