@@ -21,8 +21,8 @@ struct AttentionEvaluator::Capture {
 struct AttentionEvaluator::LengthCache {
   explicit LengthCache(MaskPredictor p) : predictor(std::move(p)) {}
   MaskPredictor predictor;
-  at::Tensor dense;               // [Hq, n, D]
-  std::vector<double> dense_l1;   // Σ|O_dense| per head
+  at::Tensor dense;              // [Hq, n, D]
+  std::vector<double> dense_l1;  // Σ|O_dense| per head
 };
 
 namespace {
@@ -51,7 +51,8 @@ Result<at::Tensor> as_heads(const at::Tensor& x, const char* name, const std::st
 double sum_abs(const at::Tensor& x) {  // sequential, so the same on every thread count
   const float* values = x.data_ptr<float>();
   double total = 0.0;
-  for (int64_t e = 0; e < x.numel(); ++e) total += std::fabs(values[e]);
+  for (int64_t e = 0; e < x.numel(); ++e)
+    total += std::fabs(values[e]);
   return total;
 }
 
@@ -78,13 +79,14 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     if (k_heads->sizes() != v_heads->sizes() || q_heads->size(1) != k_heads->size(1) ||
         q_heads->size(2) != k_heads->size(2) || q_heads->size(0) % k_heads->size(0) != 0 ||
         q_heads->size(1) == 0) {
-      return Error{where + ": q, k, v disagree in tokens or head size, or the query heads are "
-                           "not a multiple of the key/value heads"};
+      return Error{where +
+                   ": q, k, v disagree in tokens or head size, or the query heads are "
+                   "not a multiple of the key/value heads"};
     }
     auto capture = std::make_unique<Capture>();
     capture->q = *q_heads;
-    capture->q_scaled = (*q_heads * static_cast<float>(log2_score_scale(q_heads->size(2))))
-                            .contiguous();
+    capture->q_scaled =
+        (*q_heads * static_cast<float>(log2_score_scale(q_heads->size(2)))).contiguous();
     capture->k = *k_heads;
     capture->v = *v_heads;
     std::lock_guard lock(mutex_);
@@ -132,7 +134,8 @@ Result<std::shared_ptr<const AttentionEvaluator::LengthCache>> AttentionEvaluato
     jobs.push_back(job);
   }
   run_block_sparse_attention(jobs);
-  for (int64_t h = 0; h < heads; ++h) cache->dense_l1.push_back(sum_abs(cache->dense[h]));
+  for (int64_t h = 0; h < heads; ++h)
+    cache->dense_l1.push_back(sum_abs(cache->dense[h]));
   if (options_.cache) caches_[key] = cache;
   return std::shared_ptr<const LengthCache>(cache);
 }
@@ -153,8 +156,8 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
       return Error{where + ": head " + std::to_string(request.head) + " is not in [0, " +
                    std::to_string(heads) + ")"};
     }
-    Status valid = check_head_setting(request.setting, where + ", head " +
-                                                           std::to_string(request.head));
+    Status valid =
+        check_head_setting(request.setting, where + ", head " + std::to_string(request.head));
     if (!valid) return valid.error();
   }
   try {
@@ -189,8 +192,9 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
       m.causal_blocks = causal;
       m.skipped_blocks = tally.skipped_blocks;
       m.sparsity = 1.0 - static_cast<double>(tally.kept_blocks) / static_cast<double>(causal);
-      m.skip_rate = static_cast<double>(tally.skipped_blocks) / static_cast<double>(tally.kept_blocks);
-      m.error = dense_l1 > 0.0                ? tally.l1_difference / dense_l1
+      m.skip_rate =
+          static_cast<double>(tally.skipped_blocks) / static_cast<double>(tally.kept_blocks);
+      m.error = dense_l1 > 0.0               ? tally.l1_difference / dense_l1
                 : tally.l1_difference == 0.0 ? 0.0
                                              : std::numeric_limits<double>::infinity();
     }

@@ -20,7 +20,8 @@ int64_t BlockGeometry::key_count(int64_t j) const {
 
 int64_t BlockGeometry::causal_blocks() const {
   int64_t total = 0;
-  for (int64_t i = 0; i < query_blocks_; ++i) total += visible_key_blocks(i);
+  for (int64_t i = 0; i < query_blocks_; ++i)
+    total += visible_key_blocks(i);
   return total;
 }
 

@@ -14,7 +14,8 @@ BlockMask BlockMask::full(const BlockGeometry& geometry) {
   std::vector<int32_t> columns;
   for (int64_t i = 0; i < geometry.query_blocks(); ++i) {
     columns.resize(geometry.visible_key_blocks(i));
-    for (size_t j = 0; j < columns.size(); ++j) columns[j] = static_cast<int32_t>(j);
+    for (size_t j = 0; j < columns.size(); ++j)
+      columns[j] = static_cast<int32_t>(j);
     mask.append_row(columns);
   }
   return mask;
@@ -44,7 +45,8 @@ std::vector<uint8_t> BlockMask::dense_bits() const {
   const int64_t width = geometry_.key_blocks();
   std::vector<uint8_t> bits(static_cast<size_t>(rows() * width), 0);
   for (int64_t i = 0; i < rows(); ++i) {
-    for (int32_t j : row(i)) bits[i * width + j] = 1;
+    for (int32_t j : row(i))
+      bits[i * width + j] = 1;
   }
   return bits;
 }

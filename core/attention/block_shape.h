@@ -14,8 +14,7 @@ struct BlockShape {
   bool operator==(const BlockShape&) const = default;
   // 64×64 (default), 128×64 and 64×128 are the shapes the kernels support.
   bool supported() const {
-    return (query == 64 && key == 64) || (query == 128 && key == 64) ||
-           (query == 64 && key == 128);
+    return (query == 64 && key == 64) || (query == 128 && key == 64) || (query == 64 && key == 128);
   }
   std::string text() const { return std::to_string(query) + "x" + std::to_string(key); }
 };

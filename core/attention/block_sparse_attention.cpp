@@ -117,7 +117,8 @@ ItemTally attend_query_block(const HeadAttentionJob& job, int64_t block_row) {
 
   if (job.lambda < kPvSkipOff && columns.size() > 1) {
     std::vector<int64_t> block_columns{0};
-    for (int32_t j : columns) block_columns.push_back(block_columns.back() + geometry.key_count(j));
+    for (int32_t j : columns)
+      block_columns.push_back(block_columns.back() + geometry.key_count(j));
     const std::vector<uint8_t> computed = blocks_computed(
         scores.data_ptr<float>(), rows, width, block_columns, static_cast<float>(job.lambda));
     const auto survivors = std::count(computed.begin(), computed.end(), uint8_t{1});
@@ -144,7 +145,8 @@ ItemTally attend_query_block(const HeadAttentionJob& job, int64_t block_row) {
     const float* produced = output.data_ptr<float>();
     const float* reference = job.dense_reference.data_ptr<float>() + first_row * dim;
     double difference = 0.0;
-    for (int64_t e = 0; e < rows * dim; ++e) difference += std::fabs(produced[e] - reference[e]);
+    for (int64_t e = 0; e < rows * dim; ++e)
+      difference += std::fabs(produced[e] - reference[e]);
     tally.l1_difference = difference;
   }
   return tally;
@@ -168,12 +170,14 @@ std::vector<HeadAttentionTally> run_block_sparse_attention(
   for (size_t n = 0; n < jobs.size(); ++n) {
     const BlockMask& mask = *jobs[n].mask;
     for (int64_t i = 0; i < mask.rows(); ++i) {
-      items.push_back({n, i, static_cast<int64_t>(mask.row(i).size()) * mask.geometry().row_count(i)});
+      items.push_back(
+          {n, i, static_cast<int64_t>(mask.row(i).size()) * mask.geometry().row_count(i)});
     }
   }
   std::vector<ItemTally> item_tallies(items.size());
   std::vector<size_t> schedule(items.size());
-  for (size_t t = 0; t < schedule.size(); ++t) schedule[t] = t;
+  for (size_t t = 0; t < schedule.size(); ++t)
+    schedule[t] = t;
   std::stable_sort(schedule.begin(), schedule.end(),
                    [&](size_t a, size_t b) { return items[a].cost > items[b].cost; });
 

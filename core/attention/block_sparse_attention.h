@@ -45,8 +45,11 @@ struct HeadAttentionTally {
 };
 
 // Runs every job; work items are (job, query block) pairs spread over at::parallel_for,
-// heaviest first. Results are independent of the thread count and of how jobs are
-// grouped into calls: each item's arithmetic is fixed, and sums are taken in block order.
-std::vector<HeadAttentionTally> run_block_sparse_attention(const std::vector<HeadAttentionJob>& jobs);
+// heaviest first. Results do not depend on how jobs are grouped into calls or which
+// thread runs an item: each item's arithmetic is fixed and sums are taken in block order.
+// They may differ in the last bits between thread counts, because OpenBLAS chooses its
+// GEMM blocking by the number of threads; within one process setting they are exact.
+std::vector<HeadAttentionTally> run_block_sparse_attention(
+    const std::vector<HeadAttentionJob>& jobs);
 
 }  // namespace afbs

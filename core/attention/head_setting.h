@@ -22,8 +22,8 @@ enum class SelectionRule {
 inline constexpr double kPvSkipOff = 50.0;
 
 struct HeadSetting {
-  double theta = 0.6;   // similarity threshold: a block with coherence ≤ θ is incoherent
-  double tau = 0.98;    // cumulative threshold on the compressed-score softmax
+  double theta = 0.6;    // similarity threshold: a block with coherence ≤ θ is incoherent
+  double tau = 0.98;     // cumulative threshold on the compressed-score softmax
   double lambda = 50.0;  // PV-skip threshold in log2 units; ≥ kPvSkipOff: no skipping
   SelectionRule rule = SelectionRule::cumulative;
   // top_fraction: the fraction F in (0, 1]; sliding_window: the window in tokens.

@@ -33,7 +33,8 @@ BlockSummary summarize_blocks(const at::Tensor& x, int64_t block) {
         ((summed * summed).sum(2) / static_cast<float>(block * block)).clamp_max(1.0f).contiguous();
     const float* values = coherence.data_ptr<float>();
     for (int64_t h = 0; h < heads; ++h) {
-      for (int64_t b = 0; b < full; ++b) summary.coherence[h * blocks + b] = values[h * full + b];
+      for (int64_t b = 0; b < full; ++b)
+        summary.coherence[h * blocks + b] = values[h * full + b];
     }
   }
   if (blocks > full) {
@@ -45,7 +46,8 @@ BlockSummary summarize_blocks(const at::Tensor& x, int64_t block) {
 
 std::string shape_text(const at::Tensor& x) {
   std::string text = "[";
-  for (int64_t d = 0; d < x.dim(); ++d) text += (d ? ", " : "") + std::to_string(x.size(d));
+  for (int64_t d = 0; d < x.dim(); ++d)
+    text += (d ? ", " : "") + std::to_string(x.size(d));
   return text + "]";
 }
 
@@ -55,8 +57,10 @@ Result<MaskPredictor> MaskPredictor::build(const at::Tensor& q, const at::Tensor
                                            BlockShape shape) {
   if (q.dim() != 3 || k.dim() != 3 || q.size(1) != k.size(1) || q.size(2) != k.size(2) ||
       k.size(0) == 0 || q.size(0) % k.size(0) != 0 || q.size(1) == 0) {
-    return Error{"mask prediction: q must be [Hq, n, D] and k [Hkv, n, D] with Hq a multiple "
-                 "of Hkv and n > 0; got q " + shape_text(q) + " and k " + shape_text(k)};
+    return Error{
+        "mask prediction: q must be [Hq, n, D] and k [Hkv, n, D] with Hq a multiple "
+        "of Hkv and n > 0; got q " +
+        shape_text(q) + " and k " + shape_text(k)};
   }
   if (!shape.supported()) {
     return Error{"mask prediction: block shape " + shape.text() +
@@ -138,7 +142,8 @@ BlockMask MaskPredictor::predict(int64_t head, const HeadSetting& setting) const
         break;
     }
     keep[0] = 1;  // the attention sink
-    for (int64_t j = geometry_.first_diagonal_block(i); j < visible; ++j) keep[j] = 1;
+    for (int64_t j = geometry_.first_diagonal_block(i); j < visible; ++j)
+      keep[j] = 1;
     columns.clear();
     for (int64_t j = 0; j < visible; ++j) {
       if (keep[j]) columns.push_back(static_cast<int32_t>(j));
@@ -193,7 +198,8 @@ void MaskPredictor::select_top_fraction(int64_t head, int64_t i, double fraction
   const auto wanted = static_cast<int64_t>(std::ceil(fraction * visible - 1e-9));
   const int64_t count = std::clamp<int64_t>(wanted, 1, visible);
   const int32_t* order = sorted_columns_.data() + row_offset(head, i);
-  for (int64_t r = 0; r < count; ++r) keep[order[r]] = 1;
+  for (int64_t r = 0; r < count; ++r)
+    keep[order[r]] = 1;
 }
 
 void MaskPredictor::select_window(int64_t i, double tokens, std::vector<uint8_t>& keep) const {

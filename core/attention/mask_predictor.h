@@ -63,9 +63,9 @@ class MaskPredictor {
   BlockGeometry geometry_;
   int64_t query_heads_ = 0;
   int64_t kv_heads_ = 0;
-  std::vector<float> query_coherence_;  // [Hq × query blocks]
-  std::vector<float> key_coherence_;    // [Hkv × key blocks]
-  std::vector<float> scores_;           // Ŝ, [Hq × query blocks × key blocks]
+  std::vector<float> query_coherence_;   // [Hq × query blocks]
+  std::vector<float> key_coherence_;     // [Hkv × key blocks]
+  std::vector<float> scores_;            // Ŝ, [Hq × query blocks × key blocks]
   std::vector<int32_t> sorted_columns_;  // per row: visible columns by descending Ŝ
 };
 

@@ -46,11 +46,15 @@ struct LocalSinkHeads {
 inline LocalSinkHeads local_sink_heads(int64_t hq, int64_t hkv, int64_t length, int64_t dim,
                                        uint64_t seed) {
   at::manual_seed(seed);
-  at::Tensor topics = at::randn({hkv, length / 32 + 2, dim});
-  at::Tensor position_topic = (at::arange(length) / 32).to(at::kLong);
+  // A "topic" changes every 64 tokens (offset from the block grid), so blocks are coherent
+  // at moderate θ (≈ 0.3) and each query favours its own stretch of text and the sink.
+  at::Tensor topics = at::randn({hkv, length / 64 + 2, dim});
+  at::Tensor position_topic = ((at::arange(length) + 17) / 64).to(at::kLong);
   at::Tensor k = topics.index_select(1, position_topic) * 1.5 + at::randn({hkv, length, dim});
-  k.narrow(1, 0, 4).add_(at::randn({hkv, 1, dim}) * 3.0);  // a sink
-  at::Tensor q = k.repeat_interleave(hq / hkv, 0) + at::randn({hq, length, dim});
+  // A sink: the first tokens share a direction every query leans towards.
+  const at::Tensor sink = at::randn({hkv, 1, dim});
+  k.narrow(1, 0, 4).add_(sink * 3.0);
+  at::Tensor q = (k + sink * 0.5).repeat_interleave(hq / hkv, 0) + at::randn({hq, length, dim});
   at::Tensor v = at::randn({hkv, length, dim});
   return {q.contiguous(), k.contiguous(), v.contiguous()};
 }

@@ -126,18 +126,16 @@ class TestMaskPredictor : public QObject {
     QTest::newRow("tau 0.5") << 0.5 << Rows{{0}, {0, 1}, {0, 2}, {0, 2, 3}, {0, 2, 4}, {0, 2, 5}};
     QTest::newRow("tau 0.8") << 0.8
                              << Rows{{0}, {0, 1}, {0, 2}, {0, 2, 3}, {0, 2, 4}, {0, 2, 4, 5}};
-    QTest::newRow("tau 0.95") << 0.95
-                              << Rows{{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3}, {0, 1, 2, 4},
-                                      {0, 1, 2, 4, 5}};
-    QTest::newRow("tau 1") << 1.0
-                           << Rows{{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3}, {0, 1, 2, 3, 4},
-                                   {0, 1, 2, 3, 4, 5}};
+    QTest::newRow("tau 0.95") << 0.95 << Rows{{0},          {0, 1},       {0, 1, 2},
+                                              {0, 1, 2, 3}, {0, 1, 2, 4}, {0, 1, 2, 4, 5}};
+    QTest::newRow("tau 1") << 1.0 << Rows{{0},          {0, 1},          {0, 1, 2},
+                                          {0, 1, 2, 3}, {0, 1, 2, 3, 4}, {0, 1, 2, 3, 4, 5}};
   }
   void cumulative_cut() {
     QFETCH(double, tau);
     QFETCH(Rows, expected);
-    const MaskPredictor p =
-        predictor(afbs::test::constant_queries(1, 384), afbs::test::weighted_keys(kWeights, 64, 384));
+    const MaskPredictor p = predictor(afbs::test::constant_queries(1, 384),
+                                      afbs::test::weighted_keys(kWeights, 64, 384));
     QCOMPARE(mask_rows(p.predict(0, cumulative(0.6, tau))), expected);
   }
 
@@ -171,8 +169,8 @@ class TestMaskPredictor : public QObject {
   }
   void theta_one_or_more_is_dense() {
     QFETCH(double, theta);
-    const MaskPredictor p =
-        predictor(afbs::test::constant_queries(1, 384), afbs::test::weighted_keys(kWeights, 64, 384));
+    const MaskPredictor p = predictor(afbs::test::constant_queries(1, 384),
+                                      afbs::test::weighted_keys(kWeights, 64, 384));
     QCOMPARE(p.predict(0, cumulative(theta, 0.0)).sparsity(), 0.0);
     QVERIFY(p.predict(0, cumulative(0.6, 0.0)).sparsity() > 0.2);
   }
@@ -217,8 +215,8 @@ class TestMaskPredictor : public QObject {
     // ⌊64i/128⌋. Weights 1 8 2 4: rows 4, 5 (1 8 2 of 11): b1 .727 → {0, 1, 2}; rows 6, 7
     // (of 15): b1 .533, b3 .8 > .7 → {0, 1, 3}.
     QTest::newRow("64x128") << 64 << 128 << 0.7 << std::vector<double>{1, 8, 2, 4}
-                            << Rows{{0}, {0}, {0, 1}, {0, 1}, {0, 1, 2}, {0, 1, 2}, {0, 1, 3},
-                                    {0, 1, 3}};
+                            << Rows{{0},       {0},       {0, 1},    {0, 1},
+                                    {0, 1, 2}, {0, 1, 2}, {0, 1, 3}, {0, 1, 3}};
     QTest::newRow("64x64") << 64 << 64 << 0.8 << kWeights << Rows{};
   }
   void block_shapes() {
@@ -235,8 +233,8 @@ class TestMaskPredictor : public QObject {
   }
 
   void static_rules() {
-    const MaskPredictor p =
-        predictor(afbs::test::constant_queries(1, 384), afbs::test::weighted_keys(kWeights, 64, 384));
+    const MaskPredictor p = predictor(afbs::test::constant_queries(1, 384),
+                                      afbs::test::weighted_keys(kWeights, 64, 384));
     HeadSetting top;
     top.rule = afbs::SelectionRule::top_fraction;
     top.rule_parameter = 0.34;  // row 5: ⌈0.34·6⌉ = 3 → b2, b4, b1; + sink and diagonal
