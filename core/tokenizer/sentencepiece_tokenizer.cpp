@@ -48,7 +48,7 @@ Result<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::create(P
     if (!(normal ? tok->pieces_ : tok->reserved_).emplace(piece.text, id).second) {
       return Error{where + " ('" + piece.text + "') is defined twice"};
     }
-    tok->max_piece_bytes_ = std::max(tok->max_piece_bytes_, piece.text.size());
+    if (normal) tok->max_piece_bytes_ = std::max(tok->max_piece_bytes_, piece.text.size());
     if (piece.type == PieceType::Normal) {
       tok->min_score_ = std::min(tok->min_score_, piece.score);
       tok->max_score_ = std::max(tok->max_score_, piece.score);

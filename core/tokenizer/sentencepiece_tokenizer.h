@@ -51,9 +51,9 @@ class SentencePieceTokenizer final : public Tokenizer {
   PieceMap pieces_;    // normal, user-defined and unused pieces: what encoding may produce
   PieceMap reserved_;  // control, unknown and byte pieces
   std::array<int, 256> byte_ids_{};
-  std::size_t max_piece_bytes_ = 0;
-  float min_score_ = 0.0f;  // over normal pieces, for the unigram unknown penalty
-  float max_score_ = 0.0f;  // over normal pieces, for the user-defined bonus
+  std::size_t max_piece_bytes_ = 0;  // longest piece encoding may produce
+  float min_score_ = 0.0f;           // over normal pieces, for the unigram unknown penalty
+  float max_score_ = 0.0f;           // over normal pieces, for the user-defined bonus
   int bos_id_ = -1;
   int eos_id_ = -1;
 };

@@ -88,6 +88,8 @@ class TestByteLevelBpeTokenizer : public QObject {
       compared_ids += got.size();
     }
     QVERIFY(compared_ids > 9000);
+    qInfo("%s: %zu texts, %zu ids equal to tokenizers'", qPrintable(style), cases.size(),
+          compared_ids);
   }
 
   // With Qwen2's NFC normaliser, decomposed accents get the ids of the composed text.
