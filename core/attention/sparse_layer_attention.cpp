@@ -1,0 +1,130 @@
+#include "core/attention/sparse_layer_attention.h"
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "core/attention/block_sparse_attention.h"
+#include "core/attention/mask_predictor.h"
+
+namespace afbs {
+
+SparseLayerAttention::SparseLayerAttention(SparseConfig config, LayerAttention* dense)
+    : config_(std::move(config)), dense_(dense) {
+  reset_tallies();
+}
+
+bool SparseLayerAttention::layer_is_dense(int layer) const {
+  for (int64_t h = 0; h < config_.model.heads; ++h) {
+    const HeadSetting s = config_.setting(layer, h);
+    const bool dense_mask =
+        s.rule == SelectionRule::dense ||
+        (s.rule == SelectionRule::cumulative && (s.theta >= 1.0 || s.tau >= 1.0));
+    if (!dense_mask || s.lambda < kPvSkipOff) return false;
+  }
+  return true;
+}
+
+at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at::Tensor& k,
+                                        const at::Tensor& v) {
+  const std::string where = "sparse attention, layer " + std::to_string(layer);
+  if (layer < 0 || layer >= static_cast<int>(config_.layers.size())) {
+    throw std::invalid_argument(where + ": the config has " +
+                                std::to_string(config_.layers.size()) + " layers");
+  }
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4 || q.size(1) != config_.model.heads ||
+      k.size(1) == 0 || q.size(1) % k.size(1) != 0) {
+    throw std::invalid_argument(where + ": q must be [B, " + std::to_string(config_.model.heads) +
+                                ", L, D] and k, v [B, Hkv, L, D] with Hkv dividing the heads");
+  }
+  const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);
+  const int64_t causal = BlockGeometry(length, config_.blocks).causal_blocks();
+  if (dense_ != nullptr && layer_is_dense(layer)) {
+    std::lock_guard lock(mutex_);
+    for (HeadTally& tally : tallies_[layer]) {
+      tally.kept_blocks += batch * causal;
+      tally.causal_blocks += batch * causal;
+    }
+    return dense_->attend(layer, q, k, v);
+  }
+
+  const at::Tensor q32 = q.to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor k32 = k.to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor v32 = v.to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor q_scaled = q32 * static_cast<float>(log2_score_scale(dim));
+  at::Tensor out = at::empty({batch, heads, length, dim}, q32.options());
+  std::vector<HeadSetting> settings;
+  for (int64_t h = 0; h < heads; ++h)
+    settings.push_back(config_.setting(layer, h));
+
+  std::vector<BlockMask> masks;
+  masks.reserve(static_cast<size_t>(batch * heads));
+  std::vector<HeadAttentionJob> jobs;
+  for (int64_t b = 0; b < batch; ++b) {
+    auto predictor = MaskPredictor::build(q32[b], k32[b], config_.blocks);
+    if (!predictor) throw std::invalid_argument(where + ": " + predictor.error().message);
+    for (int64_t h = 0; h < heads; ++h) {
+      masks.push_back(predictor->predict(h, settings[h]));
+      const int64_t g = predictor->kv_head_of(h);
+      HeadAttentionJob job;
+      job.q = q_scaled[b][h];
+      job.k = k32[b][g];
+      job.v = v32[b][g];
+      job.mask = &masks.back();
+      job.lambda = settings[h].lambda;
+      job.output = out[b][h];
+      jobs.push_back(job);
+    }
+  }
+  const std::vector<HeadAttentionTally> results = run_block_sparse_attention(jobs);
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t n = 0; n < results.size(); ++n) {
+      HeadTally& tally = tallies_[layer][n % static_cast<size_t>(heads)];
+      tally.kept_blocks += results[n].kept_blocks;
+      tally.causal_blocks += causal;
+      tally.skipped_blocks += results[n].skipped_blocks;
+    }
+  }
+  return out.to(q.device(), q.scalar_type());
+}
+
+std::vector<std::vector<SparseLayerAttention::HeadTally>> SparseLayerAttention::tallies() const {
+  std::lock_guard lock(mutex_);
+  return tallies_;
+}
+
+double SparseLayerAttention::mean_sparsity() const {
+  std::lock_guard lock(mutex_);
+  double total = 0.0;
+  int64_t count = 0;
+  for (const auto& layer : tallies_) {
+    for (const HeadTally& tally : layer) {
+      if (tally.causal_blocks == 0) continue;
+      total += 1.0 - static_cast<double>(tally.kept_blocks) / tally.causal_blocks;
+      ++count;
+    }
+  }
+  return count == 0 ? 0.0 : total / static_cast<double>(count);
+}
+
+double SparseLayerAttention::skip_rate() const {
+  std::lock_guard lock(mutex_);
+  int64_t kept = 0, skipped = 0;
+  for (const auto& layer : tallies_) {
+    for (const HeadTally& tally : layer) {
+      kept += tally.kept_blocks;
+      skipped += tally.skipped_blocks;
+    }
+  }
+  return kept == 0 ? 0.0 : static_cast<double>(skipped) / static_cast<double>(kept);
+}
+
+void SparseLayerAttention::reset_tallies() {
+  std::lock_guard lock(mutex_);
+  tallies_.assign(config_.layers.size(),
+                  std::vector<HeadTally>(static_cast<size_t>(config_.model.heads)));
+}
+
+}  // namespace afbs

@@ -1,0 +1,173 @@
+// The native config file: round trip, refusals with clear messages, atomic writes, and a
+// config for another model refused.
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/attention/sparse_preset.h"
+#include "core/io/config_file.h"
+
+using afbs::ModelIdentity;
+using afbs::SparseConfig;
+
+namespace {
+
+ModelIdentity demo_model() {
+  return {.name = "demo",
+          .fingerprint = "abc123",
+          .layers = 2,
+          .heads = 3,
+          .kv_heads = 1,
+          .head_dim = 64};
+}
+
+SparseConfig tuned_config() {
+  SparseConfig config = SparseConfig::uniform(demo_model(), {});
+  config.blocks = {128, 64};
+  config.layers[0][1] = {.theta = -0.25,
+                         .tau = 0.8125,
+                         .lambda = 12.5,
+                         .sparse = true,
+                         .pinned = true,
+                         .sparsity = 0.71,
+                         .error = 0.043};
+  config.layers[1][2].sparse = false;
+  afbs::TuningSummary summary;
+  summary.method = "afbs-bo";
+  summary.l1_target = 0.05;
+  summary.pv_l1_target = 0.06;
+  summary.fidelities = {256, 512, 1024};
+  summary.evaluations = 1234;
+  summary.weighted_evaluations = 321.5;
+  summary.seconds = 12.25;
+  config.tuning = summary;
+  return config;
+}
+
+QString message(const afbs::Result<SparseConfig>& result) {
+  return result ? QString() : QString::fromStdString(result.error().message);
+}
+
+}  // namespace
+
+class TestConfigFile : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void round_trip() {
+    const SparseConfig config = tuned_config();
+    const std::string text = afbs::config_to_json(config);
+    auto back = afbs::parse_config(text, "memory");
+    QVERIFY2(back.ok(), qPrintable(message(back)));
+    QCOMPARE(afbs::config_to_json(*back), text);
+    QCOMPARE(back->blocks, (afbs::BlockShape{128, 64}));
+    QCOMPARE(back->layers[0][1].theta, -0.25);
+    QVERIFY(back->layers[0][1].pinned);
+    QCOMPARE(*back->layers[0][1].error, 0.043);
+    QVERIFY(!back->layers[0][0].sparsity.has_value());
+    QCOMPARE(back->setting(1, 2).rule, afbs::SelectionRule::dense);
+    QCOMPARE(back->tuning->fidelities, (std::vector<int64_t>{256, 512, 1024}));
+    QVERIFY(text.find("\"format\": \"afbs-config\"") != std::string::npos);
+  }
+
+  void presets_round_trip_data() {
+    QTest::addColumn<QString>("preset");
+    QTest::newRow("dense") << "dense";
+    QTest::newRow("sparge-default") << "sparge-default";
+    QTest::newRow("topk") << "topk:0.3";
+    QTest::newRow("window") << "window:256";
+  }
+  void presets_round_trip() {
+    QFETCH(QString, preset);
+    auto config = afbs::preset_config(preset.toStdString(), demo_model());
+    QVERIFY(config.ok());
+    auto back = afbs::parse_config(afbs::config_to_json(*config), "memory");
+    QVERIFY2(back.ok(), qPrintable(message(back)));
+    QCOMPARE(back->rule, config->rule);
+    QCOMPARE(back->rule_parameter, config->rule_parameter);
+    QCOMPARE(back->setting(1, 1).theta, config->setting(1, 1).theta);
+    QCOMPARE(back->setting(1, 1).rule, config->setting(1, 1).rule);
+  }
+
+  void file_write_is_atomic_and_readable() {
+    QTemporaryDir dir;
+    const std::filesystem::path path = dir.filePath("tuned.json").toStdString();
+    QVERIFY(afbs::write_config(tuned_config(), path).ok());
+    auto back = afbs::read_config(path);
+    QVERIFY2(back.ok(), qPrintable(message(back)));
+    QCOMPARE(back->layers[0][1].tau, 0.8125);
+    // A config that fails validation is not written: the old file stays.
+    SparseConfig broken = tuned_config();
+    broken.layers.pop_back();
+    QVERIFY(!afbs::write_config(broken, path).ok());
+    QVERIFY(afbs::read_config(path).ok());
+    QCOMPARE(std::distance(std::filesystem::directory_iterator(dir.path().toStdString()),
+                           std::filesystem::directory_iterator{}),
+             1);  // no temporary left behind
+  }
+
+  void refusals_name_the_problem_data() {
+    QTest::addColumn<QString>("edit_from");
+    QTest::addColumn<QString>("edit_to");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("format") << "\"afbs-config\""
+                            << "\"other\""
+                            << "format";
+    QTest::newRow("version") << "\"version\": 1"
+                             << "\"version\": 7"
+                             << "version 7";
+    QTest::newRow("missing tau") << "\"tau\": 0.8125,"
+                                 << ""
+                                 << "missing \"tau\"";
+    QTest::newRow("type") << "\"theta\": -0.25"
+                          << "\"theta\": \"x\""
+                          << "\"theta\"";
+    QTest::newRow("heads") << "\"heads\": 3"
+                           << "\"heads\": 4"
+                           << "layer 0 holds 3 heads";
+    QTest::newRow("rule") << "\"rule\": \"cumulative\""
+                          << "\"rule\": \"magic\""
+                          << "magic";
+    QTest::newRow("json") << "{"
+                          << "["
+                          << "not valid JSON";
+  }
+  void refusals_name_the_problem() {
+    QFETCH(QString, edit_from);
+    QFETCH(QString, edit_to);
+    QFETCH(QString, expected);
+    QString text = QString::fromStdString(afbs::config_to_json(tuned_config()));
+    QVERIFY(text.contains(edit_from));
+    text.replace(text.indexOf(edit_from), edit_from.size(), edit_to);
+    auto parsed = afbs::parse_config(text.toStdString(), "cfg.json");
+    QVERIFY(!parsed.ok());
+    QVERIFY2(message(parsed).contains(expected), qPrintable(message(parsed)));
+    QVERIFY(message(parsed).contains("cfg.json"));
+  }
+
+  void config_for_another_model_is_refused() {
+    const SparseConfig config = tuned_config();
+    QVERIFY(afbs::check_config_matches(config, demo_model(), "cfg.json").ok());
+    ModelIdentity other = demo_model();
+    other.name = "llama";
+    other.layers = 32;
+    const afbs::Status refused = afbs::check_config_matches(config, other, "cfg.json");
+    QVERIFY(!refused.ok());
+    const QString text = QString::fromStdString(refused.error().message);
+    QVERIFY2(text.contains("'demo' (2 layers") && text.contains("'llama' (32 layers"),
+             qPrintable(text));
+    other = demo_model();
+    other.fingerprint = "different";
+    QVERIFY(!afbs::check_config_matches(config, other, "cfg.json").ok());
+  }
+
+  void bad_presets_are_refused() {
+    for (const char* preset : {"topk:0", "topk:1.5", "window:0", "window:2.5", "topk:x", "fast"}) {
+      QVERIFY2(!afbs::preset_config(preset, demo_model()).ok(), preset);
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestConfigFile)
+#include "tst_config_file.moc"
