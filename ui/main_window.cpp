@@ -1,25 +1,24 @@
 #include "ui/main_window.h"
 
 #include <QDockWidget>
-#include <QLabel>
+#include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QStatusBar>
 #include <QTabWidget>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "ui/convergence_chart.h"
+#include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
+#include "ui/progress_indicator.h"
+#include "ui/quality_chart.h"
+#include "ui/run_controller.h"
 #include "ui/run_panel.h"
+#include "ui/sparsity_heatmap.h"
+#include "ui/tuning_worker.h"
 
 namespace afbs::ui {
-namespace {
-
-QWidget* placeholder(const QString& text, QWidget* parent) {
-  auto* label = new QLabel(text, parent);
-  label->setAlignment(Qt::AlignCenter);
-  label->setEnabled(false);
-  return label;
-}
-
-}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("AFBS Workbench"));
@@ -38,21 +37,108 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock->setWidget(side);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
+  undo_stack_ = new QUndoStack(this);
+  heatmap_model_ = new HeatmapModel(undo_stack_, this);
   tabs_ = new QTabWidget(this);
-  tabs_->addTab(placeholder(tr("Convergence curves appear here during a run."), tabs_),
-                tr("Convergence"));
-  tabs_->addTab(placeholder(tr("The layer × head sparsity heatmap appears here."), tabs_),
-                tr("Heatmap"));
-  tabs_->addTab(placeholder(tr("Perplexity and memory versus length appear here."), tabs_),
-                tr("Quality"));
+  convergence_ = new ConvergenceChart(tabs_);
+  heatmap_ = new SparsityHeatmap(heatmap_model_, tabs_);
+  quality_ = new QualityChart(tabs_);
   log_ = new QPlainTextEdit(tabs_);
   log_->setReadOnly(true);
+  log_->setMaximumBlockCount(20000);  // a long run must not grow the log without bound
+  tabs_->addTab(convergence_, tr("Convergence"));
+  tabs_->addTab(heatmap_, tr("Heatmap"));
+  tabs_->addTab(quality_, tr("Quality"));
   tabs_->addTab(log_, tr("Log"));
   setCentralWidget(tabs_);
+
+  progress_ = new ProgressIndicator(this);
+  statusBar()->addPermanentWidget(progress_);
+
+  run_controller_ = new RunController(this);
+  create_menus();
+  connect_run();
+}
+
+MainWindow::~MainWindow() {
+  // The job reads pins from the heatmap model: stop it before any view is destroyed.
+  delete run_controller_;
 }
 
 void MainWindow::append_log(const QString& line) {
   log_->appendPlainText(line);
+}
+
+void MainWindow::create_menus() {
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = undo_stack_->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  undo->setObjectName("undoAction");
+  QAction* redo = undo_stack_->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  redo->setObjectName("redoAction");
+  edit->addAction(undo);
+  edit->addAction(redo);
+}
+
+void MainWindow::connect_run() {
+  TuningWorker* worker = run_controller_->worker();
+  connect(worker, &TuningWorker::evaluation, convergence_, &ConvergenceChart::add_record);
+  connect(worker, &TuningWorker::layer_finished, heatmap_model_, &HeatmapModel::apply_layer_result);
+  connect(worker, &TuningWorker::progress, progress_, &ProgressIndicator::show_progress);
+  connect(worker, &TuningWorker::log_line, this, &MainWindow::append_log);
+  connect(worker, &TuningWorker::finished, this, &MainWindow::finish_run);
+  connect(run_controller_, &RunController::running_changed, run_panel_, &RunPanel::set_running);
+  connect(run_controller_, &RunController::paused_changed, run_panel_, &RunPanel::set_paused);
+  connect(run_panel_, &RunPanel::start_requested, this, &MainWindow::start_run);
+  connect(run_panel_, &RunPanel::pause_requested, this,
+          [this] { run_controller_->set_paused(!run_controller_->paused()); });
+  connect(run_panel_, &RunPanel::cancel_requested, this, [this] {
+    run_controller_->cancel();
+    append_log(tr("Cancelling after the current evaluation…"));
+  });
+  connect(heatmap_, &SparsityHeatmap::head_activated, convergence_, &ConvergenceChart::select);
+}
+
+void MainWindow::start_run() {
+  if (run_controller_->running()) return;
+  engine::EngineOptions options;
+  options.target_error = run_panel_->l1_target();
+  options.pv_target_error = run_panel_->pv_l1_target();
+  options.method = engine::parse_method(run_panel_->method().toStdString())
+                       .value_or(engine::TuningMethod::AfbsBo);
+  TuningJob job;
+  if (job_factory_) {
+    job = job_factory_(options,
+                       [model = heatmap_model_](int layer) { return model->pin_snapshot(layer); });
+  }
+  if (!job) {
+    append_log(tr("No model is loaded: load a model before starting a run."));
+    tabs_->setCurrentWidget(log_);
+    return;
+  }
+  convergence_->clear();
+  convergence_->set_error_target(options.target_error);
+  append_log(tr("Starting %1 (ε₁ %2, ε₂ %3).")
+                 .arg(run_panel_->method())
+                 .arg(options.target_error)
+                 .arg(options.pv_target_error));
+  progress_->show_idle(tr("Starting…"));
+  run_controller_->start(std::move(job));
+}
+
+void MainWindow::finish_run(const engine::RunResult& result) {
+  const QString status = QString::fromUtf8(engine::run_status_name(result.status));
+  QString line = tr("Run %1: %2 layers, %3 evaluations")
+                     .arg(status)
+                     .arg(result.layers.size())
+                     .arg(result.counts.evaluations);
+  if (!result.message.empty()) line += tr(" (%1)").arg(QString::fromStdString(result.message));
+  append_log(line);
+  progress_->show_idle(tr("Run %1").arg(status));
+  // A grid run becomes the baseline overlaid on later runs' convergence curves.
+  if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
+    convergence_->set_baseline(result.evaluations);
 }
 
 }  // namespace afbs::ui

@@ -2,32 +2,68 @@
 
 #include <QMainWindow>
 
+#include "ui/tuning_job.h"
+#include "ui/tuning_metatypes.h"
+
 class QTabWidget;
 class QPlainTextEdit;
+class QUndoStack;
 
 namespace afbs::ui {
 
+class ConvergenceChart;
+class HeatmapModel;
 class ModelPanel;
+class ProgressIndicator;
+class QualityChart;
+class RunController;
 class RunPanel;
+class SparsityHeatmap;
 
-// Assembles the panels: model and run controls on the left, result tabs in the centre.
+// Assembles the panels: model and run controls on the left, result tabs in the centre, run
+// progress in the status bar; wires the run controls to the worker thread.
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
   explicit MainWindow(QWidget* parent = nullptr);
+  // Cancels a running job and waits for it before the views it reports to go away.
+  ~MainWindow() override;
 
   ModelPanel* model_panel() const { return model_panel_; }
   RunPanel* run_panel() const { return run_panel_; }
   QTabWidget* tabs() const { return tabs_; }
+  ConvergenceChart* convergence_chart() const { return convergence_; }
+  HeatmapModel* heatmap_model() const { return heatmap_model_; }
+  SparsityHeatmap* heatmap() const { return heatmap_; }
+  QualityChart* quality_chart() const { return quality_; }
+  ProgressIndicator* progress_indicator() const { return progress_; }
+  RunController* run_controller() const { return run_controller_; }
+  QUndoStack* undo_stack() const { return undo_stack_; }
+
+  // Who builds tuning jobs (set once a model is loaded); without one Start only logs.
+  void set_job_factory(TuningJobFactory factory) { job_factory_ = std::move(factory); }
 
   // Appends a line to the Log tab.
   void append_log(const QString& line);
 
  private:
+  void create_menus();
+  void connect_run();
+  void start_run();
+  void finish_run(const afbs::engine::RunResult& result);
+
   ModelPanel* model_panel_ = nullptr;
   RunPanel* run_panel_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
+  QUndoStack* undo_stack_ = nullptr;
+  ConvergenceChart* convergence_ = nullptr;
+  HeatmapModel* heatmap_model_ = nullptr;
+  SparsityHeatmap* heatmap_ = nullptr;
+  QualityChart* quality_ = nullptr;
+  ProgressIndicator* progress_ = nullptr;
+  RunController* run_controller_ = nullptr;
+  TuningJobFactory job_factory_;
 };
 
 }  // namespace afbs::ui

@@ -34,17 +34,34 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   form->addRow(tr("Method"), method_);
 
   auto* buttons = new QHBoxLayout;
-  auto* start = new QPushButton(tr("Start"), this);
-  auto* pause = new QPushButton(tr("Pause"), this);
-  auto* cancel = new QPushButton(tr("Cancel"), this);
-  start->setObjectName("start");
-  buttons->addWidget(start);
-  buttons->addWidget(pause);
-  buttons->addWidget(cancel);
+  start_ = new QPushButton(tr("Start"), this);
+  pause_ = new QPushButton(tr("Pause"), this);
+  cancel_ = new QPushButton(tr("Cancel"), this);
+  start_->setObjectName("start");
+  pause_->setObjectName("pause");
+  cancel_->setObjectName("cancel");
+  buttons->addWidget(start_);
+  buttons->addWidget(pause_);
+  buttons->addWidget(cancel_);
   form->addRow(buttons);
-  connect(start, &QPushButton::clicked, this, &RunPanel::start_requested);
-  connect(pause, &QPushButton::clicked, this, &RunPanel::pause_requested);
-  connect(cancel, &QPushButton::clicked, this, &RunPanel::cancel_requested);
+  connect(start_, &QPushButton::clicked, this, &RunPanel::start_requested);
+  connect(pause_, &QPushButton::clicked, this, &RunPanel::pause_requested);
+  connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancel_requested);
+  set_running(false);
+}
+
+void RunPanel::set_running(bool running) {
+  start_->setEnabled(!running);
+  pause_->setEnabled(running);
+  cancel_->setEnabled(running);
+  l1_->setEnabled(!running);
+  pv_l1_->setEnabled(!running);
+  method_->setEnabled(!running);
+  if (!running) set_paused(false);
+}
+
+void RunPanel::set_paused(bool paused) {
+  pause_->setText(paused ? tr("Resume") : tr("Pause"));
 }
 
 double RunPanel::l1_target() const {

@@ -18,6 +18,11 @@ class RunPanel : public QGroupBox {
   double pv_l1_target() const;
   QString method() const;
 
+  // Enables the buttons that make sense: start when idle, pause and cancel while running.
+  void set_running(bool running);
+  // Pause reads "Resume" while the run is paused.
+  void set_paused(bool paused);
+
  Q_SIGNALS:
   void start_requested();
   void pause_requested();
@@ -27,6 +32,9 @@ class RunPanel : public QGroupBox {
   QDoubleSpinBox* l1_ = nullptr;
   QDoubleSpinBox* pv_l1_ = nullptr;
   QComboBox* method_ = nullptr;
+  QPushButton* start_ = nullptr;
+  QPushButton* pause_ = nullptr;
+  QPushButton* cancel_ = nullptr;
 };
 
 }  // namespace afbs::ui

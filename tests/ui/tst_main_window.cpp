@@ -1,17 +1,42 @@
+#include <QAction>
 #include <QDoubleSpinBox>
+#include <QMenuBar>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QUndoStack>
+#include <QXYSeries>
 #include <QtTest>
+#include <atomic>
 
+#include "tests/ui/fake_tuning_job.h"
+#include "ui/convergence_chart.h"
+#include "ui/heatmap_model.h"
 #include "ui/main_window.h"
+#include "ui/progress_indicator.h"
+#include "ui/run_controller.h"
 #include "ui/run_panel.h"
+
+using afbs::ui::MainWindow;
+
+namespace {
+
+QString log_text(const MainWindow& window) {
+  return window.tabs()->findChild<QPlainTextEdit*>()->toPlainText();
+}
+
+QAction* find_action(const MainWindow& window, const QString& name) {
+  return window.findChild<QAction*>(name);
+}
+
+}  // namespace
 
 class TestMainWindow : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void starts_shows_tabs_and_closes() {
-    afbs::ui::MainWindow window;
+    MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QStringList titles;
@@ -21,8 +46,9 @@ class TestMainWindow : public QObject {
     QVERIFY(window.close());
     QVERIFY(!window.isVisible());
   }
+
   void run_panel_reports_targets_and_start() {
-    afbs::ui::MainWindow window;
+    MainWindow window;
     auto* panel = window.run_panel();
     QCOMPARE(panel->l1_target(), 0.05);
     QCOMPARE(panel->pv_l1_target(), 0.06);
@@ -31,6 +57,83 @@ class TestMainWindow : public QObject {
     QSignalSpy started(panel, &afbs::ui::RunPanel::start_requested);
     panel->findChild<QPushButton*>("start")->click();
     QCOMPARE(started.count(), 1);
+  }
+
+  void start_without_a_model_says_so() {
+    MainWindow window;
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QVERIFY(log_text(window).contains("No model is loaded"));
+    QVERIFY(!window.run_controller()->running());
+  }
+
+  void a_run_fills_the_views_and_reads_pins() {
+    MainWindow window;
+    window.heatmap_model()->set_dimensions(2, 4);
+    window.heatmap_model()->toggle_pin(1, 2);
+    std::atomic<int> pins_seen{-1};
+    double target_seen = 0.0;
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource pins) -> afbs::ui::TuningJob {
+      target_seen = options.target_error;
+      return [&, pins](afbs::engine::TuningObserver& observer, afbs::engine::RunControl control) {
+        pins_seen = int(pins(1).size());  // read on the worker thread, as the engine does
+        observer.on_log("fake layer 1 started");
+        auto result = afbs::ui::testing::run_numbered_job(observer, control, 50);
+        afbs::engine::LayerResult layer;
+        layer.layer = 1;
+        for (int head = 0; head < 4; ++head) {
+          afbs::engine::HeadResult tuned;
+          tuned.head = head;
+          tuned.sparsity = 0.8;
+          layer.heads.push_back(tuned);
+        }
+        observer.on_layer_finished(layer);
+        afbs::engine::Progress progress;
+        progress.layers_done = 1;
+        progress.layers_total = 2;
+        progress.fraction = 0.5;
+        progress.eta_seconds = 90.0;
+        observer.on_progress(progress);
+        return result;
+      };
+    });
+    window.run_panel()->findChild<QDoubleSpinBox*>("l1Target")->setValue(0.04);
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QVERIFY(window.run_controller()->running());
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(target_seen, 0.04);
+    QCOMPARE(pins_seen.load(), 1);
+    QVERIFY(log_text(window).contains("fake layer 1 started"));
+    QVERIFY(window.heatmap_model()->cell(1, 0).tuned);
+    QVERIFY(!window.heatmap_model()->cell(1, 2).tuned);  // pinned: the result did not touch it
+    QCOMPARE(window.progress_indicator()->permille(), 500);
+    QCOMPARE(window.progress_indicator()->text(), QString("Run succeeded"));
+    afbs::engine::Progress later;
+    later.layers_done = 1;
+    later.layers_total = 2;
+    later.counts.evaluations = 321;
+    later.elapsed_seconds = 3725.0;
+    later.eta_seconds = 90.0;
+    window.progress_indicator()->show_progress(later);
+    QCOMPARE(window.progress_indicator()->text(),
+             QString("Layer 2/2 · 321 evaluations · 1 h 02 min · ETA 1 min 30 s"));
+    QTRY_COMPARE(window.convergence_chart()->best_series()->count() > 0, true);
+    QVERIFY(!window.run_controller()->running());
+  }
+
+  void edit_menu_undoes_heatmap_edits() {
+    MainWindow window;
+    window.heatmap_model()->set_dimensions(1, 2);
+    QAction* undo = find_action(window, "undoAction");
+    QAction* redo = find_action(window, "redoAction");
+    QVERIFY(undo != nullptr && redo != nullptr);
+    QVERIFY(!undo->isEnabled());
+    window.heatmap_model()->toggle_pin(0, 1);
+    QVERIFY(undo->isEnabled());
+    undo->trigger();
+    QVERIFY(!window.heatmap_model()->cell(0, 1).pinned);
+    redo->trigger();
+    QVERIFY(window.heatmap_model()->cell(0, 1).pinned);
   }
 };
 

@@ -1,0 +1,128 @@
+#include <QXYSeries>
+#include <QtTest>
+
+#include "tests/ui/fake_tuning_job.h"
+#include "ui/convergence_chart.h"
+#include "ui/run_controller.h"
+#include "ui/tuning_worker.h"
+
+using afbs::engine::EvaluationRecord;
+using afbs::engine::Stage;
+using afbs::ui::ConvergenceChart;
+namespace testing = afbs::ui::testing;
+
+namespace {
+
+EvaluationRecord record(int layer, int head, Stage stage, double sparsity, double error,
+                        double objective) {
+  EvaluationRecord made;
+  made.layer = layer;
+  made.head = head;
+  made.stage = stage;
+  made.sparsity = sparsity;
+  made.error = error;
+  made.objective = objective;
+  return made;
+}
+
+int total_points(const ConvergenceChart& chart) {
+  int count = 0;
+  for (Stage stage : {Stage::Exploration, Stage::TauSearch, Stage::PvSearch, Stage::Validation,
+                      Stage::Grid, Stage::Random})
+    count += int(chart.value_series(stage)->count());
+  return count;
+}
+
+}  // namespace
+
+class TestConvergenceChart : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void a_burst_redraws_once_and_shows_every_point() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(0, 0);
+    QTRY_VERIFY(chart.redraw_count() >= 1);  // the initial draw
+    const int before = chart.redraw_count();
+    constexpr int kRecords = 10000;
+    for (int i = 0; i < kRecords; ++i)
+      chart.add_record(testing::numbered_record(i, 0, i % 2));  // heads 0 and 1 interleaved
+    QTRY_VERIFY(chart.redraw_count() > before);
+    QCOMPARE(chart.redraw_count(), before + 1);  // all 10 000 arrived within one timer period
+    QCOMPARE(total_points(chart), kRecords / 2);
+    // Head 0 got records 0, 2, 4, ...: its k-th point (x = k + 1) is record 2k.
+    const QXYSeries* explore = chart.value_series(Stage::Exploration);
+    const QXYSeries* explore_error = chart.error_series(Stage::Exploration);
+    QVERIFY(explore->count() > 0);
+    for (int n = 0; n < explore->count(); ++n) {
+      const int x = int(explore->at(n).x());
+      const EvaluationRecord expected = testing::numbered_record(2 * (x - 1));
+      QCOMPARE(expected.stage, Stage::Exploration);
+      QCOMPARE(explore->at(n).y(), expected.objective);
+      QCOMPARE(explore_error->at(n).y(), expected.error);
+    }
+    // Best so far never falls and ends at the best objective.
+    const QXYSeries* best = chart.best_series();
+    double best_objective = 0.0;
+    for (int i = 0; i < kRecords; i += 2)
+      best_objective = std::max(best_objective, testing::numbered_record(i).objective);
+    for (int n = 1; n < best->count(); ++n)
+      QVERIFY(best->at(n).y() >= best->at(n - 1).y());
+    QCOMPARE(best->at(best->count() - 1).y(), best_objective);
+  }
+
+  void records_streamed_from_a_worker_redraw_far_fewer_times_than_they_arrive() {
+    ConvergenceChart chart;
+    afbs::ui::RunController controller;
+    connect(controller.worker(), &afbs::ui::TuningWorker::evaluation, &chart,
+            &ConvergenceChart::add_record);
+    bool done = false;
+    connect(controller.worker(), &afbs::ui::TuningWorker::finished, this, [&] { done = true; });
+    constexpr int kRecords = 10000;
+    controller.start([](afbs::engine::TuningObserver& observer, auto control) {
+      return testing::run_numbered_job(observer, control, kRecords);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+    QTRY_COMPARE(total_points(chart), kRecords);  // last redraw has everything (head 0)
+    QVERIFY2(chart.redraw_count() < kRecords / 20,
+             qPrintable(QString("%1 redraws").arg(chart.redraw_count())));
+  }
+
+  void selection_switches_head_and_follow_tracks_latest_layer() {
+    ConvergenceChart chart;
+    chart.add_record(record(0, 0, Stage::Exploration, 0.5, 0.01, 0.5));
+    chart.add_record(record(0, 1, Stage::TauSearch, 0.7, 0.02, 0.7));
+    chart.add_record(record(0, 1, Stage::TauSearch, 0.8, 0.09, 0.0));
+    chart.select(0, 1);
+    chart.set_follow_run(false);
+    QTRY_COMPARE(chart.value_series(Stage::TauSearch)->count(), 2);
+    QCOMPARE(chart.value_series(Stage::Exploration)->count(), 0);
+    QCOMPARE(chart.best_series()->at(chart.best_series()->count() - 1).y(), 0.7);
+    chart.set_show_sparsity(true);
+    QTRY_COMPARE(chart.value_series(Stage::TauSearch)->at(1).y(), 0.8);
+
+    chart.set_follow_run(true);
+    chart.add_record(record(4, 1, Stage::Validation, 0.6, 0.03, 0.6));
+    QTRY_COMPARE(chart.selected_layer(), 4);
+    QTRY_COMPARE(chart.value_series(Stage::Validation)->count(), 1);
+  }
+
+  void grid_baseline_is_overlaid_for_the_same_head_only() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(2, 3);
+    chart.set_baseline({record(2, 3, Stage::Grid, 0.4, 0.01, 0.4),
+                        record(2, 3, Stage::Grid, 0.6, 0.01, 0.6),
+                        record(2, 4, Stage::Grid, 0.9, 0.01, 0.9)});
+    chart.add_record(record(2, 3, Stage::Exploration, 0.5, 0.01, 0.5));
+    QTRY_VERIFY(chart.baseline_series()->count() > 0);
+    QVERIFY(chart.baseline_series()->isVisible());
+    QCOMPARE(chart.baseline_series()->at(chart.baseline_series()->count() - 1).y(), 0.6);
+    chart.select(1, 0);
+    QTRY_COMPARE(chart.baseline_series()->count(), 0);
+    QVERIFY(!chart.baseline_series()->isVisible());
+  }
+};
+
+QTEST_MAIN(TestConvergenceChart)
+#include "tst_convergence_chart.moc"

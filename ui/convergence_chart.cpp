@@ -1,0 +1,296 @@
+#include "ui/convergence_chart.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QSplitter>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <set>
+
+#include "ui/stage_colors.h"
+
+namespace afbs::ui {
+namespace {
+
+constexpr std::array<engine::Stage, ConvergenceChart::kStageCount> kStages = {
+    engine::Stage::Exploration, engine::Stage::TauSearch, engine::Stage::PvSearch,
+    engine::Stage::Validation,  engine::Stage::Grid,      engine::Stage::Random};
+
+QChart* make_chart(const QString& title) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  chart->setAnimationOptions(QChart::NoAnimation);  // live series: animations cost every redraw
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  return chart;
+}
+
+QValueAxis* add_axis(QChart* chart, Qt::Alignment alignment, const QString& title) {
+  auto* axis = new QValueAxis(chart);
+  axis->setTitleText(title);
+  axis->setLabelFormat(alignment == Qt::AlignBottom ? "%d" : "%.3g");
+  chart->addAxis(axis, alignment);
+  return axis;
+}
+
+template <typename Series>
+Series* add_series(QChart* chart, QValueAxis* x, QValueAxis* y, const QString& name,
+                   const QString& object_name) {
+  auto* series = new Series(chart);
+  series->setName(name);
+  series->setObjectName(object_name);
+  chart->addSeries(series);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  return series;
+}
+
+QScatterSeries* add_stage_series(QChart* chart, QValueAxis* x, QValueAxis* y, engine::Stage stage,
+                                 const QString& prefix) {
+  auto* series = add_series<QScatterSeries>(chart, x, y, engine::stage_name(stage),
+                                            prefix + engine::stage_name(stage));
+  series->setMarkerSize(7.0);
+  series->setColor(stage_color(stage));
+  series->setBorderColor(stage_color(stage).darker(130));
+  return series;
+}
+
+QLineSeries* add_line(QChart* chart, QValueAxis* x, QValueAxis* y, const QString& name,
+                      const QString& object_name, const QColor& color, Qt::PenStyle style) {
+  auto* series = add_series<QLineSeries>(chart, x, y, name, object_name);
+  QPen pen(color);
+  pen.setWidthF(2.0);
+  pen.setStyle(style);
+  series->setPen(pen);
+  return series;
+}
+
+// Best objective so far, drawn as a step line.
+QList<QPointF> best_so_far(const std::vector<double>& values) {
+  QList<QPointF> points;
+  double best = 0.0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) points.append(QPointF(double(i + 1), best));
+    best = i == 0 ? values[i] : std::max(best, values[i]);
+    points.append(QPointF(double(i + 1), best));
+  }
+  return points;
+}
+
+}  // namespace
+
+ConvergenceChart::ConvergenceChart(QWidget* parent)
+    : QWidget(parent), redraw_timer_(new QTimer(this)) {
+  redraw_timer_->setSingleShot(true);
+  redraw_timer_->setInterval(kRedrawDelayMs);
+  connect(redraw_timer_, &QTimer::timeout, this, &ConvergenceChart::redraw);
+
+  layer_box_ = new QComboBox(this);
+  layer_box_->setObjectName("convergenceLayer");
+  head_box_ = new QComboBox(this);
+  head_box_->setObjectName("convergenceHead");
+  metric_box_ = new QComboBox(this);
+  metric_box_->addItems({tr("Objective"), tr("Sparsity")});
+  follow_box_ = new QCheckBox(tr("Follow run"), this);
+  follow_box_->setChecked(true);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Layer"), this));
+  controls->addWidget(layer_box_);
+  controls->addWidget(new QLabel(tr("Head"), this));
+  controls->addWidget(head_box_);
+  controls->addWidget(new QLabel(tr("Show"), this));
+  controls->addWidget(metric_box_);
+  controls->addWidget(follow_box_);
+  controls->addStretch();
+
+  value_chart_ = make_chart(tr("Objective per evaluation"));
+  value_x_ = add_axis(value_chart_, Qt::AlignBottom, tr("evaluation"));
+  value_y_ = add_axis(value_chart_, Qt::AlignLeft, tr("objective"));
+  error_chart_ = make_chart(tr("Error per evaluation"));
+  error_x_ = add_axis(error_chart_, Qt::AlignBottom, tr("evaluation"));
+  error_y_ = add_axis(error_chart_, Qt::AlignLeft, tr("relative L1"));
+  for (std::size_t i = 0; i < kStages.size(); ++i) {
+    value_by_stage_[i] = add_stage_series(value_chart_, value_x_, value_y_, kStages[i], "value:");
+    error_by_stage_[i] = add_stage_series(error_chart_, error_x_, error_y_, kStages[i], "error:");
+  }
+  best_ = add_line(value_chart_, value_x_, value_y_, tr("best so far"), "best", QColor(34, 34, 34),
+                   Qt::SolidLine);
+  baseline_best_ = add_line(value_chart_, value_x_, value_y_, tr("grid baseline"), "baseline",
+                            QColor(120, 120, 120), Qt::DashLine);
+  target_line_ = add_line(error_chart_, error_x_, error_y_, tr("target"), "target",
+                          QColor(200, 40, 40), Qt::DashLine);
+  error_chart_->legend()->hide();  // same colours as the chart above
+  value_chart_->legend()->setAlignment(Qt::AlignRight);
+
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  for (QChart* chart : {value_chart_, error_chart_}) {
+    auto* view = new QChartView(chart, splitter);
+    view->setRenderHint(QPainter::Antialiasing);
+    splitter->addWidget(view);
+  }
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(splitter, 1);
+
+  connect(layer_box_, &QComboBox::currentIndexChanged, this,
+          &ConvergenceChart::on_selector_changed);
+  connect(head_box_, &QComboBox::currentIndexChanged, this, &ConvergenceChart::on_selector_changed);
+  connect(metric_box_, &QComboBox::currentIndexChanged, this,
+          [this](int index) { set_show_sparsity(index == 1); });
+  connect(follow_box_, &QCheckBox::toggled, this, &ConvergenceChart::set_follow_run);
+  redraw();
+}
+
+void ConvergenceChart::add_record(const engine::EvaluationRecord& record) {
+  points_[{record.layer, record.head}].push_back(
+      Point{record.stage, record.objective, record.sparsity, record.error});
+  latest_layer_ = record.layer;
+  schedule_redraw();
+}
+
+void ConvergenceChart::select(int layer, int head) {
+  layer_ = layer;
+  head_ = head;
+  schedule_redraw();
+}
+
+void ConvergenceChart::set_follow_run(bool follow) {
+  follow_run_ = follow;
+  follow_box_->setChecked(follow);
+  schedule_redraw();
+}
+
+void ConvergenceChart::set_show_sparsity(bool show_sparsity) {
+  show_sparsity_ = show_sparsity;
+  metric_box_->setCurrentIndex(show_sparsity ? 1 : 0);
+  value_chart_->setTitle(show_sparsity ? tr("Sparsity per evaluation")
+                                       : tr("Objective per evaluation"));
+  value_y_->setTitleText(show_sparsity ? tr("sparsity") : tr("objective"));
+  schedule_redraw();
+}
+
+void ConvergenceChart::set_error_target(double error) {
+  error_target_ = error;
+  schedule_redraw();
+}
+
+void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& grid_records) {
+  baseline_.clear();
+  for (const auto& record : grid_records)
+    baseline_[{record.layer, record.head}].push_back(
+        Point{record.stage, record.objective, record.sparsity, record.error});
+  schedule_redraw();
+}
+
+void ConvergenceChart::clear() {
+  points_.clear();
+  latest_layer_ = -1;
+  schedule_redraw();
+}
+
+QXYSeries* ConvergenceChart::value_series(engine::Stage stage) const {
+  return value_by_stage_[static_cast<std::size_t>(stage)];
+}
+QXYSeries* ConvergenceChart::error_series(engine::Stage stage) const {
+  return error_by_stage_[static_cast<std::size_t>(stage)];
+}
+QXYSeries* ConvergenceChart::best_series() const {
+  return best_;
+}
+QXYSeries* ConvergenceChart::baseline_series() const {
+  return baseline_best_;
+}
+
+void ConvergenceChart::schedule_redraw() {
+  if (!redraw_timer_->isActive()) redraw_timer_->start();
+}
+
+void ConvergenceChart::on_selector_changed() {
+  if (updating_selectors_) return;
+  // Picking a head by hand means the person wants to look at it, not at the running layer.
+  if (layer_box_->currentIndex() >= 0) layer_ = layer_box_->currentData().toInt();
+  if (head_box_->currentIndex() >= 0) head_ = head_box_->currentData().toInt();
+  set_follow_run(false);
+}
+
+void ConvergenceChart::refresh_selectors() {
+  std::set<int> layers;
+  std::set<int> heads;
+  for (const auto& entry : points_) {
+    layers.insert(entry.first.first);
+    heads.insert(entry.first.second);
+  }
+  updating_selectors_ = true;
+  auto fill = [](QComboBox* box, const std::set<int>& values, int current) {
+    bool same = box->count() == int(values.size());
+    int row = 0;
+    for (int value : values)
+      same = same && box->itemData(row++).toInt() == value;
+    if (!same) {
+      box->clear();
+      for (int value : values)
+        box->addItem(QString::number(value), value);
+    }
+    box->setCurrentIndex(box->findData(current));
+  };
+  fill(layer_box_, layers, layer_);
+  fill(head_box_, heads, head_);
+  updating_selectors_ = false;
+}
+
+void ConvergenceChart::redraw() {
+  ++redraw_count_;
+  if (follow_run_ && latest_layer_ >= 0) layer_ = latest_layer_;
+  refresh_selectors();
+
+  std::array<QList<QPointF>, kStageCount> values;
+  std::array<QList<QPointF>, kStageCount> errors;
+  std::vector<double> objectives;
+  double max_error = std::max(error_target_, 0.0);
+  const auto found = points_.find({layer_, head_});
+  if (found != points_.end()) {
+    int x = 0;
+    for (const Point& point : found->second) {
+      ++x;
+      const auto stage = static_cast<std::size_t>(point.stage);
+      values[stage].append(QPointF(x, show_sparsity_ ? point.sparsity : point.objective));
+      errors[stage].append(QPointF(x, point.error));
+      objectives.push_back(point.objective);
+      max_error = std::max(max_error, point.error);
+    }
+  }
+  for (std::size_t i = 0; i < kStageCount; ++i) {
+    value_by_stage_[i]->replace(values[i]);
+    error_by_stage_[i]->replace(errors[i]);
+  }
+  best_->replace(best_so_far(objectives));
+
+  std::vector<double> baseline_objectives;
+  const auto base = baseline_.find({layer_, head_});
+  if (base != baseline_.end())
+    for (const Point& point : base->second)
+      baseline_objectives.push_back(point.objective);
+  baseline_best_->replace(best_so_far(baseline_objectives));
+  baseline_best_->setVisible(!baseline_objectives.empty());
+
+  const double count = double(std::max(objectives.size(), baseline_objectives.size()));
+  const double x_max = std::max(10.0, count + 1.0);
+  for (QValueAxis* axis : {value_x_, error_x_})
+    axis->setRange(0.0, x_max);
+  value_y_->setRange(0.0, 1.0);
+  error_y_->setRange(0.0, max_error > 0.0 ? max_error * 1.1 : 0.1);
+  target_line_->replace(error_target_ >= 0.0 ? QList<QPointF>{QPointF(0.0, error_target_),
+                                                              QPointF(x_max, error_target_)}
+                                             : QList<QPointF>{});
+}
+
+}  // namespace afbs::ui

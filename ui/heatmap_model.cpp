@@ -1,0 +1,282 @@
+#include "ui/heatmap_model.h"
+
+#include <QUndoStack>
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "ui/change_head_setting.h"
+#include "ui/toggle_pin.h"
+
+namespace afbs::ui {
+namespace {
+
+// Viridis at five stops: perceptually even and readable in grey.
+constexpr std::array<QRgb, 5> kRamp = {0xff440154, 0xff3b528b, 0xff21918c, 0xff5ec962, 0xfffde725};
+
+QColor ramp_color(double t) {
+  t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
+  const double position = t * double(kRamp.size() - 1);
+  const auto low = static_cast<std::size_t>(std::floor(position));
+  const std::size_t high = std::min(low + 1, kRamp.size() - 1);
+  const double mix = position - double(low);
+  const QColor a(kRamp[low]);
+  const QColor b(kRamp[high]);
+  return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * mix),
+                          float(a.greenF() + (b.greenF() - a.greenF()) * mix),
+                          float(a.blueF() + (b.blueF() - a.blueF()) * mix));
+}
+
+bool is_setting(HeatQuantity quantity) {
+  return quantity == HeatQuantity::Theta || quantity == HeatQuantity::Tau ||
+         quantity == HeatQuantity::Lambda;
+}
+
+SettingField field_of(HeatQuantity quantity) {
+  if (quantity == HeatQuantity::Theta) return SettingField::Theta;
+  if (quantity == HeatQuantity::Tau) return SettingField::Tau;
+  return SettingField::Lambda;
+}
+
+}  // namespace
+
+HeatmapModel::HeatmapModel(QUndoStack* undo_stack, QObject* parent)
+    : QAbstractTableModel(parent), undo_stack_(undo_stack) {
+  qRegisterMetaType<HeadChange>();
+}
+
+void HeatmapModel::set_dimensions(int layers, int heads) {
+  beginResetModel();
+  layers_ = std::max(layers, 0);
+  heads_ = std::max(heads, 0);
+  cells_.assign(std::size_t(layers_) * std::size_t(heads_), HeadCell{});
+  endResetModel();
+  {
+    std::lock_guard lock(pins_mutex_);
+    pins_.clear();
+  }
+  undo_stack_->clear();  // its commands point at cells that no longer exist
+}
+
+void HeatmapModel::set_quantity(HeatQuantity quantity) {
+  if (quantity == quantity_) return;
+  quantity_ = quantity;
+  if (layers_ > 0 && heads_ > 0) Q_EMIT dataChanged(index(0, 0), index(layers_ - 1, heads_ - 1));
+}
+
+void HeatmapModel::set_error_scale(double error) {
+  error_scale_ = error > 0.0 ? error : 0.1;
+  if (quantity_ == HeatQuantity::Error && layers_ > 0 && heads_ > 0)
+    Q_EMIT dataChanged(index(0, 0), index(layers_ - 1, heads_ - 1));
+}
+
+std::pair<double, double> HeatmapModel::range_for(HeatQuantity quantity, double error_scale) {
+  switch (quantity) {
+    case HeatQuantity::Sparsity:
+    case HeatQuantity::Tau:
+      return {0.0, 1.0};
+    case HeatQuantity::Error:
+      return {0.0, error_scale};
+    case HeatQuantity::Theta:
+      return {-1.0, 1.0};
+    case HeatQuantity::Lambda:
+      return {0.0, 50.0};
+  }
+  return {0.0, 1.0};
+}
+
+QColor HeatmapModel::color_for(HeatQuantity quantity, double value, double error_scale) {
+  const auto [low, high] = range_for(quantity, error_scale);
+  return ramp_color((value - low) / (high - low));
+}
+
+const HeadCell& HeatmapModel::cell(int layer, int head) const {
+  static const HeadCell kNone;
+  return contains(layer, head) ? cells_[std::size_t(layer * heads_ + head)] : kNone;
+}
+
+void HeatmapModel::override_setting(int layer, int head, SettingField field, double value) {
+  if (!contains(layer, head)) return;
+  HeadCell after = cell(layer, head);
+  set_setting_value(after.setting, field, value);
+  after.pinned = true;
+  after.sparse = true;
+  if (after == cell(layer, head)) return;
+  undo_stack_->push(new ChangeHeadSetting(this, layer, head, field, cell(layer, head), after));
+}
+
+void HeatmapModel::toggle_pin(int layer, int head) {
+  if (!contains(layer, head)) return;
+  undo_stack_->push(new TogglePin(this, layer, head, cell(layer, head)));
+}
+
+void HeatmapModel::apply_layer_result(const engine::LayerResult& result) {
+  int max_head = -1;
+  for (const auto& head : result.heads)
+    max_head = std::max(max_head, head.head);
+  grow_to(result.layer + 1, max_head + 1);
+  for (const auto& head : result.heads) {
+    if (!contains(result.layer, head.head)) continue;
+    const HeadCell& before = cell(result.layer, head.head);
+    if (before.pinned) continue;
+    HeadCell after = before;
+    after.setting = head.setting;
+    after.sparse = head.sparse;
+    after.tuned = true;
+    after.sparsity = head.sparsity;
+    after.error = head.error;
+    after.meets_target = head.meets_target;
+    write_cell(result.layer, head.head, after);
+  }
+}
+
+engine::PinSnapshot HeatmapModel::pin_snapshot(int layer) const {
+  std::lock_guard lock(pins_mutex_);
+  const auto found = pins_.find(layer);
+  return found == pins_.end() ? engine::PinSnapshot{} : found->second;
+}
+
+void HeatmapModel::write_cell(int layer, int head, const HeadCell& cell) {
+  if (!contains(layer, head)) return;
+  HeadCell& stored = cell_ref(layer, head);
+  const HeadChangeFlags what = difference(stored, cell);
+  if (what == HeadChangeFlags{}) return;
+  stored = cell;
+  if (what & (HeadChangeFlag::Pinned | HeadChangeFlag::Sparse | HeadChangeFlag::Theta |
+              HeadChangeFlag::Tau | HeadChangeFlag::Lambda))
+    refresh_pins(layer);
+  const QModelIndex at = index(layer, head);
+  Q_EMIT dataChanged(at, at);
+  Q_EMIT changed(HeadChange{layer, head, what});
+}
+
+int HeatmapModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : layers_;
+}
+
+int HeatmapModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : heads_;
+}
+
+QVariant HeatmapModel::value_of(const HeadCell& cell) const {
+  switch (quantity_) {
+    case HeatQuantity::Sparsity:
+      return cell.tuned ? QVariant(cell.sparsity) : QVariant();
+    case HeatQuantity::Error:
+      return cell.tuned ? QVariant(cell.error) : QVariant();
+    case HeatQuantity::Theta:
+      return cell.setting.theta;
+    case HeatQuantity::Tau:
+      return cell.setting.tau;
+    case HeatQuantity::Lambda:
+      return cell.setting.lambda;
+  }
+  return {};
+}
+
+QVariant HeatmapModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || !contains(index.row(), index.column())) return {};
+  const HeadCell& shown = cell(index.row(), index.column());
+  const QVariant value = value_of(shown);
+  switch (role) {
+    case ValueRole:
+      return value;
+    case PinnedRole:
+      return shown.pinned;
+    case TunedRole:
+      return shown.tuned;
+    case Qt::DisplayRole:
+      if (!value.isValid()) return QStringLiteral("–");
+      return QString::number(value.toDouble(), 'f', quantity_ == HeatQuantity::Lambda ? 1 : 2);
+    case Qt::EditRole:
+      return value;
+    case Qt::BackgroundRole:
+      if (!value.isValid()) return QColor(Qt::lightGray);
+      return color_for(quantity_, value.toDouble(), error_scale_);
+    case Qt::ToolTipRole:
+      return tr("Layer %1, head %2\nθ %3  τ %4  λ %5\n%6%7")
+          .arg(index.row())
+          .arg(index.column())
+          .arg(shown.setting.theta, 0, 'f', 3)
+          .arg(shown.setting.tau, 0, 'f', 3)
+          .arg(shown.setting.lambda, 0, 'f', 1)
+          .arg(shown.tuned ? tr("sparsity %1  error %2%3")
+                                 .arg(shown.sparsity, 0, 'f', 3)
+                                 .arg(shown.error, 0, 'f', 4)
+                                 .arg(shown.sparse ? QString() : tr("  (dense)"))
+                           : tr("not tuned yet"))
+          .arg(shown.pinned ? tr("\npinned") : QString());
+    default:
+      return {};
+  }
+}
+
+bool HeatmapModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+  if (!index.isValid() || !contains(index.row(), index.column())) return false;
+  if (role == PinnedRole) {
+    if (value.toBool() != cell(index.row(), index.column()).pinned)
+      toggle_pin(index.row(), index.column());
+    return true;
+  }
+  if (role != Qt::EditRole || !is_setting(quantity_)) return false;
+  bool ok = false;
+  const double number = value.toDouble(&ok);
+  const auto [low, high] = range_for(quantity_, error_scale_);
+  if (!ok || !std::isfinite(number) || number < low || number > high) return false;
+  override_setting(index.row(), index.column(), field_of(quantity_), number);
+  return true;
+}
+
+Qt::ItemFlags HeatmapModel::flags(const QModelIndex& index) const {
+  if (!index.isValid()) return Qt::NoItemFlags;
+  Qt::ItemFlags flags = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+  if (is_setting(quantity_)) flags |= Qt::ItemIsEditable;
+  return flags;
+}
+
+QVariant HeatmapModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (role != Qt::DisplayRole) return {};
+  return orientation == Qt::Horizontal ? tr("H%1").arg(section) : tr("L%1").arg(section);
+}
+
+bool HeatmapModel::contains(int layer, int head) const {
+  return layer >= 0 && head >= 0 && layer < layers_ && head < heads_;
+}
+
+HeadCell& HeatmapModel::cell_ref(int layer, int head) {
+  return cells_[std::size_t(layer * heads_ + head)];
+}
+
+void HeatmapModel::grow_to(int layers, int heads) {
+  if (heads > heads_) {
+    // Rare (results before dimensions were set): lay the cells out again.
+    beginResetModel();
+    std::vector<HeadCell> grown(std::size_t(std::max(layers, layers_)) * std::size_t(heads));
+    for (int layer = 0; layer < layers_; ++layer)
+      for (int head = 0; head < heads_; ++head)
+        grown[std::size_t(layer * heads + head)] = cell(layer, head);
+    cells_ = std::move(grown);
+    layers_ = std::max(layers, layers_);
+    heads_ = heads;
+    endResetModel();
+    return;
+  }
+  if (layers > layers_) {
+    beginInsertRows({}, layers_, layers - 1);
+    cells_.resize(std::size_t(layers) * std::size_t(heads_));
+    layers_ = layers;
+    endInsertRows();
+  }
+}
+
+void HeatmapModel::refresh_pins(int layer) {
+  engine::PinSnapshot snapshot;
+  for (int head = 0; head < heads_; ++head) {
+    const HeadCell& shown = cell(layer, head);
+    if (shown.pinned) snapshot[head] = engine::HeadPin{shown.setting, shown.sparse};
+  }
+  std::lock_guard lock(pins_mutex_);
+  pins_[layer] = std::move(snapshot);
+}
+
+}  // namespace afbs::ui

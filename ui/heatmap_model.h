@@ -1,0 +1,94 @@
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QColor>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "core/engine/tuning_engine.h"
+#include "ui/head_cell.h"
+
+class QUndoStack;
+
+namespace afbs::ui {
+
+// What the heatmap colours by.
+enum class HeatQuantity { Sparsity, Error, Theta, Tau, Lambda };
+
+// Layers (rows) × heads (columns). Views never change it directly: edits become undo commands
+// on the stack, and every change, edit or engine result, is one `changed` event plus
+// dataChanged for exactly that cell.
+class HeatmapModel : public QAbstractTableModel {
+  Q_OBJECT
+ public:
+  enum Role {
+    ValueRole = Qt::UserRole + 1,  // double: the shown quantity; invalid when not measured yet
+    PinnedRole,                    // bool
+    TunedRole,                     // bool
+  };
+
+  HeatmapModel(QUndoStack* undo_stack, QObject* parent = nullptr);
+
+  // Starts over with default settings (a model was loaded); clears the undo stack.
+  void set_dimensions(int layers, int heads);
+  int layers() const { return layers_; }
+  int heads() const { return heads_; }
+
+  void set_quantity(HeatQuantity quantity);
+  HeatQuantity quantity() const { return quantity_; }
+  // Errors at or above this get the top colour.
+  void set_error_scale(double error);
+  double error_scale() const { return error_scale_; }
+  // The colour scale: value mapped from the quantity's range onto a perceptual ramp.
+  static QColor color_for(HeatQuantity quantity, double value, double error_scale);
+  static std::pair<double, double> range_for(HeatQuantity quantity, double error_scale);
+
+  const HeadCell& cell(int layer, int head) const;
+  QUndoStack* undo_stack() const { return undo_stack_; }
+
+  // Edits, each pushed as an undo command. Overriding a setting also pins the head, so the
+  // next run keeps it.
+  void override_setting(int layer, int head, SettingField field, double value);
+  void toggle_pin(int layer, int head);
+
+  // Takes a finished layer from the engine (grows the table if needed). Heads pinned here keep
+  // their setting: the person's pin outranks a result computed before it.
+  void apply_layer_result(const engine::LayerResult& result);
+
+  // The pins of a layer as the engine wants them. Thread-safe: the engine calls it from its
+  // own thread at the start of each layer.
+  engine::PinSnapshot pin_snapshot(int layer) const;
+
+  // Used by the undo commands: writes a whole cell and reports what changed.
+  void write_cell(int layer, int head, const HeadCell& cell);
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+  Qt::ItemFlags flags(const QModelIndex& index) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ Q_SIGNALS:
+  void changed(const afbs::ui::HeadChange& change);
+
+ private:
+  bool contains(int layer, int head) const;
+  HeadCell& cell_ref(int layer, int head);
+  void grow_to(int layers, int heads);
+  void refresh_pins(int layer);
+  QVariant value_of(const HeadCell& cell) const;
+
+  QUndoStack* undo_stack_;
+  int layers_ = 0;
+  int heads_ = 0;
+  std::vector<HeadCell> cells_;  // row-major: layer * heads_ + head
+  HeatQuantity quantity_ = HeatQuantity::Sparsity;
+  double error_scale_ = 0.1;
+  mutable std::mutex pins_mutex_;
+  std::map<int, engine::PinSnapshot> pins_;  // by layer; guarded by pins_mutex_
+};
+
+}  // namespace afbs::ui

@@ -1,0 +1,108 @@
+#include "ui/quality_chart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace afbs::ui {
+namespace {
+
+const QString kEmptyTitle = QStringLiteral("Perplexity vs sequence length (no measurements yet)");
+
+QPen pen_for(const QString& name) {
+  QPen pen;
+  pen.setWidthF(2.0);
+  if (name == QLatin1String("dense")) {
+    pen.setColor(QColor(60, 60, 60));
+    pen.setStyle(Qt::DashLine);
+  } else if (name == QLatin1String("tuned")) {
+    pen.setColor(QColor(78, 121, 167));
+  } else {
+    const QColor others[] = {QColor(176, 122, 161), QColor(156, 117, 95), QColor(89, 161, 79)};
+    pen.setColor(others[qHash(name) % 3]);
+  }
+  return pen;
+}
+
+}  // namespace
+
+QualityChart::QualityChart(QWidget* parent) : QChartView(parent) {
+  auto* chart = new QChart;
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->setTitle(kEmptyTitle);
+  length_axis_ = new QLogValueAxis(chart);
+  length_axis_->setBase(2.0);
+  length_axis_->setLabelFormat("%d");
+  length_axis_->setTitleText(tr("sequence length (tokens)"));
+  length_axis_->setRange(256, 8192);
+  perplexity_axis_ = new QValueAxis(chart);
+  perplexity_axis_->setTitleText(tr("perplexity"));
+  perplexity_axis_->setRange(0.0, 10.0);
+  chart->addAxis(length_axis_, Qt::AlignBottom);
+  chart->addAxis(perplexity_axis_, Qt::AlignLeft);
+  chart->legend()->setAlignment(Qt::AlignRight);
+  setChart(chart);
+  setRenderHint(QPainter::Antialiasing);
+}
+
+void QualityChart::set_curve(const QString& name, const std::vector<int>& lengths_tokens,
+                             const std::vector<double>& perplexities) {
+  QLineSeries* series = curve(name);
+  if (series == nullptr) {
+    series = new QLineSeries(chart());
+    series->setName(name);
+    series->setObjectName(name);
+    series->setPen(pen_for(name));
+    series->setPointsVisible(true);
+    chart()->addSeries(series);
+    series->attachAxis(length_axis_);
+    series->attachAxis(perplexity_axis_);
+  }
+  QList<QPointF> points;
+  const std::size_t count = std::min(lengths_tokens.size(), perplexities.size());
+  for (std::size_t i = 0; i < count; ++i)
+    if (lengths_tokens[i] > 0 && std::isfinite(perplexities[i]))  // a log axis cannot show 0
+      points.append(QPointF(lengths_tokens[i], perplexities[i]));
+  series->replace(points);
+  fit_axes();
+}
+
+void QualityChart::clear_curves() {
+  chart()->removeAllSeries();
+  fit_axes();
+}
+
+QLineSeries* QualityChart::curve(const QString& name) const {
+  for (QAbstractSeries* series : chart()->series())
+    if (series->name() == name) return qobject_cast<QLineSeries*>(series);
+  return nullptr;
+}
+
+void QualityChart::fit_axes() {
+  double min_length = std::numeric_limits<double>::infinity();
+  double max_length = 0.0;
+  double max_perplexity = 0.0;
+  double min_perplexity = std::numeric_limits<double>::infinity();
+  for (QAbstractSeries* series : chart()->series()) {
+    for (const QPointF& point : static_cast<QXYSeries*>(series)->points()) {
+      min_length = std::min(min_length, point.x());
+      max_length = std::max(max_length, point.x());
+      min_perplexity = std::min(min_perplexity, point.y());
+      max_perplexity = std::max(max_perplexity, point.y());
+    }
+  }
+  if (max_length <= 0.0) {
+    chart()->setTitle(kEmptyTitle);
+    return;
+  }
+  chart()->setTitle(tr("Perplexity vs sequence length"));
+  length_axis_->setRange(min_length / 1.5, max_length * 1.5);
+  const double pad = std::max(0.05 * (max_perplexity - min_perplexity), 0.05 * max_perplexity);
+  perplexity_axis_->setRange(std::max(0.0, min_perplexity - pad), max_perplexity + pad);
+}
+
+}  // namespace afbs::ui

@@ -1,0 +1,117 @@
+#include "ui/sparsity_heatmap.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMenu>
+#include <QPainter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "ui/heatmap_delegate.h"
+#include "ui/heatmap_model.h"
+
+namespace afbs::ui {
+namespace {
+
+QPixmap scale_pixmap(HeatQuantity quantity, double error_scale, QSize size) {
+  QPixmap pixmap(size);
+  QPainter painter(&pixmap);
+  const auto [low, high] = HeatmapModel::range_for(quantity, error_scale);
+  for (int x = 0; x < size.width(); ++x) {
+    const double value = low + (high - low) * double(x) / double(size.width() - 1);
+    painter.setPen(HeatmapModel::color_for(quantity, value, error_scale));
+    painter.drawLine(x, 0, x, size.height() - 1);
+  }
+  return pixmap;
+}
+
+}  // namespace
+
+SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
+    : QWidget(parent), model_(model) {
+  quantity_box_ = new QComboBox(this);
+  quantity_box_->setObjectName("heatmapQuantity");
+  quantity_box_->addItem(tr("Sparsity"), int(HeatQuantity::Sparsity));
+  quantity_box_->addItem(tr("Error"), int(HeatQuantity::Error));
+  quantity_box_->addItem(tr("θ (similarity)"), int(HeatQuantity::Theta));
+  quantity_box_->addItem(tr("τ (cumulative)"), int(HeatQuantity::Tau));
+  quantity_box_->addItem(tr("λ (PV skip)"), int(HeatQuantity::Lambda));
+  quantity_box_->setCurrentIndex(quantity_box_->findData(int(model->quantity())));
+  scale_low_ = new QLabel(this);
+  scale_bar_ = new QLabel(this);
+  scale_high_ = new QLabel(this);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Colour by"), this));
+  controls->addWidget(quantity_box_);
+  controls->addSpacing(16);
+  controls->addWidget(scale_low_);
+  controls->addWidget(scale_bar_);
+  controls->addWidget(scale_high_);
+  controls->addStretch();
+  controls->addWidget(
+      new QLabel(tr("Double-click θ/τ/λ to override · space or right-click to pin"), this));
+
+  table_ = new QTableView(this);
+  table_->setObjectName("heatmapTable");
+  table_->setModel(model);
+  table_->setItemDelegate(new HeatmapDelegate(table_));
+  table_->setShowGrid(false);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+  table_->horizontalHeader()->setDefaultSectionSize(46);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  table_->verticalHeader()->setDefaultSectionSize(24);
+  table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  table_->setContextMenuPolicy(Qt::CustomContextMenu);
+  table_->installEventFilter(this);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(table_, 1);
+
+  connect(quantity_box_, &QComboBox::currentIndexChanged, this, [this] {
+    model_->set_quantity(HeatQuantity(quantity_box_->currentData().toInt()));
+    update_scale();
+  });
+  connect(table_, &QTableView::clicked, this,
+          [this](const QModelIndex& index) { Q_EMIT head_activated(index.row(), index.column()); });
+  connect(table_, &QTableView::customContextMenuRequested, this,
+          &SparsityHeatmap::show_context_menu);
+  update_scale();
+}
+
+bool SparsityHeatmap::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == table_ && event->type() == QEvent::KeyPress &&
+      static_cast<QKeyEvent*>(event)->key() == Qt::Key_Space) {
+    const QModelIndex current = table_->currentIndex();
+    if (current.isValid()) model_->toggle_pin(current.row(), current.column());
+    return true;
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+void SparsityHeatmap::update_scale() {
+  const HeatQuantity quantity = model_->quantity();
+  const auto [low, high] = HeatmapModel::range_for(quantity, model_->error_scale());
+  scale_low_->setText(QString::number(low, 'g', 3));
+  scale_high_->setText(QString::number(high, 'g', 3));
+  scale_bar_->setPixmap(scale_pixmap(quantity, model_->error_scale(), QSize(160, 14)));
+}
+
+void SparsityHeatmap::show_context_menu(const QPoint& position) {
+  const QModelIndex index = table_->indexAt(position);
+  if (!index.isValid()) return;
+  QMenu menu(this);
+  const bool pinned = index.data(HeatmapModel::PinnedRole).toBool();
+  QAction* pin = menu.addAction(pinned ? tr("Unpin head") : tr("Pin head"));
+  QAction* edit = menu.addAction(tr("Override…"));
+  edit->setEnabled(index.flags() & Qt::ItemIsEditable);
+  QAction* chosen = menu.exec(table_->viewport()->mapToGlobal(position));
+  if (chosen == pin) model_->toggle_pin(index.row(), index.column());
+  if (chosen == edit) table_->edit(index);
+}
+
+}  // namespace afbs::ui

@@ -1,0 +1,12 @@
+#include "ui/tuning_metatypes.h"
+
+namespace afbs::ui {
+
+void register_tuning_metatypes() {
+  qRegisterMetaType<afbs::engine::EvaluationRecord>();
+  qRegisterMetaType<afbs::engine::LayerResult>();
+  qRegisterMetaType<afbs::engine::Progress>();
+  qRegisterMetaType<afbs::engine::RunResult>();
+}
+
+}  // namespace afbs::ui
