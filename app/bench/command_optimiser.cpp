@@ -190,6 +190,7 @@ int run_optimiser(const std::vector<std::string>& argv, const std::string& comma
   json["machine"] = provenance.machine;
   json["commit"] = provenance.commit;
   json["command"] = provenance.command;
+  json["load_average"] = provenance.load_average;
   json["note"] =
       "ask() times: the asks straddling the given number of observations (half before, half "
       "after) in real optimiser runs, one run per repetition; every 5th ask restarts the "
@@ -199,7 +200,9 @@ int run_optimiser(const std::vector<std::string>& argv, const std::string& comma
   markdown << "# Optimiser benchmark\n\n"
            << "- date: " << provenance.date_utc << "\n- machine: " << provenance.machine
            << "\n- commit: " << provenance.commit << "\n- command: `" << provenance.command
-           << "`\n\n## Time per ask() (GP fit + acquisition search)\n\n"
+           << "`\n- load average at start (1/5/15 min): " << provenance.load_average
+           << " (a shared machine: trust CPU ms over wall ms)"
+           << "\n\n## Time per ask() (GP fit + acquisition search)\n\n"
            << "Asks straddling the number of observations in real runs (" << kTimedAsks
            << " asks x " << *repetitions
            << " runs). Every 5th ask restarts the hyperparameter fit, hence mean > median.\n\n"

@@ -44,6 +44,13 @@ std::string git_short_commit() {
   return output.empty() ? "unknown" : output;
 }
 
+std::string load_average() {
+  std::ifstream loadavg("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(loadavg >> one >> five >> fifteen)) return "unknown";
+  return one + " " + five + " " + fifteen;
+}
+
 }  // namespace
 
 RunProvenance describe_run(const std::string& command_line) {
@@ -56,6 +63,7 @@ RunProvenance describe_run(const std::string& command_line) {
   provenance.date_utc = date;
   provenance.machine = cpu_model() + ", " + std::to_string(usable_cpus()) + " CPUs (nproc)";
   provenance.commit = git_short_commit();
+  provenance.load_average = load_average();
   provenance.command = command_line;
   return provenance;
 }

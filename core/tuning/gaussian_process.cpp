@@ -28,8 +28,9 @@ Result<double> factorise_with_jitter(Eigen::MatrixXd& covariance,
     cholesky.compute(covariance);
     if (cholesky.info() == Eigen::Success) return jitter;
   }
-  return Error{"Gaussian process: covariance matrix is not positive definite even with jitter " +
-               std::to_string(1e-2) + " x its mean diagonal"};
+  return Error{
+      "Gaussian process: covariance matrix is not positive definite even with jitter 1e-2 x "
+      "its mean diagonal"};
 }
 
 }  // namespace
