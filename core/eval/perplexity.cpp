@@ -1,0 +1,99 @@
+#include "core/eval/perplexity.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/model/model.h"
+
+namespace afbs {
+namespace {
+
+// Rows of logits formed at once when scoring, so a large vocabulary never needs
+// [windows, N, V] float32 logits in memory.
+constexpr int64_t kLogitElementsPerChunk = int64_t{1} << 25;
+
+// Sum of −log p(target) over rows of hidden [R, H] predicting targets [R].
+double summed_nll(const Model& model, const at::Tensor& hidden, const at::Tensor& targets) {
+  const int64_t rows = hidden.size(0);
+  const int64_t chunk = std::max<int64_t>(1, kLogitElementsPerChunk / model.config().vocab_size);
+  double total = 0;
+  for (int64_t start = 0; start < rows; start += chunk) {
+    const int64_t count = std::min(chunk, rows - start);
+    at::Tensor logits = model.logits(hidden.narrow(0, start, count)).to(at::kFloat);
+    at::Tensor log_probs = at::log_softmax(logits, -1);
+    at::Tensor picked = log_probs.gather(1, targets.narrow(0, start, count).unsqueeze(1));
+    total -= picked.to(at::kDouble).sum().item<double>();
+  }
+  return total;
+}
+
+}  // namespace
+
+std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
+                                       const PerplexityOptions& options) {
+  std::vector<int32_t> stream;
+  stream.reserve(tokens.size() + 1);
+  if (options.prepend_bos) stream.push_back(static_cast<int32_t>(options.bos_id));
+  stream.insert(stream.end(), tokens.begin(), tokens.end());
+  return stream;
+}
+
+Result<PerplexityResult> compute_perplexity(
+    const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& options,
+    const std::function<void(const PerplexityProgress&)>& progress) {
+  const int64_t n = options.window_tokens;
+  if (n < 2) return Error{"--length " + std::to_string(n) + ": a window needs at least 2 tokens"};
+  if (n > model.config().max_position_embeddings) {
+    return Error{"--length " + std::to_string(n) + " exceeds the model's context of " +
+                 std::to_string(model.config().max_position_embeddings)};
+  }
+  if (options.prepend_bos && options.bos_id < 0) {
+    return Error{"--bos: the model has no BOS token"};
+  }
+  const std::vector<int32_t> stream = perplexity_stream(tokens, options);
+  PerplexityResult result;
+  result.tokens = static_cast<int64_t>(stream.size());
+  result.windows = result.tokens / n;
+  if (options.max_windows > 0) result.windows = std::min(result.windows, options.max_windows);
+  if (result.windows == 0) {
+    return Error{"the text has " + std::to_string(result.tokens) +
+                 " tokens, fewer than one window of " + std::to_string(n)};
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t per_batch = std::max<int64_t>(1, options.batch_tokens / n);
+  double total_nll = 0;
+  try {
+    c10::NoGradGuard no_grad;
+    at::Tensor all = at::tensor(at::ArrayRef<int32_t>(stream.data(), result.windows * n), at::kInt)
+                         .to(at::kLong)
+                         .view({result.windows, n});
+    for (int64_t first = 0; first < result.windows; first += per_batch) {
+      const int64_t count = std::min(per_batch, result.windows - first);
+      at::Tensor batch = all.narrow(0, first, count);
+      auto hidden = model.hidden_states(batch, options.attention);
+      if (!hidden) return hidden.error();
+      const int64_t width = hidden->size(-1);
+      at::Tensor inputs = hidden->narrow(1, 0, n - 1).reshape({count * (n - 1), width});
+      at::Tensor targets =
+          batch.narrow(1, 1, n - 1).reshape({count * (n - 1)}).to(hidden->device());
+      total_nll += summed_nll(model, inputs, targets);
+      if (progress) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        progress({first + count, result.windows, (first + count) * n, seconds});
+      }
+    }
+  } catch (const std::exception& error) {
+    return Error{std::string("perplexity: ") + error.what()};
+  }
+  result.predicted = result.windows * (n - 1);
+  result.nll = total_nll / static_cast<double>(result.predicted);
+  result.perplexity = std::exp(result.nll);
+  return result;
+}
+
+}  // namespace afbs

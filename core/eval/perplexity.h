@@ -1,0 +1,54 @@
+#pragma once
+
+// Perplexity exactly as DESIGN.md §9 defines it: the text is one token stream (BOS
+// prepended once when asked), cut into consecutive non-overlapping windows of N tokens
+// (a shorter tail is dropped); in each window every token after the first is predicted
+// from those before it; PPL = exp(mean negative log-likelihood over all predictions).
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/common/result.h"
+#include "core/model/layer_attention.h"
+
+namespace afbs {
+
+class Model;
+
+struct PerplexityOptions {
+  int64_t window_tokens = 0;
+  bool prepend_bos = false;
+  int64_t bos_id = -1;                  // required when prepend_bos
+  int64_t max_windows = 0;              // 0: every window
+  int64_t batch_tokens = 8192;          // windows per forward: max(1, batch_tokens / N)
+  LayerAttention* attention = nullptr;  // nullptr: the model's dense attention
+};
+
+// Plain values for a progress line.
+struct PerplexityProgress {
+  int64_t windows_done = 0;
+  int64_t windows_total = 0;
+  int64_t tokens_done = 0;
+  double seconds = 0;
+};
+
+struct PerplexityResult {
+  int64_t tokens = 0;  // length of the stream (BOS included)
+  int64_t windows = 0;
+  int64_t predicted = 0;  // windows × (N − 1)
+  double nll = 0;         // mean negative log-likelihood, nats per predicted token
+  double perplexity = 0;
+};
+
+// The token stream §9 describes (BOS first when asked).
+std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
+                                       const PerplexityOptions& options);
+
+// Errors: a window shorter than 2 tokens or longer than the model's context, a text too
+// short for one window, or the forward's own errors.
+Result<PerplexityResult> compute_perplexity(
+    const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& options,
+    const std::function<void(const PerplexityProgress&)>& progress = {});
+
+}  // namespace afbs

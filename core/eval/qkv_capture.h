@@ -1,0 +1,33 @@
+#pragma once
+
+// Q/K/V capture over calibration windows, the tuner's input (DESIGN.md §3): the dense
+// model runs once per window of the top fidelity length and each layer's post-RoPE Q, K
+// and V are kept as float32 CPU tensors. The model is causal, so the first n positions of
+// a capture are the capture of a length-n input: lower fidelities are prefixes
+// (narrow(1, 0, n)), with no further forward passes.
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/common/result.h"
+
+namespace afbs {
+
+class Model;
+
+struct WindowCapture {
+  int64_t window = 0;  // index of the window in the token stream
+  // Per layer: q [Hq, L, D], k and v [Hkv, L, D], float32, CPU, contiguous.
+  std::vector<at::Tensor> q, k, v;
+};
+
+// Windows are consecutive non-overlapping slices of `stream` of `length` tokens, as in
+// perplexity; `windows` picks which (an index past the last whole window is an error).
+Result<std::vector<WindowCapture>> capture_windows(const Model& model,
+                                                   const std::vector<int32_t>& stream,
+                                                   int64_t length,
+                                                   const std::vector<int64_t>& windows);
+
+}  // namespace afbs

@@ -1,0 +1,21 @@
+#include "core/model/capture_attention.h"
+
+#include <ATen/ATen.h>
+
+namespace afbs {
+
+CaptureAttention::CaptureAttention(int num_layers, LayerAttention* inner)
+    : layers_(static_cast<size_t>(num_layers)), inner_(inner ? inner : &dense_) {}
+
+at::Tensor CaptureAttention::attend(int layer, const at::Tensor& q, const at::Tensor& k,
+                                    const at::Tensor& v) {
+  if (layer >= 0 && static_cast<size_t>(layer) < layers_.size()) {
+    auto to_host = [](const at::Tensor& t) {
+      return t.to(at::kCPU, at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
+    };
+    layers_[static_cast<size_t>(layer)] = {to_host(q), to_host(k), to_host(v)};
+  }
+  return inner_->attend(layer, q, k, v);
+}
+
+}  // namespace afbs

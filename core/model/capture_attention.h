@@ -1,0 +1,36 @@
+#pragma once
+
+// The capture mode of the attention seam: records each layer's post-RoPE Q, K and V as
+// float32 CPU tensors ([B, Hq, L, D] and [B, Hkv, L, D]) and returns what the wrapped
+// attention (dense by default) returns, so a captured forward is an ordinary forward.
+
+#include <memory>
+#include <vector>
+
+#include "core/model/dense_attention.h"
+
+namespace afbs {
+
+struct LayerQkv {
+  at::Tensor q, k, v;
+};
+
+class CaptureAttention : public LayerAttention {
+ public:
+  // `inner` computes the output (nullptr: exact dense attention); not owned.
+  explicit CaptureAttention(int num_layers, LayerAttention* inner = nullptr);
+
+  at::Tensor attend(int layer, const at::Tensor& q, const at::Tensor& k,
+                    const at::Tensor& v) override;
+
+  // Per layer, what the last forward recorded (undefined tensors for layers not run).
+  const std::vector<LayerQkv>& layers() const { return layers_; }
+  std::vector<LayerQkv> take() { return std::move(layers_); }
+
+ private:
+  std::vector<LayerQkv> layers_;
+  DenseAttention dense_;
+  LayerAttention* inner_;
+};
+
+}  // namespace afbs

@@ -1,0 +1,176 @@
+#include "core/model/model.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+#include <c10/util/Exception.h>
+
+#include "core/model/model_weights.h"
+#include "core/model/safetensors_checkpoint.h"
+
+namespace afbs {
+namespace {
+
+// libtorch's message without its C++ backtrace.
+Error torch_error(const std::string& context, const std::exception& error) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&error)) {
+    return Error{context + ": " + c10_error->what_without_backtrace()};
+  }
+  return Error{context + ": " + error.what()};
+}
+
+// transformers' LlamaRMSNorm: normalise in float32, scale in the activations' dtype.
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor x32 = x.to(at::kFloat);
+  at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  return bias.defined() ? at::linear(x, weight, bias) : at::linear(x, weight);
+}
+
+}  // namespace
+
+Model::Model(ModelConfig config, std::unique_ptr<ModelWeights> weights, const ModelOptions& options)
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      dense_(std::make_unique<DenseAttention>(options.max_attention_score_elements,
+                                              config_.sliding_window)) {}
+
+Model::~Model() = default;
+
+Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& model_dir,
+                                           const ModelOptions& options) {
+  auto config = load_model_config(model_dir);
+  if (!config) return config.error();
+  auto checkpoint = SafetensorsCheckpoint::open(model_dir);
+  if (!checkpoint) return checkpoint.error();
+  if (auto valid = checkpoint->validate(*config); !valid) return valid.error();
+  try {
+    c10::NoGradGuard no_grad;
+    auto weights = ModelWeights::load(*checkpoint, *config, options);
+    if (!weights) return weights.error();
+    std::unique_ptr<Model> model(new Model(*config, std::move(weights.value()), options));
+    model->directory_ = model_dir;
+    return model;
+  } catch (const std::exception& error) {
+    return torch_error("loading " + model_dir.string(), error);
+  }
+}
+
+Result<std::unique_ptr<Model>> Model::create_random(const ModelConfig& config,
+                                                    const ModelOptions& options, uint64_t seed) {
+  try {
+    c10::NoGradGuard no_grad;
+    auto weights = ModelWeights::random(config, options, seed);
+    if (!weights) return weights.error();
+    return std::unique_ptr<Model>(new Model(config, std::move(weights.value()), options));
+  } catch (const std::exception& error) {
+    return torch_error("creating a random " + config.architecture, error);
+  }
+}
+
+std::string Model::device_name() const {
+  return weights_->device.str();
+}
+
+std::string Model::dtype_name() const {
+  return short_dtype_name(weights_->dtype);
+}
+
+int64_t Model::parameter_count() const {
+  return afbs::parameter_count(config_);
+}
+
+at::Tensor Model::token_tensor(const std::vector<int32_t>& tokens) const {
+  return at::tensor(at::ArrayRef<int32_t>(tokens), at::kInt)
+      .to(weights_->device, at::kLong)
+      .unsqueeze(0);
+}
+
+Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention* attention) const {
+  if (!tokens.defined() || tokens.dim() != 2 || tokens.size(1) == 0 ||
+      !at::isIntegralType(tokens.scalar_type(), /*includeBool=*/false)) {
+    return Error{"forward: tokens must be a non-empty integer tensor [batch, length]"};
+  }
+  const int64_t batch = tokens.size(0), length = tokens.size(1);
+  if (length > config_.max_position_embeddings) {
+    return Error{"forward: " + std::to_string(length) + " tokens exceed the model's context of " +
+                 std::to_string(config_.max_position_embeddings) +
+                 " (max_position_embeddings in config.json)"};
+  }
+  try {
+    c10::NoGradGuard no_grad;
+    const ModelWeights& w = *weights_;
+    at::Tensor ids = tokens.to(w.device, at::kLong);
+    const int64_t lowest = ids.min().item<int64_t>(), highest = ids.max().item<int64_t>();
+    if (lowest < 0 || highest >= config_.vocab_size) {
+      return Error{"forward: token id " + std::to_string(lowest < 0 ? lowest : highest) +
+                   " is outside the vocabulary of " + std::to_string(config_.vocab_size)};
+    }
+    const int64_t heads = config_.num_heads, kv_heads = config_.num_kv_heads;
+    const int64_t dim = config_.head_dim, q_size = config_.q_size(), kv_size = config_.kv_size();
+    const int64_t inter = config_.intermediate_size;
+    const double eps = config_.rms_norm_eps;
+    LayerAttention* attend = attention ? attention : dense_.get();
+
+    at::Tensor h = at::embedding(w.embedding, ids);
+    auto [cos, sin] = w.rope.cos_sin(length, h);
+    for (size_t i = 0; i < w.layers.size(); ++i) {
+      const LayerWeights& layer = w.layers[i];
+      at::Tensor qkv = linear(rms_norm(h, layer.input_norm, eps), layer.qkv_weight, layer.qkv_bias);
+      auto heads_of = [&](int64_t offset, int64_t size, int64_t count) {
+        return qkv.narrow(-1, offset, size).view({batch, length, count, dim}).transpose(1, 2);
+      };
+      at::Tensor q = RotaryEmbedding::apply(heads_of(0, q_size, heads), cos, sin).contiguous();
+      at::Tensor k =
+          RotaryEmbedding::apply(heads_of(q_size, kv_size, kv_heads), cos, sin).contiguous();
+      at::Tensor v = heads_of(q_size + kv_size, kv_size, kv_heads).contiguous();
+      at::Tensor context = attend->attend(static_cast<int>(i), q, k, v);
+      context = context.transpose(1, 2).reshape({batch, length, q_size});
+      h = h + linear(context, layer.o_weight, layer.o_bias);
+      at::Tensor gate_up = linear(rms_norm(h, layer.post_attention_norm, eps), layer.gate_up_weight,
+                                  layer.gate_up_bias);
+      at::Tensor mixed = at::silu(gate_up.narrow(-1, 0, inter)) * gate_up.narrow(-1, inter, inter);
+      h = h + linear(mixed, layer.down_weight, layer.down_bias);
+    }
+    return rms_norm(h, w.final_norm, eps);
+  } catch (const std::exception& error) {
+    return torch_error(
+        "forward of " + std::to_string(batch) + " x " + std::to_string(length) + " tokens", error);
+  }
+}
+
+at::Tensor Model::logits(const at::Tensor& hidden) const {
+  c10::NoGradGuard no_grad;
+  return at::linear(hidden, weights_->lm_head);
+}
+
+Result<at::Tensor> Model::forward(const at::Tensor& tokens, LayerAttention* attention) const {
+  auto hidden = hidden_states(tokens, attention);
+  if (!hidden) return hidden.error();
+  try {
+    return logits(*hidden);
+  } catch (const std::exception& error) {
+    return torch_error("forward: lm_head", error);
+  }
+}
+
+Result<at::Tensor> Model::forward(const std::vector<int32_t>& tokens,
+                                  LayerAttention* attention) const {
+  if (tokens.empty()) return Error{"forward: no tokens"};
+  try {
+    return forward(token_tensor(tokens), attention);
+  } catch (const std::exception& error) {
+    return torch_error("forward", error);
+  }
+}
+
+Result<std::vector<LayerQkv>> Model::capture(const at::Tensor& tokens) const {
+  CaptureAttention capture(static_cast<int>(config_.num_layers), dense_.get());
+  auto hidden = hidden_states(tokens, &capture);
+  if (!hidden) return hidden.error();
+  return capture.take();
+}
+
+}  // namespace afbs

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# On the GPU machine: builds afbs-bench against the Python torch's libtorch, then runs the
+# logits parity check and the forward benchmark against transformers, results into $OUT.
+# Eigen and nlohmann-json headers travel in .devdeps/ (a copy of Debian's, in a CMake prefix
+# layout) because that machine has neither.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${OUT:-/tmp/parity-out}"
+mkdir -p "$out"
+torch_prefix="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')"
+start=$(date +%s)
+cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DAFBS_BUILD_GUI=OFF \
+  -DAFBS_WITH_CUDA=OFF -DAFBS_BUILD_TESTS=OFF \
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$root/.devdeps" >"$out/configure.log" 2>&1 \
+  || { tail -40 "$out/configure.log"; exit 1; }
+echo "configure: $(( $(date +%s) - start )) s"
+cmake --build build-device --target afbs-bench -j "$(nproc)" >"$out/build.log" 2>&1 \
+  || { grep -E "error|Error" -A4 "$out/build.log" | head -60; exit 1; }
+echo "build: $(( $(date +%s) - start )) s"
+export PYTHONUNBUFFERED=1
+bench="$root/build-device/app/afbs-bench"
+[ "${SKIP_PARITY:-0}" = 1 ] || python3 tools/parity/check_logits.py --bench "$bench" --out "$out" 2>&1 | grep -v Warning
+echo "parity done: $(( $(date +%s) - start )) s"
+[ "${SKIP_BENCH:-0}" = 1 ] || python3 tools/parity/bench_forward.py --bench "$bench" --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning
+echo "all done: $(( $(date +%s) - start )) s"
