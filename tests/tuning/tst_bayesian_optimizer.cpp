@@ -5,8 +5,8 @@
 #include "core/tuning/bayesian_optimizer.h"
 #include "core/tuning/expected_improvement.h"
 #include "core/tuning/matern52_kernel.h"
-#include "core/tuning/squared_exponential_kernel.h"
 #include "core/tuning/optimize.h"
+#include "core/tuning/squared_exponential_kernel.h"
 #include "core/tuning/standard_functions.h"
 #include "core/tuning/stop_rules.h"
 
