@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QSplitter>
@@ -72,15 +73,21 @@ QLineSeries* add_line(QChart* chart, QValueAxis* x, QValueAxis* y, const QString
   return series;
 }
 
-// Best objective so far, drawn as a step line.
+// Best objective so far as a step line: a corner where it rises, one point at the end. Only the
+// corners are stored, so flat runs do not pile up points.
 QList<QPointF> best_so_far(const std::vector<double>& values) {
   QList<QPointF> points;
-  double best = 0.0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) points.append(QPointF(double(i + 1), best));
-    best = i == 0 ? values[i] : std::max(best, values[i]);
+  if (values.empty()) return points;
+  double best = values.front();
+  points.append(QPointF(1.0, best));
+  for (std::size_t i = 1; i < values.size(); ++i) {
+    if (values[i] <= best) continue;
+    points.append(QPointF(double(i + 1), best));
+    best = values[i];
     points.append(QPointF(double(i + 1), best));
   }
+  if (points.last().x() < double(values.size()))
+    points.append(QPointF(double(values.size()), best));
   return points;
 }
 
@@ -271,6 +278,9 @@ void ConvergenceChart::redraw() {
   for (std::size_t i = 0; i < kStageCount; ++i) {
     value_by_stage_[i]->replace(values[i]);
     error_by_stage_[i]->replace(errors[i]);
+    // The legend lists only the stages this head went through.
+    for (QLegendMarker* marker : value_chart_->legend()->markers(value_by_stage_[i]))
+      marker->setVisible(!values[i].isEmpty());
   }
   best_->replace(best_so_far(objectives));
 
@@ -281,16 +291,23 @@ void ConvergenceChart::redraw() {
       baseline_objectives.push_back(point.objective);
   baseline_best_->replace(best_so_far(baseline_objectives));
   baseline_best_->setVisible(!baseline_objectives.empty());
+  for (QLegendMarker* marker : value_chart_->legend()->markers(baseline_best_))
+    marker->setVisible(!baseline_objectives.empty());
 
   const double count = double(std::max(objectives.size(), baseline_objectives.size()));
   const double x_max = std::max(10.0, count + 1.0);
-  for (QValueAxis* axis : {value_x_, error_x_})
+  // Nice numbers keep tick labels short (0, 10, 20 rather than 0, 9, 18).
+  for (QValueAxis* axis : {value_x_, error_x_}) {
     axis->setRange(0.0, x_max);
+    axis->applyNiceNumbers();
+  }
   value_y_->setRange(0.0, 1.0);
   error_y_->setRange(0.0, max_error > 0.0 ? max_error * 1.1 : 0.1);
-  target_line_->replace(error_target_ >= 0.0 ? QList<QPointF>{QPointF(0.0, error_target_),
-                                                              QPointF(x_max, error_target_)}
-                                             : QList<QPointF>{});
+  error_y_->applyNiceNumbers();
+  target_line_->replace(
+      error_target_ >= 0.0
+          ? QList<QPointF>{QPointF(0.0, error_target_), QPointF(error_x_->max(), error_target_)}
+          : QList<QPointF>{});
 }
 
 }  // namespace afbs::ui

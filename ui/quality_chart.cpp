@@ -103,6 +103,7 @@ void QualityChart::fit_axes() {
   length_axis_->setRange(min_length / 1.5, max_length * 1.5);
   const double pad = std::max(0.05 * (max_perplexity - min_perplexity), 0.05 * max_perplexity);
   perplexity_axis_->setRange(std::max(0.0, min_perplexity - pad), max_perplexity + pad);
+  perplexity_axis_->applyNiceNumbers();
 }
 
 }  // namespace afbs::ui

@@ -1,0 +1,97 @@
+#include <QDir>
+#include <QImage>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableView>
+#include <QXYSeries>
+#include <QtTest>
+
+#include "tests/ui/synthetic_tuning_job.h"
+#include "ui/convergence_chart.h"
+#include "ui/heatmap_model.h"
+#include "ui/main_window.h"
+#include "ui/quality_chart.h"
+#include "ui/run_panel.h"
+#include "ui/sparsity_heatmap.h"
+
+using afbs::ui::MainWindow;
+
+// Runs the whole window on a synthetic run and looks at what it paints. With
+// AFBS_UI_SNAPSHOT_DIR set it also saves each tab as a PNG there, for a person to look at.
+class TestWorkbenchSnapshot : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void a_synthetic_run_paints_every_tab() {
+    constexpr int kLayers = 6;
+    constexpr int kHeads = 8;
+    MainWindow window;
+    window.resize(1280, 800);
+    auto* model = window.heatmap_model();
+    model->set_dimensions(kLayers, kHeads);
+    model->toggle_pin(2, 3);
+    model->override_setting(4, 1, afbs::ui::SettingField::Tau, 0.5);
+    window.set_job_factory([](const afbs::engine::EngineOptions& options,
+                              afbs::engine::PinSource pins) -> afbs::ui::TuningJob {
+      return [options, pins](afbs::engine::TuningObserver& observer, auto control) {
+        return afbs::ui::testing::run_synthetic_tuning(observer, control, pins, kLayers, kHeads,
+                                                       options.target_error);
+      };
+    });
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    auto* log = window.tabs()->findChild<QPlainTextEdit*>();
+    QTRY_VERIFY_WITH_TIMEOUT(log->toPlainText().contains("Run succeeded"), 60000);
+
+    window.quality_chart()->set_curve("dense", {512, 1024, 2048, 4096}, {9.8, 8.9, 8.3, 7.9});
+    window.quality_chart()->set_curve("tuned", {512, 1024, 2048, 4096}, {9.9, 9.0, 8.4, 8.0});
+    window.quality_chart()->set_curve("grid", {512, 1024, 2048, 4096}, {10.1, 9.2, 8.6, 8.2});
+    std::vector<afbs::engine::EvaluationRecord> grid;  // an earlier grid run of head (3, 5)
+    for (int i = 0; i < 48; ++i) {
+      afbs::engine::EvaluationRecord record;
+      record.layer = 3;
+      record.head = 5;
+      record.stage = afbs::engine::Stage::Grid;
+      record.objective = i % 5 == 4 ? 0.0 : 0.3 * (1.0 - std::exp(-i / 14.0));
+      grid.push_back(record);
+    }
+    window.convergence_chart()->set_baseline(grid);
+    window.convergence_chart()->set_follow_run(false);
+    window.convergence_chart()->select(3, 5);
+    QTest::qWait(2 * afbs::ui::ConvergenceChart::kRedrawDelayMs);  // let the coalesced redraw run
+    QCOMPARE(window.convergence_chart()->selected_layer(), 3);
+    QVERIFY(window.convergence_chart()->baseline_series()->isVisible());
+
+    const QString directory = qEnvironmentVariable("AFBS_UI_SNAPSHOT_DIR");
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+      window.tabs()->setCurrentIndex(tab);
+      QCoreApplication::processEvents();
+      const QImage image = window.grab().toImage();
+      QCOMPARE(image.size(), window.size());
+      if (!directory.isEmpty()) {
+        const QString name = window.tabs()->tabText(tab).toLower();
+        QVERIFY(image.save(QDir(directory).filePath("workbench_" + name + ".png")));
+      }
+    }
+
+    // The heatmap paints the model's colour in a tuned cell and marks the pinned one.
+    window.tabs()->setCurrentWidget(window.heatmap());
+    QTableView* table = window.heatmap()->table();
+    table->clearSelection();
+    QCoreApplication::processEvents();
+    const QImage cells = table->viewport()->grab().toImage();
+    const QModelIndex tuned = model->index(1, 6);
+    QVERIFY(model->cell(1, 6).tuned);
+    const QRect tuned_rect = table->visualRect(tuned);
+    QCOMPARE(cells.pixelColor(tuned_rect.bottomLeft() + QPoint(3, -3)).rgb(),
+             model->data(tuned, Qt::BackgroundRole).value<QColor>().rgb());
+    const QRect pinned_rect = table->visualRect(model->index(2, 3));
+    QCOMPARE(cells.pixelColor(pinned_rect.topRight() + QPoint(-3, 3)).rgb(),
+             QColor(230, 30, 60).rgb());
+    QVERIFY(!model->cell(2, 3).tuned);  // the run left the pinned head alone
+  }
+};
+
+QTEST_MAIN(TestWorkbenchSnapshot)
+#include "tst_workbench_snapshot.moc"
