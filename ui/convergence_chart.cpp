@@ -4,6 +4,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
@@ -293,6 +294,9 @@ void ConvergenceChart::redraw() {
   baseline_best_->setVisible(!baseline_objectives.empty());
   for (QLegendMarker* marker : value_chart_->legend()->markers(baseline_best_))
     marker->setVisible(!baseline_objectives.empty());
+  // Marker visibility alone does not re-lay the legend out (Qt 6.4).
+  if (QGraphicsLayout* legend_layout = value_chart_->legend()->layout())
+    legend_layout->invalidate();
 
   const double count = double(std::max(objectives.size(), baseline_objectives.size()));
   const double x_max = std::max(10.0, count + 1.0);

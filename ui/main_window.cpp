@@ -97,7 +97,11 @@ void MainWindow::connect_run() {
     run_controller_->cancel();
     append_log(tr("Cancelling after the current evaluation…"));
   });
-  connect(heatmap_, &SparsityHeatmap::head_activated, convergence_, &ConvergenceChart::select);
+  // A clicked head's detail is its convergence; stop following the run so it stays shown.
+  connect(heatmap_, &SparsityHeatmap::head_activated, convergence_, [this](int layer, int head) {
+    convergence_->set_follow_run(false);
+    convergence_->select(layer, head);
+  });
 }
 
 void MainWindow::start_run() {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "core/engine/evaluation_ledger.h"
 #include "core/engine/tuning_engine.h"
@@ -47,6 +49,9 @@ inline engine::RunResult run_synthetic_tuning(engine::TuningObserver& observer,
       double best = 0.0;
       for (const auto& stage : stages) {
         for (int i = 0; i < stage.count; ++i) {
+          while (control.pause != nullptr && control.pause->load() &&
+                 !(control.cancel != nullptr && control.cancel->load()))
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
           if (control.cancel != nullptr && control.cancel->load()) {
             result.status = engine::RunStatus::Cancelled;
             return result;

@@ -6,6 +6,11 @@
 #include <QTableView>
 #include <QXYSeries>
 #include <QtTest>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "ui/run_controller.h"
 
 #include "tests/ui/synthetic_tuning_job.h"
 #include "ui/convergence_chart.h"
@@ -31,16 +36,56 @@ class TestWorkbenchSnapshot : public QObject {
     model->set_dimensions(kLayers, kHeads);
     model->toggle_pin(2, 3);
     model->override_setting(4, 1, afbs::ui::SettingField::Tau, 0.5);
-    window.set_job_factory([](const afbs::engine::EngineOptions& options,
-                              afbs::engine::PinSource pins) -> afbs::ui::TuningJob {
-      return [options, pins](afbs::engine::TuningObserver& observer, auto control) {
-        return afbs::ui::testing::run_synthetic_tuning(observer, control, pins, kLayers, kHeads,
+    // The job holds at the start of layer 3 until the test has paused it, so the paused
+    // window shows a run half done whatever the thread timing.
+    std::atomic<bool> reached_layer_3{false};
+    std::atomic<bool> gate_open{false};
+    // Opens the gate before the window (declared earlier) is destroyed, even when a check
+    // fails, so the window's destructor never waits on a held job.
+    struct OpenOnExit {
+      std::atomic<bool>& gate;
+      ~OpenOnExit() { gate = true; }
+    } open_on_exit{gate_open};
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource pins) -> afbs::ui::TuningJob {
+      afbs::engine::PinSource gated = [&, pins](int layer) {
+        if (layer == 3) {
+          reached_layer_3 = true;
+          while (!gate_open)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return pins(layer);
+      };
+      return [options, gated](afbs::engine::TuningObserver& observer, auto control) {
+        return afbs::ui::testing::run_synthetic_tuning(observer, control, gated, kLayers, kHeads,
                                                        options.target_error);
       };
     });
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QString directory = qEnvironmentVariable("AFBS_UI_SNAPSHOT_DIR");
     window.run_panel()->findChild<QPushButton*>("start")->click();
+    // Pause mid-run through the button, as a person would, and look at the paused window.
+    auto* pause = window.run_panel()->findChild<QPushButton*>("pause");
+    QVERIFY(pause->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(reached_layer_3.load(), 60000);
+    pause->click();
+    QVERIFY(window.run_controller()->paused());
+    QCOMPARE(pause->text(), QString("Resume"));
+    gate_open = true;  // the job now stops at its next evaluation
+    QTRY_COMPARE(window.heatmap_model()->cell(2, 0).tuned, true);  // layers 0-2 reported
+    QVERIFY(!window.heatmap_model()->cell(3, 0).tuned);
+    QVERIFY(window.run_controller()->running());
+    if (!directory.isEmpty()) {
+      window.tabs()->setCurrentWidget(window.heatmap());
+      QTest::qWait(2 * afbs::ui::ConvergenceChart::kRedrawDelayMs);
+      QVERIFY(window.grab().save(QDir(directory).filePath("workbench_paused_heatmap.png")));
+      window.tabs()->setCurrentWidget(window.convergence_chart());
+      QTest::qWait(2 * afbs::ui::ConvergenceChart::kRedrawDelayMs);
+      QVERIFY(window.grab().save(QDir(directory).filePath("workbench_paused.png")));
+    }
+    pause->click();
+    QVERIFY(!window.run_controller()->paused());
     auto* log = window.tabs()->findChild<QPlainTextEdit*>();
     QTRY_VERIFY_WITH_TIMEOUT(log->toPlainText().contains("Run succeeded"), 60000);
 
@@ -63,7 +108,6 @@ class TestWorkbenchSnapshot : public QObject {
     QCOMPARE(window.convergence_chart()->selected_layer(), 3);
     QVERIFY(window.convergence_chart()->baseline_series()->isVisible());
 
-    const QString directory = qEnvironmentVariable("AFBS_UI_SNAPSHOT_DIR");
     for (int tab = 0; tab < window.tabs()->count(); ++tab) {
       window.tabs()->setCurrentIndex(tab);
       QCoreApplication::processEvents();
