@@ -1,10 +1,12 @@
 #include <QAction>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableView>
 #include <QUndoStack>
 #include <QXYSeries>
 #include <QtTest>
@@ -17,6 +19,7 @@
 #include "ui/progress_indicator.h"
 #include "ui/run_controller.h"
 #include "ui/run_panel.h"
+#include "ui/sparsity_heatmap.h"
 
 using afbs::ui::MainWindow;
 
@@ -119,6 +122,42 @@ class TestMainWindow : public QObject {
              QString("Layer 2/2 · 321 evaluations · 1 h 02 min · ETA 1 min 30 s"));
     QTRY_COMPARE(window.convergence_chart()->best_series()->count() > 0, true);
     QVERIFY(!window.run_controller()->running());
+  }
+
+  void heatmap_edits_in_place_go_through_the_undo_stack() {
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.tabs()->setCurrentWidget(window.heatmap());
+    auto* model = window.heatmap_model();
+    model->set_dimensions(3, 4);
+    auto* quantity = window.heatmap()->findChild<QComboBox*>("heatmapQuantity");
+    quantity->setCurrentIndex(quantity->findData(int(afbs::ui::HeatQuantity::Tau)));
+    QCOMPARE(model->quantity(), afbs::ui::HeatQuantity::Tau);
+
+    QTableView* table = window.heatmap()->table();
+    const QModelIndex cell = model->index(1, 2);
+    table->setCurrentIndex(cell);
+    table->edit(cell);
+    auto* editor = table->viewport()->findChild<QDoubleSpinBox*>();
+    QVERIFY(editor != nullptr);
+    QCOMPARE(editor->maximum(), 1.0);  // τ's range
+    editor->setValue(0.42);
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_COMPARE(model->cell(1, 2).setting.tau, 0.42);  // the delegate commits queued
+    QVERIFY(model->cell(1, 2).pinned);
+    QCOMPARE(window.undo_stack()->count(), 1);
+
+    table->setFocus();
+    table->setCurrentIndex(model->index(2, 0));
+    QTest::keyClick(table, Qt::Key_Space);  // space pins the current head
+    QVERIFY(model->cell(2, 0).pinned);
+    QCOMPARE(window.undo_stack()->count(), 2);
+    window.undo_stack()->undo();
+    window.undo_stack()->undo();
+    QCOMPARE(model->cell(1, 2).setting.tau, afbs::engine::HeadSetting{}.tau);
+    QVERIFY(!model->cell(1, 2).pinned);
+    QVERIFY(!model->cell(2, 0).pinned);
   }
 
   void edit_menu_undoes_heatmap_edits() {
