@@ -1,0 +1,116 @@
+#include "core/io/spargeattn_file.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <map>
+#include <vector>
+
+#include "core/common/atomic_file.h"
+
+namespace afbs {
+namespace {
+
+const char* const kTensorNames[] = {"is_sparse", "cdfthreshd", "simthreshd1", "simthreshd2",
+                                    "pvthreshd"};
+
+at::Tensor float_tensor(const std::vector<float>& values) {
+  return at::tensor(values, at::TensorOptions().dtype(at::kFloat));
+}
+
+}  // namespace
+
+std::string spargeattn_module(int64_t layer) {
+  return "model.layers." + std::to_string(layer) + ".self_attn.inner_attention";
+}
+
+Status write_spargeattn(const SparseConfig& config, const std::filesystem::path& path) {
+  if (Status valid = config.validate(path.string()); !valid) return valid;
+  if (config.rule != SelectionRule::cumulative) {
+    return Error{path.string() + ": a '" + std::string(selection_rule_name(config.rule)) +
+                 "' config cannot be written for SpargeAttn, which only has the cumulative "
+                 "rule (θ, τ, λ)"};
+  }
+  try {
+    c10::Dict<std::string, at::Tensor> state;
+    for (size_t layer = 0; layer < config.layers.size(); ++layer) {
+      const auto& heads = config.layers[layer];
+      std::vector<float> tau, theta, zeros(heads.size(), 0.0f), lambda;
+      auto is_sparse = at::zeros({static_cast<int64_t>(heads.size())}, at::kBool);
+      for (size_t h = 0; h < heads.size(); ++h) {
+        const HeadConfig& head = heads[h];
+        is_sparse[static_cast<int64_t>(h)] = head.sparse;
+        tau.push_back(head.sparse ? static_cast<float>(head.tau) : 1.0f);
+        theta.push_back(head.sparse ? static_cast<float>(head.theta) : 1.0f);
+        lambda.push_back(static_cast<float>(head.lambda));
+      }
+      const std::string module = spargeattn_module(static_cast<int64_t>(layer));
+      state.insert(module + ".is_sparse", is_sparse);
+      state.insert(module + ".cdfthreshd", float_tensor(tau));
+      state.insert(module + ".simthreshd1", float_tensor(theta));
+      state.insert(module + ".simthreshd2", float_tensor(zeros));
+      state.insert(module + ".pvthreshd", float_tensor(lambda));
+    }
+    const std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(state));
+    return write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
+  } catch (const std::exception& e) {
+    return Error{path.string() + ": cannot serialise the SpargeAttn file: " + e.what()};
+  }
+}
+
+Result<SparseConfig> read_spargeattn(const std::filesystem::path& path,
+                                     const ModelIdentity& model) {
+  const std::string where = path.string();
+  auto bytes = read_file_bytes(path);
+  if (!bytes) return bytes.error();
+  std::map<std::string, at::Tensor> tensors;
+  try {
+    c10::IValue value = torch::jit::pickle_load(std::vector<char>(bytes->begin(), bytes->end()));
+    if (!value.isGenericDict()) return Error{where + ": not a dict of tensors"};
+    for (const auto& item : value.toGenericDict()) {
+      if (!item.key().isString() || !item.value().isTensor()) {
+        return Error{where + ": holds an entry that is not a named tensor"};
+      }
+      tensors[item.key().toStringRef()] = item.value().toTensor();
+    }
+  } catch (const std::exception& e) {
+    return Error{where + ": not a torch.save file SpargeAttn wrote (" +
+                 std::string(e.what()).substr(0, 200) + ")"};
+  }
+
+  SparseConfig config;
+  config.model = model;
+  config.layers.resize(static_cast<size_t>(model.layers));
+  for (int64_t layer = 0; layer < model.layers; ++layer) {
+    const std::string module = spargeattn_module(layer);
+    std::map<std::string, at::Tensor> found;
+    for (const char* name : kTensorNames) {
+      const std::string key = module + "." + name;
+      auto it = tensors.find(key);
+      if (it == tensors.end()) {
+        if (std::string(name) == "simthreshd2") continue;  // unused by the kernels
+        return Error{where + ": no tensor '" + key + "' (the file has " +
+                     std::to_string(tensors.size()) + " tensors; is it for this model?)"};
+      }
+      const at::Tensor& t = it->second;
+      if (t.dim() != 1 || t.size(0) != model.heads) {
+        return Error{where + ": tensor '" + key + "' has shape " + c10::str(t.sizes()) +
+                     ", expected [" + std::to_string(model.heads) + "] (one per query head)"};
+      }
+      found[name] = t.to(at::kDouble).contiguous();
+    }
+    auto& heads = config.layers[static_cast<size_t>(layer)];
+    heads.resize(static_cast<size_t>(model.heads));
+    for (int64_t h = 0; h < model.heads; ++h) {
+      HeadConfig& head = heads[static_cast<size_t>(h)];
+      head.sparse = found["is_sparse"][h].item<double>() != 0.0;
+      head.tau = found["cdfthreshd"][h].item<double>();
+      head.theta = found["simthreshd1"][h].item<double>();
+      head.lambda = found["pvthreshd"][h].item<double>();
+    }
+  }
+  if (Status valid = config.validate(where); !valid) return valid.error();
+  return config;
+}
+
+}  // namespace afbs
