@@ -20,7 +20,8 @@ double log_error(double error) {
 // θ̂ is the best feasible point's θ; the bracket's low end is the largest τ below it that
 // is known infeasible at θ̂. Error falls as θ rises (more blocks forced in), so a point
 // infeasible at some θ' >= θ̂ is infeasible at θ̂ too.
-void read_bracket(const std::vector<tuning::Observation>& observations, AfbsHeadState& state) {
+void read_bracket(const std::vector<tuning::Observation>& observations, bool all_windows,
+                  AfbsHeadState& state) {
   const tuning::Observation* best = nullptr;
   const tuning::Observation* least_error = nullptr;
   for (const tuning::Observation& o : observations) {
@@ -32,7 +33,7 @@ void read_bracket(const std::vector<tuning::Observation>& observations, AfbsHead
   if (best != nullptr) {
     state.theta_hat = best->point[0];
     state.tau_high = best->point[1];
-    state.tau_high_verified = true;
+    state.tau_high_verified = all_windows;  // else stage 2 re-checks it on every window
     state.tau_high_sparsity = best->objective;
   } else {
     // Nothing met ε1: search upward from the most accurate point seen.
@@ -79,6 +80,13 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
   stop.add(std::make_unique<tuning::BudgetStop>(options.exploration_budget));
   stop.add(std::make_unique<tuning::NegligibleImprovementStop>(options.negligible_improvement));
 
+  std::vector<int> windows = context.tune_windows;
+  if (options.exploration_windows > 0 &&
+      static_cast<std::size_t>(options.exploration_windows) < windows.size()) {
+    windows.resize(options.exploration_windows);
+  }
+  const bool all_windows = windows.size() == context.tune_windows.size();
+
   while (!stop.check(optimizer->progress())) {
     Result<Eigen::VectorXd> point = optimizer->ask();
     if (!point) {
@@ -89,7 +97,7 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
     probe.stage = Stage::Exploration;
     probe.setting = HeadSetting{(*point)[0], (*point)[1], 50.0};
     probe.length_tokens = context.ladder.front();
-    probe.windows = context.tune_windows;
+    probe.windows = windows;
     probe.target_error = context.target_error;
     const ProbeOutcome outcome = co_await probe;
     if (Status told = optimizer->tell(*point, outcome.sparsity, {log_error(outcome.error)});
@@ -105,7 +113,7 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
     state.tau_high_verified = false;
     co_return;
   }
-  read_bracket(optimizer->observations(), state);
+  read_bracket(optimizer->observations(), all_windows, state);
 }
 
 }  // namespace afbs::engine

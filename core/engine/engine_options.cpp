@@ -1,5 +1,6 @@
 #include "core/engine/engine_options.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,18 @@ std::optional<TuningMethod> parse_method(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<int> default_fidelity_ladder(int top_length_tokens, int block_tokens) {
+  std::vector<int> ladder;
+  for (int divisor : {4, 2, 1}) {
+    const int rung =
+        std::max(block_tokens, top_length_tokens / divisor / block_tokens * block_tokens);
+    if (rung <= top_length_tokens && (ladder.empty() || rung > ladder.back()))
+      ladder.push_back(rung);
+  }
+  if (ladder.empty() || ladder.back() != top_length_tokens) ladder.push_back(top_length_tokens);
+  return ladder;
+}
+
 std::string options_fingerprint(const EngineOptions& o) {
   const nlohmann::json shape = {
       {"method", method_name(o.method)},
@@ -33,9 +46,9 @@ std::string options_fingerprint(const EngineOptions& o) {
       {"seed", o.seed},
       {"afbs",
        {o.afbs.exploration_budget, o.afbs.initial_design_points, o.afbs.negligible_improvement,
-        o.afbs.tau_tolerance, o.afbs.max_bracket_expansions, o.afbs.lambda_tolerance,
-        o.afbs.max_validation_retries, o.afbs.backoff_fraction, o.afbs.perplexity_budget,
-        o.afbs.guard_tighten_factor, o.afbs.max_guard_rounds}},
+        o.afbs.exploration_windows, o.afbs.tau_tolerance, o.afbs.max_bracket_expansions,
+        o.afbs.lambda_tolerance, o.afbs.max_validation_retries, o.afbs.backoff_fraction,
+        o.afbs.perplexity_budget, o.afbs.guard_tighten_factor, o.afbs.max_guard_rounds}},
       {"grid",
        {o.grid.theta_first, o.grid.theta_step, o.grid.theta_count, o.grid.tau_start,
         o.grid.tau_tolerance, o.grid.lambda_start, o.grid.lambda_tolerance, o.grid.bucket_width}},

@@ -18,14 +18,16 @@ struct AfbsOptions {
   int exploration_budget = 20;           // stage 1 points per head, initial design included
   int initial_design_points = 6;         // scrambled Sobol points (plus default and warm start)
   double negligible_improvement = 1e-3;  // stage 1 stops when the best EI falls below this
-  double tau_tolerance = 0.002;          // stage 2 bracket width at which bisection ends
-  int max_bracket_expansions = 6;        // stage 2: re-opens after a failed re-check at a rung
-  double lambda_tolerance = 0.5;         // stage 3 bisection on λ
-  int max_validation_retries = 3;        // stage 3: back-off steps toward dense on a miss
-  double backoff_fraction = 0.25;        // each back-off moves τ and λ this far toward dense
-  double perplexity_budget = 0.01;       // end-to-end guard: allowed relative rise
-  double guard_tighten_factor = 0.8;     // ε1 and ε2 are multiplied by this on a guard miss
-  int max_guard_rounds = 2;              // redo stages 2-3 at most this many times
+  int exploration_windows = 1;        // stage 1 scores the first this many tune windows (0: all);
+                                      // cheap on purpose: stages 2-3 check every tune window
+  double tau_tolerance = 0.002;       // stage 2 bracket width at which bisection ends
+  int max_bracket_expansions = 6;     // stage 2: re-opens after a failed re-check at a rung
+  double lambda_tolerance = 0.5;      // stage 3 bisection on λ
+  int max_validation_retries = 3;     // stage 3: back-off steps toward dense on a miss
+  double backoff_fraction = 0.25;     // each back-off moves τ and λ this far toward dense
+  double perplexity_budget = 0.01;    // end-to-end guard: allowed relative rise
+  double guard_tighten_factor = 0.8;  // ε1 and ε2 are multiplied by this on a guard miss
+  int max_guard_rounds = 2;           // redo stages 2-3 at most this many times
 };
 
 // SpargeAttn's own autotune as DESIGN.md §5 describes it.
@@ -59,6 +61,10 @@ struct EngineOptions {
   bool resume = false;       // replay journal_path before evaluating anything
   bool journal_fsync = false;
 };
+
+// The default fidelity ladder: n_F / 4, n_F / 2, n_F, each rounded down to a multiple of
+// the block size (at least one block), duplicates dropped.
+std::vector<int> default_fidelity_ladder(int top_length_tokens, int block_tokens);
 
 // A short text that changes whenever an option that shapes the search changes; the journal
 // stores it so that a resume with different options is refused.

@@ -2,23 +2,16 @@
 
 #include <vector>
 
+#include "core/attention/head_metrics.h"
+#include "core/attention/head_setting.h"
 #include "core/common/result.h"
 
 namespace afbs::engine {
 
-// The three per-head hyperparameters of SpargeAttn (DESIGN.md §4). Defaults are SpargeAttn's.
-struct HeadSetting {
-  double theta = 0.6;    // similarity threshold [simthreshd1], in [-1, 1]
-  double tau = 0.98;     // cumulative threshold [cdfthreshd], in [0, 1]
-  double lambda = 50.0;  // PV-skip threshold [pvthreshd], in [0, 50]; 50 is "never skip"
-};
-
-// What one head scored at one setting on one window at one length.
-struct HeadMetrics {
-  double sparsity = 0.0;   // 1 - kept causal blocks / all causal blocks
-  double error = 0.0;      // relative L1 of the head's output against dense
-  double skip_rate = 0.0;  // share of kept blocks whose P·V was skipped
-};
+// The per-head values are core/attention's (torch-free headers): HeadSetting {θ, τ, λ, rule}
+// and HeadMetrics {sparsity, error, skip_rate, block counts}.
+using afbs::HeadMetrics;
+using afbs::HeadSetting;
 
 // One batched call: every head of `layer` at its own setting, on one window at one length.
 // Heads whose `active` flag is false are not being tuned (finished or pinned); the evaluator

@@ -13,7 +13,10 @@ std::uint64_t head_seed(std::uint64_t seed, int layer, int head) {
 HeadResult dense_result(int head, double theta, std::string note) {
   HeadResult result;
   result.head = head;
-  result.setting = HeadSetting{theta, 1.0, 50.0};
+  result.setting = HeadSetting::dense();
+  result.setting.theta = theta;
+  result.setting.tau = 1.0;
+  result.setting.lambda = kPvSkipOff;
   result.sparse = false;
   result.measured = true;  // dense attention is exact: no sparsity, no error
   result.meets_target = true;

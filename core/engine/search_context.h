@@ -26,7 +26,7 @@ struct SearchContext {
 // depend on the order in which the scheduler serves heads (splitmix64 finaliser).
 std::uint64_t head_seed(std::uint64_t seed, int layer, int head);
 
-// A head left dense (τ = 1, λ = 50, not sparse), with the reason in words.
+// A head left dense (rule dense, τ = 1, λ = 50, not sparse), with the reason in words.
 HeadResult dense_result(int head, double theta, std::string note);
 
 // A sparse head at `setting` with its validation metrics.

@@ -1,6 +1,7 @@
 #include "core/engine/tuning_engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 
@@ -48,7 +49,11 @@ Result<std::vector<int>> checked_ladder(const std::vector<int>& ladder) {
 }
 
 HeadSetting pinned_setting(const HeadPin& pin) {
-  return pin.sparse ? pin.setting : HeadSetting{pin.setting.theta, 1.0, 50.0};
+  if (pin.sparse) return pin.setting;
+  HeadSetting dense = HeadSetting::dense();
+  dense.theta = pin.setting.theta;
+  dense.tau = 1.0;
+  return dense;
 }
 
 HeadResult pinned_result(int head, const HeadPin& pin) {
@@ -69,6 +74,17 @@ EvaluationCounts minus(const EvaluationCounts& a, const EvaluationCounts& b) {
 }
 
 }  // namespace
+
+int matching_random_samples(const RunResult& afbs_run, int tune_windows) {
+  int tuned_heads = 0;
+  for (const LayerResult& layer : afbs_run.layers) {
+    for (const HeadResult& head : layer.heads)
+      tuned_heads += head.pinned ? 0 : 1;
+  }
+  if (tuned_heads == 0 || tune_windows <= 0) return 1;
+  const double per_head = static_cast<double>(afbs_run.counts.evaluations) / tuned_heads;
+  return std::max(1, static_cast<int>(std::lround(per_head / tune_windows)));
+}
 
 TuningEngine::TuningEngine(LayerEvaluator& evaluator, EngineOptions options)
     : evaluator_(evaluator), options_(std::move(options)) {}

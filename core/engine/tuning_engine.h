@@ -44,6 +44,10 @@ struct RunResult {
   double pv_target_error = 0.0;
 };
 
+// Samples per head for random search that spend what `afbs_run` spent per tuned head: its
+// evaluations per unpinned head divided by the tune windows each sample is scored on.
+int matching_random_samples(const RunResult& afbs_run, int tune_windows);
+
 // Tunes the layers of a model one after another with AFBS-BO or a baseline, through one
 // LayerEvaluator that scores all heads of a layer per call (DESIGN.md §5). Deterministic for
 // a given seed and evaluator, so a journal replay resumes a run exactly.

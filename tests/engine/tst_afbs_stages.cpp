@@ -179,6 +179,7 @@ class TestAfbsStages : public QObject {
     const HeadResult& dense = run.layers[0].heads[1];
     QVERIFY(!dense.sparse);
     QCOMPARE(dense.setting.tau, 1.0);
+    QVERIFY(dense.setting.rule == afbs::SelectionRule::dense);
     QCOMPARE(dense.setting.lambda, 50.0);
     QVERIFY2(QString::fromStdString(dense.note).contains(why), dense.note.c_str());
   }

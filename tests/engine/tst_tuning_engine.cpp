@@ -94,7 +94,7 @@ class TestTuningEngine : public QObject {
       QCOMPARE(request.settings[1].lambda, 12.0);
       if (request.layer == 1) {
         QVERIFY(!request.active[3]);
-        QCOMPARE(request.settings[3].tau, 1.0);  // a dense pin runs dense
+        QVERIFY(request.settings[3].rule == afbs::SelectionRule::dense);  // a dense pin runs dense
       }
     }
     const HeadResult& pinned = run.layers[0].heads[1];
@@ -282,6 +282,22 @@ class TestTuningEngine : public QObject {
     QCOMPARE(rows, run.evaluations.size());
     QVERIFY(
         !write_evaluations_csv(dir.filePath("missing/x.csv").toStdString(), run.evaluations).ok());
+  }
+
+  void defaultLadder_data() {
+    QTest::addColumn<int>("top");
+    QTest::addColumn<int>("block");
+    QTest::addColumn<std::vector<int>>("expected");
+    QTest::newRow("2048 / 64") << 2048 << 64 << std::vector<int>{512, 1024, 2048};
+    QTest::newRow("rounded to blocks") << 640 << 64 << std::vector<int>{128, 320, 640};
+    QTest::newRow("two blocks") << 128 << 64 << std::vector<int>{64, 128};
+    QTest::newRow("one block") << 64 << 64 << std::vector<int>{64};
+  }
+  void defaultLadder() {
+    QFETCH(int, top);
+    QFETCH(int, block);
+    QFETCH(std::vector<int>, expected);
+    QCOMPARE(default_fidelity_ladder(top, block), expected);
   }
 
   void guardTightensTargetsAndRedoesStages() {

@@ -1,0 +1,94 @@
+// The engine over the real batched attention evaluator, on random captures: it runs to the
+// end, counts exactly what the evaluator counts, and every sparse head meets its target.
+#include <ATen/ATen.h>
+#include <QtTest>
+
+#include "core/attention/attention_evaluator.h"
+#include "core/engine/attention_layer_evaluator.h"
+#include "core/engine/tuning_engine.h"
+#include "core/eval/qkv_capture.h"
+
+using namespace afbs::engine;
+
+class TestAttentionLayerEvaluator : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void tunesRandomCapturesThroughTheRealEvaluator() {
+    constexpr int kLayers = 2, kHeads = 4, kKvHeads = 2, kLength = 512, kHeadDim = 32;
+    at::manual_seed(3);
+    std::vector<afbs::WindowCapture> captures;
+    for (int window : {0, 1, 2}) {
+      afbs::WindowCapture capture;
+      capture.window = window;
+      for (int layer = 0; layer < kLayers; ++layer) {
+        // Every query leans on one direction that only the keys of blocks 0 and 3 share, so
+        // attention piles up there and the other blocks can be dropped at little error.
+        at::Tensor direction = at::randn({kHeadDim});
+        direction = direction / direction.norm();
+        at::Tensor k = at::randn({kKvHeads, kLength, kHeadDim}) * 0.3;
+        k.narrow(1, 0, 64).add_(direction * 6.0);
+        k.narrow(1, 192, 64).add_(direction * 6.0);
+        capture.q.push_back(at::randn({kHeads, kLength, kHeadDim}) * 0.3 + direction * 6.0);
+        capture.k.push_back(k);
+        capture.v.push_back(at::randn({kKvHeads, kLength, kHeadDim}));
+      }
+      captures.push_back(std::move(capture));
+    }
+    afbs::AttentionEvaluator attention;
+    QVERIFY(register_captures(attention, captures).ok());
+
+    CalibrationPlan plan;
+    plan.layers = kLayers;
+    plan.heads = kHeads;
+    plan.tune_windows = {0, 1};
+    plan.validation_windows = {2};
+    plan.ladder = default_fidelity_ladder(kLength, 64);
+    QCOMPARE(plan.ladder, (std::vector<int>{128, 256, 512}));
+    AttentionLayerEvaluator evaluator(attention, plan);
+
+    // These toy heads cannot drop a block for less than about 0.4 error, so the targets
+    // are loose enough for some of them to go sparse and take every stage.
+    EngineOptions options;
+    options.target_error = 0.5;
+    options.pv_target_error = 0.55;
+    options.afbs.exploration_budget = 8;
+    TuningEngine engine(evaluator, options);
+    const RunResult run = engine.run();
+    QVERIFY2(run.status == RunStatus::Succeeded, run.message.c_str());
+    QCOMPARE(run.layers.size(), std::size_t{kLayers});
+
+    int sparse = 0;
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& head : layer.heads)
+        sparse += head.sparse ? 1 : 0;
+    }
+    qInfo("%d of %d heads sparse, %lld evaluations", sparse, kLayers * kHeads,
+          static_cast<long long>(run.counts.evaluations));
+    QVERIFY(sparse > 0);
+    // Same counting on both sides of the seam.
+    QCOMPARE(run.counts.evaluations, attention.counts().evaluations);
+    QCOMPARE(run.counts.weighted_evaluations, attention.counts().weighted(kLength));
+    for (const LayerResult& layer : run.layers) {
+      QCOMPARE(layer.heads.size(), std::size_t{kHeads});
+      for (const HeadResult& head : layer.heads) {
+        QVERIFY(head.measured);
+        if (head.sparse) {
+          QVERIFY(head.meets_target);
+          QVERIFY(head.error <= options.pv_target_error);
+          QVERIFY(head.sparsity >= options.min_sparsity);
+        }
+      }
+    }
+    // An unknown window is an error naming it, and the run fails with it.
+    plan.tune_windows = {9};
+    AttentionLayerEvaluator broken(attention, plan);
+    TuningEngine failing(broken, options);
+    const RunResult failed = failing.run();
+    QCOMPARE(failed.status, RunStatus::Failed);
+    QVERIFY2(failed.message.find("window 9") != std::string::npos, failed.message.c_str());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestAttentionLayerEvaluator)
+#include "tst_attention_layer_evaluator.moc"
