@@ -5,6 +5,7 @@
 namespace afbs::bench {
 
 int run_optimiser(const std::vector<std::string>& args, const std::string& command_line);
+int run_attention(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -15,6 +16,9 @@ const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = {
       {"optimiser", "time the Bayesian optimiser per ask() and measure its regret",
        "optimiser [--seeds N] [--repetitions R] [--out DIR]", run_optimiser},
+      {"attention", "sparse-attention evaluator throughput, cached vs recomputed (CPU)",
+       "attention [--lengths 1024,4096] [--calls C] [--repetitions R] [--threads N] [--out DIR]",
+       run_attention},
   };
   return commands;
 }
