@@ -6,6 +6,7 @@ namespace afbs::bench {
 
 int run_optimiser(const std::vector<std::string>& args, const std::string& command_line);
 int run_attention(const std::vector<std::string>& args, const std::string& command_line);
+int run_forward(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -19,6 +20,10 @@ const std::vector<Command>& all_commands() {
       {"attention", "sparse-attention evaluator throughput, cached vs recomputed (CPU)",
        "attention [--lengths 1024,4096] [--calls C] [--repetitions R] [--threads N] [--out DIR]",
        run_attention},
+      {"forward", "tokens/s and peak memory of the model forward pass; logits dump for parity",
+       "forward (MODEL_DIR | --config CONFIG.json) [--tokens N] [--batch B] [--device D] "
+       "[--dtype T] [--threads N] [--repeat R] [--warmup W] [--token-file F --dump-logits OUT.npy]",
+       run_forward},
   };
   return commands;
 }

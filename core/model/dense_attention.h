@@ -4,7 +4,8 @@
 // Scores are formed for a chunk of queries at a time (all heads of the chunk, keys up to
 // the chunk's last position only), so memory stays near `max_score_elements` floats
 // whatever the length: 16k tokens never materialise 16k × 16k scores for every head.
-// On CUDA with libtorch >= 2.5, at::scaled_dot_product_attention is used instead.
+// With libtorch >= 2.5, at::scaled_dot_product_attention is used instead on CUDA, and on the
+// CPU while all heads' L x L scores would fit the budget (its unfused fallback stays bounded).
 
 #include <cstdint>
 

@@ -127,7 +127,10 @@ Result<ModelConfig> parse_checked(const json& config, const std::string& source)
   auto act = read_key<std::string>(config, "hidden_act", "silu", source);
   auto dtype = read_key<std::string>(config, "torch_dtype", "", source);
   auto dtype5 = read_key<std::string>(config, "dtype", "float32", source);  // transformers 5
-  auto window = read_key<int64_t>(config, "sliding_window", mistral ? 4096 : 0, source);
+  // Mistral without the key means transformers' default 4096; an explicit null means none.
+  const bool window_absent = !config.contains("sliding_window");
+  auto window =
+      read_key<int64_t>(config, "sliding_window", mistral && window_absent ? 4096 : 0, source);
   auto use_window = read_key<bool>(config, "use_sliding_window", false, source);
   for (const Error* error :
        {kv_heads.ok() ? nullptr : &kv_heads.error(), head_dim.ok() ? nullptr : &head_dim.error(),

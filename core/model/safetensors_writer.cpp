@@ -1,9 +1,8 @@
 #include "core/model/safetensors_writer.h"
 
-#include <unistd.h>
-#include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "core/common/atomic_file.h"
 
 namespace afbs {
 
@@ -32,33 +31,15 @@ Status write_safetensors(const std::filesystem::path& path,
   while (text.size() % 8 != 0)
     text.push_back(' ');  // keeps the data 8-byte aligned
 
-  const auto temporary = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{path.string() + ": cannot write " + temporary};
-    unsigned char length[8];
-    for (int i = 0; i < 8; ++i)
-      length[i] = static_cast<unsigned char>((text.size() >> (8 * i)) & 0xff);
-    out.write(reinterpret_cast<const char*>(length), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& tensor : tensors) {
-      out.write(reinterpret_cast<const char*>(tensor.bytes.data()),
-                static_cast<std::streamsize>(tensor.bytes.size()));
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(temporary.c_str());
-      return Error{path.string() + ": writing failed (disk full?)"};
-    }
+  std::string contents;
+  contents.reserve(8 + text.size() + offset);
+  for (int i = 0; i < 8; ++i)
+    contents.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
+  contents += text;
+  for (const auto& tensor : tensors) {
+    contents.append(reinterpret_cast<const char*>(tensor.bytes.data()), tensor.bytes.size());
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    return Error{path.string() + ": cannot be replaced: " + ec.message()};
-  }
-  return {};
+  return write_file_atomically(path, contents);
 }
 
 }  // namespace afbs

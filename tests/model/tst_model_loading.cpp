@@ -27,6 +27,7 @@ class TestModelLoading : public QObject {
   void halfPrecisionCheckpoint_data();
   void halfPrecisionCheckpoint();
   void transformers5RopeKeys();
+  void slidingWindowKeys();
 };
 
 void TestModelLoading::badCheckpoint_data() {
@@ -226,6 +227,23 @@ void TestModelLoading::transformers5RopeKeys() {
   QCOMPARE(parsed->rope_theta, 500000.0);
   QCOMPARE(parsed->rope_scaling.type, RopeScaling::Type::Llama3);
   QCOMPARE(parsed->rope_scaling.original_max_position_embeddings, int64_t{64});
+}
+
+// Mistral's sliding window: transformers' default 4096 when absent, none when null; Qwen2
+// only with use_sliding_window.
+void TestModelLoading::slidingWindowKeys() {
+  test::TinySpec spec;
+  spec.architecture = "MistralForCausalLM";
+  auto config = test::tiny_config(spec);
+  QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{4096});
+  config["sliding_window"] = nullptr;
+  QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{0});
+  config["sliding_window"] = 128;
+  QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{128});
+  config["architectures"] = {"Qwen2ForCausalLM"};
+  QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{0});
+  config["use_sliding_window"] = true;
+  QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{128});
 }
 
 QTEST_APPLESS_MAIN(TestModelLoading)

@@ -2,7 +2,14 @@
 # On the GPU machine: builds afbs-bench against the Python torch's libtorch, then runs the
 # logits parity check and the forward benchmark against transformers, results into $OUT.
 # Eigen and nlohmann-json headers travel in .devdeps/ (a copy of Debian's, in a CMake prefix
-# layout) because that machine has neither.
+# layout) because that machine has neither. Make it here (ignored by git) and name it in
+# the run's `carry`:
+#   mkdir -p .devdeps/include .devdeps/share/cmake .devdeps/share/eigen3
+#   cp -r /usr/include/nlohmann /usr/include/eigen3 .devdeps/include/
+#   cp -r /usr/share/eigen3/cmake .devdeps/share/eigen3/
+#   cp -r /usr/share/cmake/nlohmann_json .devdeps/share/cmake/
+#   echo /.devdeps/ >> .git/info/exclude
+# Environment: SKIP_PARITY=1, SKIP_BENCH=1, BENCH_ARGS="--skip-gpu --cpu-rounds 2" ...
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

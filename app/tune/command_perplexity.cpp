@@ -1,0 +1,122 @@
+// afbs-tune perplexity: DESIGN.md §9's perplexity of a text under a model.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/tune/commands.h"
+#include "app/tune/model_options.h"
+#include "app/tune/sparse_attention_option.h"
+#include "core/eval/perplexity.h"
+#include "core/tokenizer/tokenizer.h"
+
+namespace afbs::cli {
+namespace {
+
+Result<std::string> read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path.string() + ": cannot be read"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "\r"-rewritten line on a terminal; nothing when stderr is redirected.
+void show_progress(const PerplexityProgress& progress) {
+  const double rate = progress.seconds > 0 ? progress.tokens_done / progress.seconds : 0;
+  std::fprintf(stderr, "\rperplexity: window %lld/%lld, %.0f tokens/s   ",
+               static_cast<long long>(progress.windows_done),
+               static_cast<long long>(progress.windows_total), rate);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int run_perplexity(const std::vector<std::string>& argv) {
+  auto args = CliArgs::parse(
+      argv, with_sparse_options(with_model_options({"text", "length", "max-windows"})),
+      {"json", "bos"});
+  if (!args) return fail(args.error().message);
+  if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
+  auto dir = resolve_model_dir(*args);
+  if (!dir) return fail(dir.error().message);
+  const std::filesystem::path text_path =
+      args->get("text", default_data_file("kjv-validation.txt").string());
+  auto text = read_text(text_path);
+  if (!text) return fail(text.error().message + " (name a text with --text FILE)");
+  auto tokenizer = load_tokenizer(*dir);
+  if (!tokenizer) return fail(tokenizer.error().message);
+  auto model = Model::load(*dir, model_options_from(*args));
+  if (!model) return fail(model.error().message);
+  const ModelConfig& config = (*model)->config();
+  auto sparse = sparse_attention_from(*args, **model);  // --config / --preset, else dense
+  if (!sparse) return fail(sparse.error().message);
+
+  auto length = args->get_int("length", std::min<int64_t>(2048, config.max_position_embeddings));
+  if (!length) return fail(length.error().message);
+  auto max_windows = args->get_int("max-windows", 0);
+  if (!max_windows) return fail(max_windows.error().message);
+  PerplexityOptions options;
+  options.window_tokens = *length;
+  options.max_windows = *max_windows;
+  options.prepend_bos = args->has("bos");
+  options.attention = sparse->get();
+  options.bos_id = (*tokenizer)->bos_id() >= 0    ? (*tokenizer)->bos_id()
+                   : config.bos_token_ids.empty() ? -1
+                                                  : config.bos_token_ids.front();
+  if ((*model)->device_name() != "cpu") options.batch_tokens = 32768;  // fuller GPU batches
+  const auto tokens = (*tokenizer)->encode(*text);
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto result = compute_perplexity(
+      **model, tokens, options,
+      terminal ? show_progress : std::function<void(const PerplexityProgress&)>{});
+  if (terminal) std::fprintf(stderr, "\r%60s\r", "");
+  if (!result) return fail(result.error().message);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (args->has("json")) {
+    nlohmann::ordered_json out = {{"model", dir->string()},
+                                  {"text", text_path.string()},
+                                  {"length", *length},
+                                  {"bos", options.prepend_bos},
+                                  {"device", (*model)->device_name()},
+                                  {"dtype", (*model)->dtype_name()},
+                                  {"tokens", result->tokens},
+                                  {"windows", result->windows},
+                                  {"predicted", result->predicted},
+                                  {"nll", result->nll},
+                                  {"perplexity", result->perplexity},
+                                  {"seconds", seconds}};
+    if (*sparse) {
+      out["attention"] = sparse_attention_label(*args);
+      out["sparsity"] = (*sparse)->mean_sparsity();  // mean over layers × heads, as run
+      out["pv_skip_rate"] = (*sparse)->skip_rate();
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("model       %s (%s, %s)\n", dir->string().c_str(), (*model)->device_name().c_str(),
+              (*model)->dtype_name().c_str());
+  std::printf("text        %s\n", text_path.string().c_str());
+  std::printf("tokens      %lld\n", static_cast<long long>(result->tokens));
+  std::printf("windows     %lld of %lld tokens\n", static_cast<long long>(result->windows),
+              static_cast<long long>(*length));
+  std::printf("predicted   %lld\n", static_cast<long long>(result->predicted));
+  std::printf("nll         %.6f\n", result->nll);
+  std::printf("perplexity  %.4f\n", result->perplexity);
+  if (*sparse) {
+    std::printf("attention   %s\n", sparse_attention_label(*args).c_str());
+    std::printf("sparsity    %.4f (mean over layers x heads of causal blocks skipped)\n",
+                (*sparse)->mean_sparsity());
+  }
+  std::printf("seconds     %.1f\n", seconds);
+  return 0;
+}
+
+}  // namespace afbs::cli
