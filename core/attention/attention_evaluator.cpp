@@ -13,7 +13,7 @@ namespace afbs {
 
 struct AttentionEvaluator::Capture {
   at::Tensor q;         // [Hq, n_F, D] fp32 contiguous, for prediction
-  at::Tensor q_scaled;  // q · log2(e)/√D, for the attention
+  at::Tensor q_scaled;  // q / √D, for the attention
   at::Tensor k;         // [Hkv, n_F, D]
   at::Tensor v;
 };
@@ -86,7 +86,7 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     auto capture = std::make_unique<Capture>();
     capture->q = *q_heads;
     capture->q_scaled =
-        (*q_heads * static_cast<float>(log2_score_scale(q_heads->size(2)))).contiguous();
+        (*q_heads * static_cast<float>(attention_score_scale(q_heads->size(2)))).contiguous();
     capture->k = *k_heads;
     capture->v = *v_heads;
     std::lock_guard lock(mutex_);

@@ -14,6 +14,8 @@
 namespace afbs {
 namespace {
 
+constexpr float kLog2E = 1.44269504088896340736f;
+
 struct KeyRun {  // consecutive kept key tokens
   int64_t first_token;
   int64_t tokens;
@@ -87,7 +89,7 @@ std::vector<uint8_t> blocks_computed(const float* scores, int64_t rows, int64_t 
         maximum = row[c] > maximum ? row[c] : maximum;
       }
       block_max[r] = maximum;
-      if (b > 0 && !(maximum - running[r] < -lambda)) any_row_rises = true;
+      if (b > 0 && !((maximum - running[r]) * kLog2E < -lambda)) any_row_rises = true;
     }
     if (b > 0 && !any_row_rises) {
       computed[b] = 0;
@@ -136,7 +138,7 @@ ItemTally attend_query_block(const HeadAttentionJob& job, int64_t block_row) {
     }
   }
 
-  scores.sub_(at::amax(scores, {1}, true)).exp2_();
+  scores.sub_(at::amax(scores, {1}, true)).exp_();
   const at::Tensor row_sums = scores.sum(1, true);
   at::Tensor output = at::mm(scores, values).div_(row_sums);
 
@@ -154,8 +156,8 @@ ItemTally attend_query_block(const HeadAttentionJob& job, int64_t block_row) {
 
 }  // namespace
 
-double log2_score_scale(int64_t head_dim) {
-  return 1.4426950408889634 / std::sqrt(static_cast<double>(head_dim));
+double attention_score_scale(int64_t head_dim) {
+  return 1.0 / std::sqrt(static_cast<double>(head_dim));
 }
 
 std::vector<HeadAttentionTally> run_block_sparse_attention(

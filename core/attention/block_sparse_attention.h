@@ -6,11 +6,13 @@
 // token level inside diagonal blocks, then soft-maxed and multiplied with the gathered V.
 // In exact arithmetic this equals the kernel's online softmax over the kept blocks.
 //
-// PV-skip (λ < kPvSkipOff): kept blocks are visited in ascending key order; scores are in
-// log2 units (q pre-scaled by log2(e)/√D); for every block after the first, with m the
-// running row maximum of the blocks before it, the block's exp and P·V are skipped when
-// blockmax − m < −λ for every row of the query block. A skipped block never raises the
-// maximum, so it is as if it had not been kept.
+// Scores are s = q·k/√D in fp32 (q pre-scaled by attention_score_scale(D)); the softmax is
+// exp(s − row max) (ATen's exp is vectorised, its exp2 is not in libtorch 1.13).
+// PV-skip (λ < kPvSkipOff): kept blocks are visited in ascending key order; for every block
+// after the first, with m the running row maximum of the blocks before it, the block's exp
+// and P·V are skipped when (blockmax − m)·log2(e) < −λ — the gap in log2 units — for every
+// row of the query block. A skipped block never raises the maximum, so it is as if it had
+// not been kept.
 //
 // Dense attention is this same routine with BlockMask::full and λ off, so a sparse head
 // whose mask is full reproduces the dense output bit for bit.
@@ -24,12 +26,12 @@
 
 namespace afbs {
 
-// log2(e)/√D: the factor that puts q·k in the base-2 units of the PV-skip rule.
-double log2_score_scale(int64_t head_dim);
+// 1/√D: the factor q is multiplied by before the kernel.
+double attention_score_scale(int64_t head_dim);
 
 // One head's work. Tensors are fp32, contiguous, on the CPU, sharing the mask's length n.
 struct HeadAttentionJob {
-  at::Tensor q;  // [n, D], already multiplied by log2_score_scale(D)
+  at::Tensor q;  // [n, D], already multiplied by attention_score_scale(D)
   at::Tensor k;  // [n, D]
   at::Tensor v;  // [n, D]
   const BlockMask* mask = nullptr;

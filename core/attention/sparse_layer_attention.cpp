@@ -52,7 +52,7 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
   const at::Tensor q32 = q.to(at::kCPU, at::kFloat).contiguous();
   const at::Tensor k32 = k.to(at::kCPU, at::kFloat).contiguous();
   const at::Tensor v32 = v.to(at::kCPU, at::kFloat).contiguous();
-  const at::Tensor q_scaled = q32 * static_cast<float>(log2_score_scale(dim));
+  const at::Tensor q_scaled = q32 * static_cast<float>(attention_score_scale(dim));
   at::Tensor out = at::empty({batch, heads, length, dim}, q32.options());
   std::vector<HeadSetting> settings;
   for (int64_t h = 0; h < heads; ++h)

@@ -95,7 +95,7 @@ class TestSparseLayerAttention : public QObject {
       const afbs::BlockMask mask = predictor->predict(h, config.setting(1, h));
       at::Tensor alone = at::empty({512, 64});
       afbs::HeadAttentionJob job;
-      job.q = in.q[0][h] * static_cast<float>(afbs::log2_score_scale(64));
+      job.q = in.q[0][h] * static_cast<float>(afbs::attention_score_scale(64));
       job.k = in.k[0][h / 2].contiguous();
       job.v = in.v[0][h / 2].contiguous();
       job.mask = &mask;
