@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/engine/atomic_file.h"
+#include "core/common/atomic_file.h"
 
 namespace afbs::engine {
 namespace {

@@ -8,7 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/engine/atomic_file.h"
+#include "core/common/atomic_file.h"
 
 namespace afbs::engine {
 namespace {
