@@ -5,8 +5,10 @@
 
 #include "core/attention/attention_evaluator.h"
 #include "core/engine/attention_layer_evaluator.h"
+#include "core/engine/run_config.h"
 #include "core/engine/tuning_engine.h"
 #include "core/eval/qkv_capture.h"
+#include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
 
@@ -87,6 +89,57 @@ class TestAttentionLayerEvaluator : public QObject {
     const RunResult failed = failing.run();
     QCOMPARE(failed.status, RunStatus::Failed);
     QVERIFY2(failed.message.find("window 9") != std::string::npos, failed.message.c_str());
+  }
+
+  void configRoundTripKeepsPins() {
+    afbs::ModelIdentity identity;
+    identity.name = "synthetic";
+    identity.layers = 2;
+    identity.heads = 4;
+    identity.kv_heads = 2;
+    identity.head_dim = 32;
+    afbs::SparseConfig config = afbs::SparseConfig::uniform(identity, afbs::HeadConfig{});
+    afbs::HeadConfig& pinned = config.layers[1][2];
+    pinned.theta = 0.3;
+    pinned.tau = 0.7;
+    pinned.lambda = 9.0;
+    pinned.pinned = true;
+    config.layers[0][0].pinned = true;
+    config.layers[0][0].sparse = false;
+
+    afbs::engine::testing::SyntheticLayerEvaluator evaluator(
+        2, afbs::engine::testing::ordinary_heads());
+    EngineOptions options;
+    options.afbs.exploration_budget = 8;
+    TuningEngine engine(evaluator, options);
+    engine.set_pin_source(pins_from_config(config));
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(apply_run_to_config(run, evaluator.fidelity_lengths(), config).ok());
+    QVERIFY(config.validate("round trip").ok());
+
+    QCOMPARE(config.layers[1][2].theta, 0.3);
+    QCOMPARE(config.layers[1][2].tau, 0.7);
+    QCOMPARE(config.layers[1][2].lambda, 9.0);
+    QVERIFY(config.layers[1][2].pinned && config.layers[1][2].sparse);
+    QVERIFY(config.layers[0][0].pinned && !config.layers[0][0].sparse);
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& head : layer.heads) {
+        if (head.pinned) continue;
+        const afbs::HeadConfig& written = config.layers[layer.layer][head.head];
+        QCOMPARE(written.tau, head.setting.tau);
+        QCOMPARE(written.sparse, head.sparse);
+        QCOMPARE(written.sparsity.value(), head.sparsity);
+      }
+    }
+    QVERIFY(config.tuning.has_value());
+    QCOMPARE(config.tuning->method, std::string("afbs-bo"));
+    QCOMPARE(config.tuning->evaluations, run.counts.evaluations);
+    QCOMPARE(config.tuning->fidelities, (std::vector<int64_t>{64, 128, 256}));
+
+    afbs::SparseConfig too_small = afbs::SparseConfig::uniform(
+        afbs::ModelIdentity{"small", "", 1, 4, 2, 32}, afbs::HeadConfig{});
+    QVERIFY(!apply_run_to_config(run, evaluator.fidelity_lengths(), too_small).ok());
   }
 };
 
