@@ -5,9 +5,12 @@
 
 #include "core/attention/attention_evaluator.h"
 #include "core/engine/attention_layer_evaluator.h"
+#include "core/engine/perplexity_guard.h"
 #include "core/engine/run_config.h"
 #include "core/engine/tuning_engine.h"
+#include "core/eval/perplexity.h"
 #include "core/eval/qkv_capture.h"
+#include "core/model/model.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
@@ -140,6 +143,60 @@ class TestAttentionLayerEvaluator : public QObject {
     afbs::SparseConfig too_small = afbs::SparseConfig::uniform(
         afbs::ModelIdentity{"small", "", 1, 4, 2, 32}, afbs::HeadConfig{});
     QVERIFY(!apply_run_to_config(run, evaluator.fidelity_lengths(), too_small).ok());
+  }
+
+  void guardMeasuresPerplexityWithTheLayersItIsGiven() {
+    afbs::ModelConfig shape;
+    shape.architecture = "LlamaForCausalLM";
+    shape.hidden_size = 64;
+    shape.intermediate_size = 128;
+    shape.num_layers = 2;
+    shape.num_heads = 4;
+    shape.num_kv_heads = 2;
+    shape.head_dim = 16;
+    shape.vocab_size = 64;
+    shape.max_position_embeddings = 512;
+    shape.tie_word_embeddings = true;
+    auto model = afbs::Model::create_random(shape, afbs::ModelOptions{}, 5);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    GuardText text;
+    for (int i = 0; i < 512; ++i)
+      text.tokens.push_back((i * 37 + i / 7) % 64);
+    text.window_tokens = 256;
+
+    afbs::HeadConfig dense_head;
+    dense_head.sparse = false;
+    const afbs::SparseConfig base =
+        afbs::SparseConfig::uniform(afbs::ModelIdentity{"random", "", 2, 4, 2, 16}, dense_head);
+    const PerplexityMeasure measure = make_perplexity_measure(**model, text, base);
+
+    afbs::PerplexityOptions plain;
+    plain.window_tokens = 256;
+    const auto reference = afbs::compute_perplexity(**model, text.tokens, plain);
+    QVERIFY(reference.ok());
+    const afbs::Result<double> dense = measure({});
+    QVERIFY2(dense.ok(), dense.ok() ? "" : dense.error().message.c_str());
+    QCOMPARE(*dense, reference->perplexity);  // an all-dense config is the model's own
+
+    LayerResult aggressive;
+    aggressive.layer = 0;
+    for (int head = 0; head < 4; ++head) {
+      HeadResult result;
+      result.head = head;
+      result.sparse = true;
+      result.setting.theta = -1.0;
+      result.setting.tau = 0.05;
+      result.setting.lambda = 50.0;
+      aggressive.heads.push_back(result);
+    }
+    const afbs::Result<double> sparse = measure({aggressive});
+    QVERIFY2(sparse.ok(), sparse.ok() ? "" : sparse.error().message.c_str());
+    QVERIFY(std::isfinite(*sparse));
+    QVERIFY(*sparse != *dense);
+
+    LayerResult out_of_range = aggressive;
+    out_of_range.layer = 5;
+    QVERIFY(!measure({out_of_range}).ok());
   }
 };
 
