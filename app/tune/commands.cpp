@@ -7,6 +7,10 @@ namespace afbs::cli {
 int run_demo(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
 int run_perplexity(const std::vector<std::string>& args);
+int run_tune(const std::vector<std::string>& args);
+int run_check(const std::vector<std::string>& args);
+int run_export(const std::vector<std::string>& args);
+int run_import(const std::vector<std::string>& args);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-tune: %s\n", message.c_str());
@@ -23,6 +27,19 @@ const std::vector<Command>& all_commands() {
        "[--config CFG | --preset dense|sparge-default|topk:F|window:W] "
        "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--json]",
        run_perplexity},
+      {"tune", "tune every head's thresholds and write a config (AFBS-BO, grid or random)",
+       "tune [MODEL_DIR] --out CFG [--method afbs-bo|grid|random] [--l1 E1] [--pv-l1 E2]\n"
+       "       [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
+       "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
+       "       [--csv EVALUATIONS.csv] [--no-guard] [--device ...] [--dtype ...] [--threads N] "
+       "[--json]",
+       run_tune},
+      {"check", "check a config file, and that it fits the model", "check CFG [MODEL_DIR] [--json]",
+       run_check},
+      {"export", "export a config for SpargeAttn (.pt) or as a per-head CSV table",
+       "export CFG (--spargeattn OUT.pt | --csv OUT.csv)", run_export},
+      {"import", "import a SpargeAttn .pt file as a native config",
+       "import IN.pt [MODEL_DIR] --out CFG", run_import},
   };
   return commands;
 }

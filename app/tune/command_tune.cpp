@@ -1,0 +1,197 @@
+// afbs-tune tune: tune a model's sparse-attention thresholds (DESIGN.md §5, §9).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "app/tune/commands.h"
+#include "app/tune/model_options.h"
+#include "app/tune/number_lists.h"
+#include "app/tune/terminal_progress.h"
+#include "core/engine/evaluation_csv.h"
+#include "core/io/config_file.h"
+#include "core/session/tuning_session.h"
+
+namespace afbs::cli {
+namespace {
+
+// Pinned heads of a native config, as the engine's per-layer pin snapshots.
+engine::PinSource pins_from(const SparseConfig& config) {
+  return [config](int layer) {
+    engine::PinSnapshot pins;
+    if (layer < 0 || layer >= static_cast<int>(config.layers.size())) return pins;
+    const auto& heads = config.layers[static_cast<size_t>(layer)];
+    for (size_t h = 0; h < heads.size(); ++h) {
+      if (!heads[h].pinned) continue;
+      engine::HeadPin pin;
+      pin.setting = {heads[h].theta, heads[h].tau, heads[h].lambda};
+      pin.sparse = heads[h].sparse;
+      pins[static_cast<int>(h)] = pin;
+    }
+    return pins;
+  };
+}
+
+struct Summary {
+  double mean_sparsity = 0;
+  double mean_validation_error = 0;
+  int heads = 0;
+  int meeting_target = 0;
+};
+
+Summary summarise(const engine::RunResult& run) {
+  Summary summary;
+  int measured = 0;
+  for (const auto& layer : run.layers) {
+    for (const auto& head : layer.heads) {
+      ++summary.heads;
+      if (head.meets_target) ++summary.meeting_target;
+      summary.mean_sparsity += head.sparse ? head.sparsity : 0.0;
+      if (head.measured) {
+        summary.mean_validation_error += head.error;
+        ++measured;
+      }
+    }
+  }
+  if (summary.heads > 0) summary.mean_sparsity /= summary.heads;
+  if (measured > 0) summary.mean_validation_error /= measured;
+  return summary;
+}
+
+Result<SessionOptions> session_options_from(const CliArgs& args) {
+  SessionOptions options;
+  auto dir = resolve_model_dir(args);
+  if (!dir) return dir.error();
+  options.model_dir = *dir;
+  options.device = args.get("device", "cpu");
+  options.dtype = args.get("dtype", "");
+  options.text = args.get("text", default_data_file("kjv-validation.txt").string());
+  options.bos = args.has("bos");
+  options.perplexity_guard = !args.has("no-guard");
+  auto tune_windows = args.get_int("tune-windows", options.tune_windows);
+  auto validation_windows = args.get_int("validation-windows", options.validation_windows);
+  if (!tune_windows) return tune_windows.error();
+  if (!validation_windows) return validation_windows.error();
+  options.tune_windows = static_cast<int>(*tune_windows);
+  options.validation_windows = static_cast<int>(*validation_windows);
+
+  engine::EngineOptions& engine = options.engine;
+  const std::string method = args.get("method", "afbs-bo");
+  auto parsed_method = engine::parse_method(method);
+  if (!parsed_method)
+    return Error{"--method: unknown method '" + method + "' (afbs-bo, grid, random)"};
+  engine.method = *parsed_method;
+  auto l1 = args.get_double("l1", engine.target_error);
+  auto pv_l1 = args.get_double("pv-l1", engine.pv_target_error);
+  auto seed = args.get_int("seed", 0);
+  if (!l1) return l1.error();
+  if (!pv_l1) return pv_l1.error();
+  if (!seed) return seed.error();
+  if (!(*l1 > 0 && *l1 < 1)) return Error{"--l1 must be in (0, 1)"};
+  if (!(*pv_l1 >= *l1 && *pv_l1 < 1)) return Error{"--pv-l1 must be in [--l1, 1)"};
+  engine.target_error = *l1;
+  engine.pv_target_error = *pv_l1;
+  engine.seed = static_cast<uint64_t>(*seed);
+  if (args.has("fidelities")) {
+    auto ladder = parse_int_list(args.get("fidelities"), "--fidelities");
+    if (!ladder) return ladder.error();
+    for (int n : *ladder) {
+      if (n < 64 || n % 64 != 0) {
+        return Error{"--fidelities: " + std::to_string(n) + " is not a positive multiple of 64"};
+      }
+    }
+    engine.fidelity_lengths = *ladder;
+  }
+  if (args.has("layers")) {
+    auto layers = parse_int_list(args.get("layers"), "--layers");
+    if (!layers) return layers.error();
+    engine.layers = *layers;
+  }
+  engine.journal_path = args.get("journal", "");
+  engine.resume = args.has("resume");
+  if (engine.resume && engine.journal_path.empty()) {
+    return Error{"--resume needs --journal FILE (the journal of the run to resume)"};
+  }
+  return options;
+}
+
+}  // namespace
+
+int run_tune(const std::vector<std::string>& argv) {
+  auto args = CliArgs::parse(
+      argv,
+      with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
+                          "seed", "text", "tune-windows", "validation-windows", "csv"}),
+      {"resume", "json", "bos", "no-guard"});
+  if (!args) return fail(args.error().message);
+  if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
+  if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
+  auto options = session_options_from(*args);
+  if (!options) return fail(options.error().message);
+
+  std::optional<SparseConfig> pins;
+  if (args->has("pins")) {
+    auto read = read_config(args->get("pins"));
+    if (!read) return fail(read.error().message);
+    pins = *read;
+  }
+
+  TerminalProgress progress;
+  auto session =
+      TuningSession::prepare(*options, [&](const std::string& line) { progress.on_log(line); });
+  if (!session) return fail(session.error().message);
+  if (pins) {
+    if (Status matches = check_config_matches(*pins, (*session)->identity(), args->get("pins"));
+        !matches) {
+      return fail(matches.error().message);
+    }
+  }
+  engine::RunResult run =
+      (*session)->run(&progress, {}, pins ? pins_from(*pins) : engine::PinSource{});
+  if (run.status == engine::RunStatus::Failed) return fail("tuning failed: " + run.message);
+
+  const SparseConfig config = (*session)->config_from(run);
+  const std::string out = args->get("out");
+  if (Status written = write_config(config, out); !written) return fail(written.error().message);
+  if (args->has("csv")) {
+    if (Status csv = engine::write_evaluations_csv(args->get("csv"), run.evaluations); !csv) {
+      return fail(csv.error().message);
+    }
+  }
+
+  const Summary summary = summarise(run);
+  if (args->has("json")) {
+    nlohmann::json json = {
+        {"method", engine::method_name(run.method)},
+        {"status", engine::run_status_name(run.status)},
+        {"evaluations", run.counts.evaluations},
+        {"weighted_evaluations", run.counts.weighted_evaluations},
+        {"seconds", run.counts.seconds},
+        {"mean_sparsity", summary.mean_sparsity},
+        {"mean_validation_error", summary.mean_validation_error},
+        {"heads_meeting_target", summary.meeting_target},
+        {"heads", summary.heads},
+        {"perplexity_dense",
+         run.perplexity_dense ? nlohmann::json(*run.perplexity_dense) : nlohmann::json(nullptr)},
+        {"perplexity_tuned",
+         run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
+        {"config", out},
+    };
+    std::printf("%s\n", json.dump(2).c_str());
+  } else {
+    std::printf("method            %s (%s)\n", engine::method_name(run.method),
+                engine::run_status_name(run.status));
+    std::printf("evaluations       %lld (weighted %.1f)\n",
+                static_cast<long long>(run.counts.evaluations), run.counts.weighted_evaluations);
+    std::printf("evaluator time    %s\n", format_duration(run.counts.seconds).c_str());
+    std::printf("mean sparsity     %.4f\n", summary.mean_sparsity);
+    std::printf("validation error  %.4f (mean)\n", summary.mean_validation_error);
+    std::printf("heads on target   %d/%d\n", summary.meeting_target, summary.heads);
+    if (run.perplexity_dense && run.perplexity_tuned) {
+      std::printf("perplexity        %.4f dense, %.4f tuned\n", *run.perplexity_dense,
+                  *run.perplexity_tuned);
+    }
+    std::printf("config            %s\n", out.c_str());
+  }
+  return run.status == engine::RunStatus::Succeeded ? 0 : 3;
+}
+
+}  // namespace afbs::cli

@@ -1,0 +1,36 @@
+#include "app/tune/number_lists.h"
+
+#include <charconv>
+#include <sstream>
+
+namespace afbs::cli {
+namespace {
+
+bool parse_int(const std::string& text, int* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& option) {
+  std::vector<int> values;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto dash = item.find('-', 1);
+    int first = 0, last = 0;
+    const bool ok = dash == std::string::npos ? parse_int(item, &first) && (last = first, true)
+                                              : parse_int(item.substr(0, dash), &first) &&
+                                                    parse_int(item.substr(dash + 1), &last);
+    if (!ok || first < 0 || last < first) {
+      return Error{option + ": '" + item + "' is not a number or a range A-B"};
+    }
+    for (int v = first; v <= last; ++v)
+      values.push_back(v);
+  }
+  if (values.empty()) return Error{option + ": no values given"};
+  return values;
+}
+
+}  // namespace afbs::cli

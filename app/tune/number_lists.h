@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/common/result.h"
+
+namespace afbs::cli {
+
+// "512,1024,2048" or ranges "0-3,5" as integers; errors name `option`.
+Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& option);
+
+}  // namespace afbs::cli

@@ -1,0 +1,215 @@
+#include "core/session/tuning_session.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/attention/attention_evaluator.h"
+#include "core/attention/sparse_layer_attention.h"
+#include "core/engine/attention_layer_evaluator.h"
+#include "core/eval/perplexity.h"
+#include "core/eval/qkv_capture.h"
+#include "core/model/model.h"
+#include "core/session/model_identity.h"
+#include "core/tokenizer/tokenizer.h"
+
+namespace afbs {
+
+struct TuningSession::State {
+  SessionOptions options;
+  std::unique_ptr<Model> model;
+  ModelIdentity identity;
+  std::vector<int32_t> tokens;  // the calibration text, BOS not included
+  int64_t bos_id = -1;
+  int top_length = 0;
+  std::vector<int> ladder;
+  std::vector<int> tune_windows, validation_windows;
+  std::unique_ptr<AttentionEvaluator> attention;
+  std::unique_ptr<engine::AttentionLayerEvaluator> evaluator;
+};
+
+namespace {
+
+Result<std::string> read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path.string() + ": cannot open the calibration text"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) return Error{path.string() + ": the calibration text is empty"};
+  return text.str();
+}
+
+HeadConfig head_config(const engine::HeadResult& head) {
+  HeadConfig out;
+  out.theta = head.setting.theta;
+  out.tau = head.setting.tau;
+  out.lambda = head.setting.lambda;
+  out.sparse = head.sparse;
+  out.pinned = head.pinned;
+  if (head.measured) {
+    out.sparsity = head.sparsity;
+    out.error = head.error;
+  }
+  return out;
+}
+
+}  // namespace
+
+TuningSession::TuningSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
+TuningSession::~TuningSession() = default;
+
+Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptions& options,
+                                                              const Log& log) {
+  auto say = [&](const std::string& line) {
+    if (log) log(line);
+  };
+  auto state = std::make_unique<State>();
+  state->options = options;
+  if (options.tune_windows < 1 || options.validation_windows < 1) {
+    return Error{"--tune-windows and --validation-windows must each be at least 1"};
+  }
+
+  say("loading " + options.model_dir.string());
+  ModelOptions model_options;
+  model_options.device = options.device;
+  model_options.dtype = options.dtype;
+  auto model = Model::load(options.model_dir, model_options);
+  if (!model) return model.error();
+  state->model = std::move(*model);
+  const ModelConfig& config = state->model->config();
+  auto identity = identify_model(options.model_dir, config);
+  if (!identity) return identity.error();
+  state->identity = *identity;
+
+  auto tokenizer = load_tokenizer(options.model_dir);
+  if (!tokenizer) return tokenizer.error();
+  auto text = read_text(options.text);
+  if (!text) return text.error();
+  state->tokens = (*tokenizer)->encode(*text);
+  state->bos_id = (*tokenizer)->bos_id();
+  if (options.bos && state->bos_id < 0) {
+    return Error{"--bos: the tokenizer of " + options.model_dir.string() + " has no BOS token"};
+  }
+  std::vector<int32_t> stream = state->tokens;
+  if (options.bos) stream.insert(stream.begin(), static_cast<int32_t>(state->bos_id));
+
+  // n_F: as long as the model, the caller and the text allow, in whole blocks.
+  const int windows = options.tune_windows + options.validation_windows;
+  std::vector<int> ladder = options.engine.fidelity_lengths;
+  std::sort(ladder.begin(), ladder.end());
+  int top = ladder.empty() ? 0 : ladder.back();
+  if (top == 0) {
+    const int64_t by_text = static_cast<int64_t>(stream.size()) / windows;
+    top = static_cast<int>(
+        std::min<int64_t>({config.max_position_embeddings, options.max_top_length, by_text}));
+    top = top / 64 * 64;
+    ladder = engine::default_fidelity_ladder(top, 64);
+  }
+  if (top < 64 || static_cast<int64_t>(top) * windows > static_cast<int64_t>(stream.size())) {
+    return Error{options.text.string() + ": " + std::to_string(stream.size()) +
+                 " tokens are too few for " + std::to_string(windows) + " windows of " +
+                 std::to_string(std::max(top, 64)) +
+                 " tokens (use a longer text, fewer "
+                 "windows or lower fidelities)"};
+  }
+  if (top > config.max_position_embeddings) {
+    return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
+                 std::to_string(config.max_position_embeddings) + " tokens"};
+  }
+  state->top_length = top;
+  state->ladder = ladder;
+
+  std::vector<int64_t> window_ids;
+  for (int w = 0; w < windows; ++w) {
+    window_ids.push_back(w);
+    (w < options.tune_windows ? state->tune_windows : state->validation_windows).push_back(w);
+  }
+  say("capturing Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
+      " tokens");
+  auto captures = capture_windows(*state->model, stream, top, window_ids);
+  if (!captures) return captures.error();
+  state->attention = std::make_unique<AttentionEvaluator>();
+  if (Status registered = engine::register_captures(*state->attention, *captures); !registered) {
+    return registered.error();
+  }
+  engine::CalibrationPlan plan;
+  plan.layers = static_cast<int>(config.num_layers);
+  plan.heads = static_cast<int>(config.num_heads);
+  plan.tune_windows = state->tune_windows;
+  plan.validation_windows = state->validation_windows;
+  plan.ladder = state->ladder;
+  state->evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*state->attention, plan);
+  return std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
+}
+
+const ModelIdentity& TuningSession::identity() const {
+  return state_->identity;
+}
+const std::vector<int>& TuningSession::ladder() const {
+  return state_->ladder;
+}
+int64_t TuningSession::calibration_tokens() const {
+  return static_cast<int64_t>(state_->tokens.size());
+}
+
+engine::RunResult TuningSession::run(engine::TuningObserver* observer, engine::RunControl control,
+                                     engine::PinSource pins) {
+  engine::EngineOptions options = state_->options.engine;
+  options.fidelity_lengths = state_->ladder;
+  engine::TuningEngine tuning(*state_->evaluator, options);
+  tuning.set_observer(observer);
+  if (pins) tuning.set_pin_source(std::move(pins));
+  if (state_->options.perplexity_guard) {
+    tuning.set_perplexity_measure(
+        [this](const std::vector<engine::LayerResult>& layers) -> Result<double> {
+          engine::RunResult partial;
+          partial.layers = layers;
+          const SparseConfig config = config_from(partial);
+          return perplexity(&config);
+        });
+  }
+  return tuning.run(control);
+}
+
+SparseConfig TuningSession::config_from(const engine::RunResult& run) const {
+  HeadConfig dense;
+  dense.sparse = false;
+  SparseConfig config = SparseConfig::uniform(state_->identity, dense);
+  for (const engine::LayerResult& layer : run.layers) {
+    if (layer.layer < 0 || layer.layer >= static_cast<int>(config.layers.size())) continue;
+    for (const engine::HeadResult& head : layer.heads) {
+      auto& heads = config.layers[static_cast<size_t>(layer.layer)];
+      if (head.head >= 0 && head.head < static_cast<int>(heads.size())) {
+        heads[static_cast<size_t>(head.head)] = head_config(head);
+      }
+    }
+  }
+  TuningSummary summary;
+  summary.method = engine::method_name(run.method);
+  summary.l1_target = run.target_error;
+  summary.pv_l1_target = run.pv_target_error;
+  summary.fidelities.assign(state_->ladder.begin(), state_->ladder.end());
+  summary.evaluations = run.counts.evaluations;
+  summary.weighted_evaluations = run.counts.weighted_evaluations;
+  summary.seconds = run.counts.seconds;
+  config.tuning = summary;
+  return config;
+}
+
+Result<double> TuningSession::perplexity(const SparseConfig* config) const {
+  PerplexityOptions options;
+  options.window_tokens = state_->top_length;
+  options.prepend_bos = state_->options.bos;
+  options.bos_id = state_->bos_id;
+  options.max_windows = state_->options.tune_windows + state_->options.validation_windows;
+  std::unique_ptr<SparseLayerAttention> sparse;
+  if (config) {
+    sparse = std::make_unique<SparseLayerAttention>(*config, &state_->model->dense_attention());
+    options.attention = sparse.get();
+  }
+  auto result = compute_perplexity(*state_->model, state_->tokens, options);
+  if (!result) return result.error();
+  return result->perplexity;
+}
+
+}  // namespace afbs

@@ -1,0 +1,63 @@
+#pragma once
+
+// One tuning session on a real model (DESIGN.md §3): load the model, tokenise the
+// calibration text, capture Q/K/V on tune and validation windows at the top fidelity, then
+// run the engine over the cached sparse-attention evaluator. The CLI (`afbs-tune tune`) and
+// the workbench's worker both drive this class. Torch-free header.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/attention/sparse_config.h"
+#include "core/common/result.h"
+#include "core/engine/engine_options.h"
+#include "core/engine/tuning_engine.h"
+
+namespace afbs {
+
+struct SessionOptions {
+  std::filesystem::path model_dir;
+  std::string device = "cpu";  // cpu, cuda, cuda:N
+  std::string dtype;           // f32, bf16, f16; empty: the model's default for the device
+  std::filesystem::path text;  // calibration text (one token stream)
+  bool bos = false;            // prepend BOS to the stream
+  int tune_windows = 2;        // windows of n_F tokens the engine tunes on
+  int validation_windows = 2;  // held-out windows every tuned head must pass
+  int max_top_length = 4096;   // n_F: the largest multiple of 64 the model and text allow
+  bool perplexity_guard = true;
+  engine::EngineOptions engine;  // fidelity_lengths empty: n_F/4, n_F/2, n_F
+};
+
+class TuningSession {
+ public:
+  using Log = std::function<void(const std::string&)>;
+
+  // Loads, tokenises and captures. Errors name the file or setting at fault.
+  static Result<std::unique_ptr<TuningSession>> prepare(const SessionOptions& options,
+                                                        const Log& log = {});
+  ~TuningSession();
+
+  const ModelIdentity& identity() const;
+  const std::vector<int>& ladder() const;
+  int64_t calibration_tokens() const;
+
+  // Runs the engine to its end, a cancel or an error (never throws).
+  engine::RunResult run(engine::TuningObserver* observer, engine::RunControl control = {},
+                        engine::PinSource pins = {});
+
+  // The config a run produced: tuned layers as tuned, every other layer dense.
+  SparseConfig config_from(const engine::RunResult& run) const;
+
+  // Perplexity over the calibration windows at n_F with `config` (nullptr: dense).
+  Result<double> perplexity(const SparseConfig* config) const;
+
+ private:
+  struct State;
+  explicit TuningSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace afbs
