@@ -7,28 +7,12 @@
 #include "app/tune/number_lists.h"
 #include "app/tune/terminal_progress.h"
 #include "core/engine/evaluation_csv.h"
+#include "core/engine/run_config.h"
 #include "core/io/config_file.h"
 #include "core/session/tuning_session.h"
 
 namespace afbs::cli {
 namespace {
-
-// Pinned heads of a native config, as the engine's per-layer pin snapshots.
-engine::PinSource pins_from(const SparseConfig& config) {
-  return [config](int layer) {
-    engine::PinSnapshot pins;
-    if (layer < 0 || layer >= static_cast<int>(config.layers.size())) return pins;
-    const auto& heads = config.layers[static_cast<size_t>(layer)];
-    for (size_t h = 0; h < heads.size(); ++h) {
-      if (!heads[h].pinned) continue;
-      engine::HeadPin pin;
-      pin.setting = {heads[h].theta, heads[h].tau, heads[h].lambda};
-      pin.sparse = heads[h].sparse;
-      pins[static_cast<int>(h)] = pin;
-    }
-    return pins;
-  };
-}
 
 struct Summary {
   double mean_sparsity = 0;
@@ -145,10 +129,12 @@ int run_tune(const std::vector<std::string>& argv) {
     }
   }
   engine::RunResult run =
-      (*session)->run(&progress, {}, pins ? pins_from(*pins) : engine::PinSource{});
+      (*session)->run(&progress, {}, pins ? engine::pins_from_config(*pins) : engine::PinSource{});
   if (run.status == engine::RunStatus::Failed) return fail("tuning failed: " + run.message);
 
-  const SparseConfig config = (*session)->config_from(run);
+  auto made = (*session)->config_from(run);
+  if (!made) return fail(made.error().message);
+  const SparseConfig& config = *made;
   const std::string out = args->get("out");
   if (Status written = write_config(config, out); !written) return fail(written.error().message);
   if (args->has("csv")) {

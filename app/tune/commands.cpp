@@ -19,7 +19,8 @@ int fail(const std::string& message) {
 
 const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = {
-      {"demo", "run a short headless demonstration of the optimiser", "demo [--seed S]", run_demo},
+      {"demo", "a few minutes on the CPU: describe, tune and measure the demo model",
+       "demo [--seed S] [--threads N] [--out CFG]", run_demo},
       {"info", "describe a model folder (architecture, heads, parameters, tokenizer)",
        "info [MODEL_DIR] [--json]", run_info},
       {"perplexity", "perplexity of a text under a model (DESIGN.md section 9)",

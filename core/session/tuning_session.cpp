@@ -7,6 +7,8 @@
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/sparse_layer_attention.h"
 #include "core/engine/attention_layer_evaluator.h"
+#include "core/engine/perplexity_guard.h"
+#include "core/engine/run_config.h"
 #include "core/eval/perplexity.h"
 #include "core/eval/qkv_capture.h"
 #include "core/model/model.h"
@@ -37,20 +39,6 @@ Result<std::string> read_text(const std::filesystem::path& path) {
   text << in.rdbuf();
   if (text.str().empty()) return Error{path.string() + ": the calibration text is empty"};
   return text.str();
-}
-
-HeadConfig head_config(const engine::HeadResult& head) {
-  HeadConfig out;
-  out.theta = head.setting.theta;
-  out.tau = head.setting.tau;
-  out.lambda = head.setting.lambda;
-  out.sparse = head.sparse;
-  out.pinned = head.pinned;
-  if (head.measured) {
-    out.sparsity = head.sparsity;
-    out.error = head.error;
-  }
-  return out;
 }
 
 }  // namespace
@@ -161,38 +149,32 @@ engine::RunResult TuningSession::run(engine::TuningObserver* observer, engine::R
   if (pins) tuning.set_pin_source(std::move(pins));
   if (state_->options.perplexity_guard) {
     tuning.set_perplexity_measure(
-        [this](const std::vector<engine::LayerResult>& layers) -> Result<double> {
-          engine::RunResult partial;
-          partial.layers = layers;
-          const SparseConfig config = config_from(partial);
-          return perplexity(&config);
-        });
+        engine::make_perplexity_measure(*state_->model, guard_text(), dense_config()));
   }
   return tuning.run(control);
 }
 
-SparseConfig TuningSession::config_from(const engine::RunResult& run) const {
+SparseConfig TuningSession::dense_config() const {
   HeadConfig dense;
   dense.sparse = false;
-  SparseConfig config = SparseConfig::uniform(state_->identity, dense);
-  for (const engine::LayerResult& layer : run.layers) {
-    if (layer.layer < 0 || layer.layer >= static_cast<int>(config.layers.size())) continue;
-    for (const engine::HeadResult& head : layer.heads) {
-      auto& heads = config.layers[static_cast<size_t>(layer.layer)];
-      if (head.head >= 0 && head.head < static_cast<int>(heads.size())) {
-        heads[static_cast<size_t>(head.head)] = head_config(head);
-      }
-    }
+  return SparseConfig::uniform(state_->identity, dense);
+}
+
+engine::GuardText TuningSession::guard_text() const {
+  engine::GuardText text;
+  text.tokens = state_->tokens;
+  text.window_tokens = state_->top_length;
+  text.max_windows = state_->options.tune_windows + state_->options.validation_windows;
+  text.prepend_bos = state_->options.bos;
+  text.bos_id = state_->bos_id;
+  return text;
+}
+
+Result<SparseConfig> TuningSession::config_from(const engine::RunResult& run) const {
+  SparseConfig config = dense_config();
+  if (Status applied = engine::apply_run_to_config(run, state_->ladder, config); !applied) {
+    return applied.error();
   }
-  TuningSummary summary;
-  summary.method = engine::method_name(run.method);
-  summary.l1_target = run.target_error;
-  summary.pv_l1_target = run.pv_target_error;
-  summary.fidelities.assign(state_->ladder.begin(), state_->ladder.end());
-  summary.evaluations = run.counts.evaluations;
-  summary.weighted_evaluations = run.counts.weighted_evaluations;
-  summary.seconds = run.counts.seconds;
-  config.tuning = summary;
   return config;
 }
 

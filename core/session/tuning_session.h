@@ -14,6 +14,7 @@
 #include "core/attention/sparse_config.h"
 #include "core/common/result.h"
 #include "core/engine/engine_options.h"
+#include "core/engine/perplexity_guard.h"
 #include "core/engine/tuning_engine.h"
 
 namespace afbs {
@@ -49,12 +50,15 @@ class TuningSession {
                         engine::PinSource pins = {});
 
   // The config a run produced: tuned layers as tuned, every other layer dense.
-  SparseConfig config_from(const engine::RunResult& run) const;
+  Result<SparseConfig> config_from(const engine::RunResult& run) const;
 
   // Perplexity over the calibration windows at n_F with `config` (nullptr: dense).
   Result<double> perplexity(const SparseConfig* config) const;
 
  private:
+  SparseConfig dense_config() const;
+  engine::GuardText guard_text() const;
+
   struct State;
   explicit TuningSession(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
