@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -172,6 +173,8 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
   json["command"] = provenance.command;
   json["load_average"] = provenance.load_average;
   json["threads"] = thread_count;
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  json["omp_wait_policy"] = wait_policy ? wait_policy : "(default)";
   json["shape"] = {{"query_heads", kQueryHeads},
                    {"kv_heads", kKvHeads},
                    {"head_dim", kHeadDim},
@@ -186,10 +189,11 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
      << "- date: " << provenance.date_utc << "\n- machine: " << provenance.machine
      << "\n- commit: " << provenance.commit << "\n- command: `" << provenance.command
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
-     << "\n- threads: " << thread_count << "\n- shape: " << kQueryHeads << " query heads, "
-     << kKvHeads << " KV heads, head dim " << kHeadDim
-     << ", blocks 64x64, structured local + sink Q/K\n- each sweep: " << *calls << " calls x "
-     << kQueryHeads << " heads, per-head settings; median of " << *repetitions
+     << "\n- threads: " << thread_count
+     << ", OMP_WAIT_POLICY=" << (wait_policy ? wait_policy : "(default)")
+     << "\n- shape: " << kQueryHeads << " query heads, " << kKvHeads << " KV heads, head dim "
+     << kHeadDim << ", blocks 64x64, structured local + sink Q/K\n- each sweep: " << *calls
+     << " calls x " << kQueryHeads << " heads, per-head settings; median of " << *repetitions
      << " interleaved repetitions\n\n"
      << "| tokens | cached head-evals/s | recomputed head-evals/s | cache speedup | first call s | "
         "mean sparsity | mean error | identical |\n|---|---|---|---|---|---|---|---|\n";
