@@ -1,27 +1,77 @@
 #include <QApplication>
+#include <QCommandLineParser>
 #include <QTimer>
 
+#include "app/workbench/session_job_factory.h"
 #include "core/common/resource_paths.h"
 #include "core/common/version.h"
+#include "ui/heatmap_model.h"
 #include "ui/main_window.h"
+#include "ui/model_panel.h"
+
+namespace {
+
+// Loads what the panels show and arms Start with jobs on `model_dir`; errors go to the log.
+void open_model(afbs::ui::MainWindow& window, const std::filesystem::path& model_dir,
+                afbs::SessionOptions options) {
+  auto summary = afbs::app::describe_model(model_dir);
+  if (!summary) {
+    window.append_log(QObject::tr("Cannot open the model: %1")
+                          .arg(QString::fromStdString(summary.error().message)));
+    return;
+  }
+  window.model_panel()->show_rows(summary->rows);
+  window.heatmap_model()->set_dimensions(summary->layers, summary->heads);
+  options.model_dir = model_dir;
+  window.set_job_factory(afbs::app::make_session_job_factory(options));
+  window.append_log(QObject::tr("Model %1 ready: Start tunes it (the first run loads it and "
+                                "captures Q/K/V).")
+                        .arg(QString::fromStdString(model_dir.string())));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setApplicationName("afbs-workbench");
   QApplication::setApplicationVersion(afbs::kVersion);
 
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QObject::tr("Tune sparse attention per layer and head, and watch it happen."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument("model", QObject::tr("Model folder (default: the demo model)."),
+                               "[MODEL_DIR]");
+  QCommandLineOption text(QStringList{"t", "text"}, QObject::tr("Calibration text."), "file");
+  QCommandLineOption top(QStringList{"top-length"},
+                         QObject::tr("Top fidelity n_F in tokens (default 1024: a quick run)."),
+                         "tokens", "1024");
+  QCommandLineOption quit(QStringList{"quit-after-ms"},
+                          QObject::tr("Close after N ms (smoke tests)."), "ms");
+  parser.addOptions({text, top, quit});
+  parser.process(app);
+
   afbs::ui::MainWindow window;
-  if (auto demo = afbs::find_demo_model()) {
-    window.append_log(
-        QObject::tr("Demo model found at %1").arg(QString::fromStdString(demo->string())));
+  afbs::SessionOptions options;
+  options.max_top_length = parser.value(top).toInt();
+  if (parser.isSet(text)) {
+    options.text = parser.value(text).toStdString();
+  } else if (auto root = afbs::find_resource_root()) {
+    options.text = *root / "data" / "kjv-validation.txt";
+  }
+  std::optional<std::filesystem::path> model_dir;
+  if (!parser.positionalArguments().isEmpty()) {
+    model_dir = parser.positionalArguments().first().toStdString();
   } else {
-    window.append_log(QObject::tr("No bundled demo model found."));
+    model_dir = afbs::find_demo_model();
+  }
+  if (model_dir) {
+    open_model(window, *model_dir, options);
+  } else {
+    window.append_log(QObject::tr("No model named and no bundled demo model found."));
   }
   window.show();
-  // --quit-after-ms N: close after N ms (used by the start-up smoke check).
-  const QStringList args = QApplication::arguments();
-  if (int i = args.indexOf("--quit-after-ms"); i >= 0 && i + 1 < args.size()) {
-    QTimer::singleShot(args[i + 1].toInt(), &app, &QApplication::quit);
-  }
+  if (parser.isSet(quit)) QTimer::singleShot(parser.value(quit).toInt(), &app, &QApplication::quit);
   return app.exec();
 }

@@ -142,7 +142,13 @@ int64_t TuningSession::calibration_tokens() const {
 
 engine::RunResult TuningSession::run(engine::TuningObserver* observer, engine::RunControl control,
                                      engine::PinSource pins) {
-  engine::EngineOptions options = state_->options.engine;
+  return run(state_->options.engine, observer, control, std::move(pins));
+}
+
+engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options,
+                                     engine::TuningObserver* observer, engine::RunControl control,
+                                     engine::PinSource pins) {
+  engine::EngineOptions options = engine_options;
   options.fidelity_lengths = state_->ladder;
   engine::TuningEngine tuning(*state_->evaluator, options);
   tuning.set_observer(observer);

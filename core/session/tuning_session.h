@@ -45,9 +45,13 @@ class TuningSession {
   const std::vector<int>& ladder() const;
   int64_t calibration_tokens() const;
 
-  // Runs the engine to its end, a cancel or an error (never throws).
+  // Runs the engine to its end, a cancel or an error (never throws), with the options the
+  // session was prepared with, or with `options` (method, targets, layers, seed...; the
+  // fidelity ladder stays the session's, since the captures were made for it).
   engine::RunResult run(engine::TuningObserver* observer, engine::RunControl control = {},
                         engine::PinSource pins = {});
+  engine::RunResult run(const engine::EngineOptions& options, engine::TuningObserver* observer,
+                        engine::RunControl control = {}, engine::PinSource pins = {});
 
   // The config a run produced: tuned layers as tuned, every other layer dense.
   Result<SparseConfig> config_from(const engine::RunResult& run) const;

@@ -1,0 +1,30 @@
+#pragma once
+
+// Wiring between the workbench and a real model: the jobs the Start button runs. Torch-free.
+
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <filesystem>
+
+#include "core/common/result.h"
+#include "core/session/tuning_session.h"
+#include "ui/tuning_job.h"
+
+namespace afbs::app {
+
+// What the model panel and the heatmap need of `model_dir` (config.json and tensor headers
+// only, so it is quick).
+struct ModelSummary {
+  QList<QPair<QString, QString>> rows;
+  int layers = 0;
+  int heads = 0;
+};
+Result<ModelSummary> describe_model(const std::filesystem::path& model_dir);
+
+// Jobs that tune `base.model_dir` with the options chosen in the run panel. The session
+// (model, tokens, captured Q/K/V) is prepared by the first job on the worker thread and
+// reused by later ones; jobs never run concurrently (the run controller refuses that).
+ui::TuningJobFactory make_session_job_factory(SessionOptions base);
+
+}  // namespace afbs::app
