@@ -1,7 +1,9 @@
 #include "core/io/spargeattn_file.h"
 
 #include <ATen/ATen.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 
 #include <map>
 #include <vector>
@@ -13,6 +15,34 @@ namespace {
 
 const char* const kTensorNames[] = {"is_sparse", "cdfthreshd", "simthreshd1", "simthreshd2",
                                     "pvthreshd"};
+
+// torch.save's zip layout (archive/data.pkl + archive/data/<i>) around a pickle of `state`.
+// Written with the type tags of TorchScript dicts off: Python's torch.load(weights_only=True)
+// refuses torch.jit._pickle.restore_type_tag, which torch::pickle_save would emit.
+std::string torch_save_bytes(const c10::Dict<std::string, at::Tensor>& state) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler(
+      [&](const char* bytes, size_t size) { pickle.insert(pickle.end(), bytes, bytes + size); },
+      nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(c10::IValue(state));
+  pickler.stop();
+
+  std::string archive;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t size) {
+    archive.append(static_cast<const char*>(bytes), size);
+    return size;
+  });
+  writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+  const auto& tensors = pickler.tensorData();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const at::Tensor& tensor = tensors[i];
+    writer.writeRecord("data/" + std::to_string(i), tensor.storage().data(),
+                       tensor.storage().nbytes());
+  }
+  writer.writeEndOfFile();
+  return archive;
+}
 
 at::Tensor float_tensor(const std::vector<float>& values) {
   return at::tensor(values, at::TensorOptions().dtype(at::kFloat));
@@ -51,8 +81,7 @@ Status write_spargeattn(const SparseConfig& config, const std::filesystem::path&
       state.insert(module + ".simthreshd2", float_tensor(zeros));
       state.insert(module + ".pvthreshd", float_tensor(lambda));
     }
-    const std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(state));
-    return write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
+    return write_file_atomically(path, torch_save_bytes(state));
   } catch (const std::exception& e) {
     return Error{path.string() + ": cannot serialise the SpargeAttn file: " + e.what()};
   }
