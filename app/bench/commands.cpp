@@ -7,6 +7,7 @@ namespace afbs::bench {
 int run_optimiser(const std::vector<std::string>& args, const std::string& command_line);
 int run_attention(const std::vector<std::string>& args, const std::string& command_line);
 int run_forward(const std::vector<std::string>& args, const std::string& command_line);
+int run_tuning(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -24,6 +25,11 @@ const std::vector<Command>& all_commands() {
        "forward (MODEL_DIR | --config CONFIG.json) [--tokens N] [--batch B] [--device D] "
        "[--dtype T] [--threads N] [--repeat R] [--warmup W] [--token-file F --dump-logits OUT.npy]",
        run_forward},
+      {"tuning", "B1: AFBS-BO vs grid vs random on one model (evaluations, time, sparsity)",
+       "tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N] "
+       "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] [--layers L] "
+       "[--threads N] [--out DIR]",
+       run_tuning},
   };
   return commands;
 }
