@@ -1,5 +1,7 @@
 #include "app/bench/result_files.h"
 
+#include "core/common/atomic_file.h"
+
 #include <sched.h>
 #include <array>
 #include <cstdio>
@@ -72,18 +74,7 @@ Status write_file_atomically(const std::string& path, const std::string& text) {
   std::error_code error;
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), error);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) return Error{"cannot write " + temporary};
-  }
-  std::filesystem::rename(temporary, target, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    return Error{"cannot rename " + temporary + " to " + path};
-  }
-  return {};
+  return afbs::write_file_atomically(target, text);
 }
 
 }  // namespace afbs::bench

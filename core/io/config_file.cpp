@@ -1,5 +1,7 @@
 #include "core/io/config_file.h"
 
+#include "core/common/atomic_file.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -283,27 +285,7 @@ Result<SparseConfig> read_config(const std::filesystem::path& path) {
 
 Status write_config(const SparseConfig& config, const std::filesystem::path& path) {
   if (Status valid = config.validate(path.string()); !valid) return valid;
-  const std::string text = config_to_json(config);
-  const std::filesystem::path temporary =
-      path.string() + ".tmp" + std::to_string(static_cast<long long>(::getpid()));
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      return Error{path.string() + ": cannot write (" + temporary.string() + ")"};
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    return Error{path.string() + ": cannot replace the file (" + error.message() + ")"};
-  }
-  return {};
+  return write_file_atomically(path, config_to_json(config));
 }
 
 }  // namespace afbs
