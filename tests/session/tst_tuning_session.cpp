@@ -1,0 +1,112 @@
+// A tuning session on the bundled demo model, end to end at tiny lengths: load, capture,
+// AFBS-BO on one layer, guard, config, pins, and the errors a person meets first.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+#include "core/common/resource_paths.h"
+#include "core/engine/run_config.h"
+#include "core/session/tuning_session.h"
+
+using namespace afbs;
+
+namespace {
+
+std::optional<SessionOptions> small_options() {
+  auto model = find_demo_model();
+  auto root = find_resource_root();
+  if (!model || !root) return std::nullopt;
+  SessionOptions options;
+  options.model_dir = *model;
+  options.text = *root / "data" / "kjv-validation.txt";
+  options.tune_windows = 1;
+  options.validation_windows = 1;
+  options.engine.fidelity_lengths = {128, 256};
+  options.engine.layers = {5};
+  return options;
+}
+
+QString message(const Error& error) {
+  return QString::fromStdString(error.message);
+}
+
+}  // namespace
+
+class TestTuningSession : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void tunes_one_layer_and_keeps_the_rest_dense() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    auto session = TuningSession::prepare(*options);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    QCOMPARE((*session)->ladder(), std::vector<int>({128, 256}));
+
+    engine::RunResult run = (*session)->run(nullptr);
+    QCOMPARE(run.status, engine::RunStatus::Succeeded);
+    QCOMPARE(run.layers.size(), size_t(1));
+    QVERIFY(run.counts.evaluations > 0);
+    QVERIFY(run.perplexity_dense && run.perplexity_tuned);
+    QVERIFY(*run.perplexity_tuned <= *run.perplexity_dense * 1.01);
+    auto dense = (*session)->perplexity(nullptr);
+    QVERIFY(dense.ok());
+    QCOMPARE(*dense, *run.perplexity_dense);
+
+    auto config = (*session)->config_from(run);
+    QVERIFY(config.ok());
+    QCOMPARE(config->layers.size(), size_t(6));
+    for (int layer = 0; layer < 5; ++layer) {
+      for (const HeadConfig& head : config->layers[static_cast<size_t>(layer)]) {
+        QVERIFY(!head.sparse);
+      }
+    }
+    QCOMPARE(config->model.fingerprint, (*session)->identity().fingerprint);
+    QVERIFY(!config->model.fingerprint.empty());
+  }
+
+  void a_pinned_head_comes_back_unchanged() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    auto session = TuningSession::prepare(*options);
+    QVERIFY(session.ok());
+    HeadConfig unpinned;
+    unpinned.sparse = false;
+    SparseConfig pins = SparseConfig::uniform((*session)->identity(), unpinned);
+    HeadConfig& pinned = pins.layers[5][2];
+    pinned = HeadConfig{0.25, 0.75, 12.0, true, true, std::nullopt, std::nullopt};
+    engine::RunResult run = (*session)->run(nullptr, {}, engine::pins_from_config(pins));
+    QCOMPARE(run.status, engine::RunStatus::Succeeded);
+    auto config = (*session)->config_from(run);
+    QVERIFY(config.ok());
+    const HeadConfig& head = config->layers[5][2];
+    QVERIFY(head.pinned);
+    QVERIFY(head.sparse);
+    QCOMPARE(head.theta, 0.25);
+    QCOMPARE(head.tau, 0.75);
+    QCOMPARE(head.lambda, 12.0);
+    for (const auto& record : run.evaluations)
+      QVERIFY(!(record.layer == 5 && record.head == 2));
+  }
+
+  void names_the_text_at_fault() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    QTemporaryDir dir;
+    options->text = dir.filePath("missing.txt").toStdString();
+    auto missing = TuningSession::prepare(*options);
+    QVERIFY(!missing.ok());
+    QVERIFY(message(missing.error()).contains("missing.txt"));
+
+    const std::string short_text = dir.filePath("short.txt").toStdString();
+    std::ofstream(short_text) << "In the beginning God created the heaven and the earth.";
+    options->text = short_text;
+    auto too_short = TuningSession::prepare(*options);
+    QVERIFY(!too_short.ok());
+    QVERIFY(message(too_short.error()).contains("too few"));
+    QVERIFY(message(too_short.error()).contains("short.txt"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTuningSession)
+#include "tst_tuning_session.moc"
