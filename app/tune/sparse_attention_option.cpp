@@ -2,6 +2,7 @@
 
 #include "core/attention/sparse_preset.h"
 #include "core/io/config_file.h"
+#include "core/session/model_identity.h"
 
 namespace afbs::cli {
 
@@ -10,15 +11,8 @@ std::set<std::string> with_sparse_options(std::set<std::string> value_options) {
   return value_options;
 }
 
-ModelIdentity model_identity(const Model& model) {
-  const ModelConfig& config = model.config();
-  ModelIdentity identity;
-  identity.name = model.directory().filename().string();
-  identity.layers = config.num_layers;
-  identity.heads = config.num_heads;
-  identity.kv_heads = config.num_kv_heads;
-  identity.head_dim = config.head_dim;
-  return identity;
+Result<ModelIdentity> model_identity(const Model& model) {
+  return identify_model(model.directory(), model.config());
 }
 
 Result<std::unique_ptr<SparseLayerAttention>> sparse_attention_from(const CliArgs& args,
@@ -26,7 +20,9 @@ Result<std::unique_ptr<SparseLayerAttention>> sparse_attention_from(const CliArg
   if (args.has("config") && args.has("preset")) {
     return Error{"give --config or --preset, not both"};
   }
-  const ModelIdentity identity = model_identity(model);
+  auto identity_read = model_identity(model);
+  if (!identity_read) return identity_read.error();
+  const ModelIdentity& identity = *identity_read;
   SparseConfig config;
   if (args.has("config")) {
     auto read = read_config(args.get("config"));

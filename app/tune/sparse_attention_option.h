@@ -18,8 +18,9 @@ namespace afbs::cli {
 // `value_options` plus config and preset.
 std::set<std::string> with_sparse_options(std::set<std::string> value_options);
 
-// The loaded model's identity, to check a config against.
-ModelIdentity model_identity(const Model& model);
+// The loaded model's identity (shape and fingerprint, as `tune` and `check` record it), to
+// check a config against.
+Result<ModelIdentity> model_identity(const Model& model);
 
 // The attention --config or --preset asks for, or nullptr when neither is given. A config
 // for another model, a bad file or an unknown preset is an error naming it.
