@@ -11,19 +11,12 @@
 #include "app/tune/commands.h"
 #include "app/tune/model_options.h"
 #include "app/tune/sparse_attention_option.h"
+#include "core/common/atomic_file.h"
 #include "core/eval/perplexity.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace afbs::cli {
 namespace {
-
-Result<std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path.string() + ": cannot be read"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // "\r"-rewritten line on a terminal; nothing when stderr is redirected.
 void show_progress(const PerplexityProgress& progress) {
@@ -46,7 +39,7 @@ int run_perplexity(const std::vector<std::string>& argv) {
   if (!dir) return fail(dir.error().message);
   const std::filesystem::path text_path =
       args->get("text", default_data_file("kjv-validation.txt").string());
-  auto text = read_text(text_path);
+  auto text = read_file_bytes(text_path);
   if (!text) return fail(text.error().message + " (name a text with --text FILE)");
   auto tokenizer = load_tokenizer(*dir);
   if (!tokenizer) return fail(tokenizer.error().message);

@@ -1,11 +1,10 @@
 #include "core/session/tuning_session.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/sparse_layer_attention.h"
+#include "core/common/atomic_file.h"
 #include "core/engine/attention_layer_evaluator.h"
 #include "core/engine/perplexity_guard.h"
 #include "core/engine/run_config.h"
@@ -30,18 +29,7 @@ struct TuningSession::State {
   std::unique_ptr<engine::AttentionLayerEvaluator> evaluator;
 };
 
-namespace {
-
-Result<std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path.string() + ": cannot open the calibration text"};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().empty()) return Error{path.string() + ": the calibration text is empty"};
-  return text.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TuningSession::TuningSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
 TuningSession::~TuningSession() = default;
@@ -71,8 +59,9 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
 
   auto tokenizer = load_tokenizer(options.model_dir);
   if (!tokenizer) return tokenizer.error();
-  auto text = read_text(options.text);
-  if (!text) return text.error();
+  auto text = read_file_bytes(options.text);
+  if (!text) return with_context("calibration text", text.error());
+  if (text->empty()) return Error{options.text.string() + ": the calibration text is empty"};
   state->tokens = (*tokenizer)->encode(*text);
   state->bos_id = (*tokenizer)->bos_id();
   if (options.bos && state->bos_id < 0) {
