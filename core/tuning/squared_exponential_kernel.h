@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/tuning/kernel.h"
+#include "core/tuning/ard_kernel.h"
 
 namespace afbs::tuning {
 
@@ -9,31 +9,15 @@ namespace afbs::tuning {
 // (Rasmussen & Williams, Gaussian Processes for Machine Learning, 2006, eq. 5.1). Smoother
 // than Matérn-5/2, so it suits very smooth objectives; same hyperparameters and bounds:
 // [log l_1 .. log l_d, log s2].
-class SquaredExponentialKernel : public Kernel {
+class SquaredExponentialKernel : public ArdKernel {
  public:
-  explicit SquaredExponentialKernel(int dimension);
+  explicit SquaredExponentialKernel(int dimension) : ArdKernel(dimension) {}
 
   std::string name() const override { return "squared-exponential-ard"; }
   std::unique_ptr<Kernel> clone() const override;
-  int dimension() const override { return static_cast<int>(length_scales_.size()); }
-
-  int hyperparameter_count() const override { return dimension() + 1; }
-  Eigen::VectorXd hyperparameters() const override;
-  void set_hyperparameters(const Eigen::VectorXd& values) override;
-  Eigen::VectorXd lower_bounds() const override;
-  Eigen::VectorXd upper_bounds() const override;
-  Eigen::VectorXd default_hyperparameters() const override;
-
-  double prior_variance() const override { return signal_variance_; }
   Eigen::MatrixXd covariance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) const override;
   Eigen::VectorXd contracted_gradient(const Eigen::MatrixXd& x,
                                       const Eigen::MatrixXd& weights) const override;
-
- private:
-  Eigen::MatrixXd scale(const Eigen::MatrixXd& points) const;
-
-  Eigen::VectorXd length_scales_;
-  double signal_variance_ = 1.0;
 };
 
 }  // namespace afbs::tuning
