@@ -5,8 +5,11 @@
 // from work a method before it cached.
 //
 //   afbs-bench tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N]
-//       [--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] [--layers L]
-//       [--threads N] [--device D] [--dtype T] [--out DIR]
+//       [--validation-windows N] [--seed S] [--methods afbs-bo,grid,random]
+//       [--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N]
+//       [--device D] [--dtype T] [--out DIR]
+// The statics are measured by the engine's Static method (every head at one preset, scored on
+// the validation windows); window:equal is the sliding window closest to AFBS-BO's sparsity.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +23,7 @@
 #include "app/tune/model_options.h"
 #include "app/tune/number_lists.h"
 #include "app/tune/terminal_progress.h"
+#include "core/attention/sparse_preset.h"
 #include "core/session/tuning_session.h"
 
 namespace afbs::bench {
@@ -87,14 +91,13 @@ std::string fixed(double value, int digits) {
   return buffer;
 }
 
-// Prepares a fresh session, runs one method over it and measures the result.
-Result<MethodResult> run_method(const SessionOptions& base, engine::TuningMethod method,
-                                int random_samples) {
-  SessionOptions options = base;
-  options.engine.method = method;
-  options.engine.random.samples_per_head = random_samples;
+// Prepares a fresh session, runs the method `options` name over it and measures the result;
+// `label` names it in the tables.
+Result<MethodResult> run_method(const SessionOptions& options, const std::string& label) {
+  const engine::TuningMethod method = options.engine.method;
+  const int random_samples = options.engine.random.samples_per_head;
   MethodResult result;
-  result.method = engine::method_name(method);
+  result.method = label;
   result.random_samples_per_head = method == engine::TuningMethod::Random ? random_samples : 0;
   cli::TerminalProgress progress(true);
   auto log = [&](const std::string& line) { progress.on_log(line); };
@@ -289,7 +292,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   auto args = cli::CliArgs::parse(
       argv,
       cli::with_model_options({"fidelities", "tune-windows", "validation-windows", "seed",
-                               "methods", "layers", "out", "text"}),
+                               "methods", "statics", "layers", "out", "text"}),
       {});
   if (!args) return fail(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -327,20 +330,28 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   std::vector<engine::TuningMethod> methods;
   for (const std::string& name : split_commas(args->get("methods", "afbs-bo,grid,random"))) {
     auto method = engine::parse_method(name);
-    if (!method) return fail("--methods: unknown method '" + name + "' (afbs-bo, grid, random)");
+    if (!method || *method == engine::TuningMethod::Static) {
+      return fail("--methods: unknown method '" + name +
+                  "' (afbs-bo, grid, random; presets go in --statics)");
+    }
     methods.push_back(*method);
   }
-  if (methods.empty()) return fail("--methods names no method");
+  const std::vector<std::string> statics =
+      split_commas(args->get("statics", "sparge-default,topk:0.5,window:equal"));
+  for (const std::string& preset : statics) {
+    if (preset == "window:equal") continue;
+    if (auto setting = preset_head_setting(preset); !setting) {
+      return fail("--statics: " + setting.error().message);
+    }
+  }
+  if (methods.empty() && statics.empty()) return fail("--methods and --statics name nothing");
 
   const RunProvenance provenance = describe_run(command_line);
   std::vector<MethodResult> results;
-  int random_samples = options.engine.random.samples_per_head;
-  for (engine::TuningMethod method : methods) {
-    std::fprintf(stderr, "afbs-bench tuning: %s in a fresh session...\n",
-                 engine::method_name(method));
-    auto result = run_method(options, method, random_samples);
-    if (!result) return fail(result.error().message);
-    if (method == engine::TuningMethod::AfbsBo) random_samples = result->random_samples_per_head;
+  auto measure = [&](const SessionOptions& run_options, const std::string& label) -> Status {
+    std::fprintf(stderr, "afbs-bench tuning: %s in a fresh session...\n", label.c_str());
+    auto result = run_method(run_options, label);
+    if (!result) return result.error();
     std::fprintf(stderr,
                  "afbs-bench tuning: %s done: %lld evaluations, %.1f s wall, sparsity %.4f, "
                  "perplexity %.4f -> %.4f\n",
@@ -348,6 +359,34 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
                  result->wall_seconds, result->mean_sparsity, result->perplexity_dense,
                  result->perplexity_tuned);
     results.push_back(*result);
+    return {};
+  };
+  for (engine::TuningMethod method : methods) {
+    SessionOptions run_options = options;
+    run_options.engine.method = method;
+    if (const MethodResult* afbs = find(results, "afbs-bo")) {
+      run_options.engine.random.samples_per_head = afbs->random_samples_per_head;
+    }
+    if (Status done = measure(run_options, engine::method_name(method)); !done) {
+      return fail(done.error().message);
+    }
+  }
+  for (const std::string& preset : statics) {
+    std::string name = preset;
+    if (preset == "window:equal") {
+      // The sliding window (with sink) whose sparsity is closest to AFBS-BO's mean.
+      const MethodResult* afbs = find(results, "afbs-bo");
+      if (afbs == nullptr) return fail("--statics window:equal needs afbs-bo in --methods");
+      name = "window:" +
+             std::to_string(window_tokens_for_sparsity(options.engine.fidelity_lengths.back(),
+                                                       BlockShape{}, afbs->mean_sparsity));
+    }
+    SessionOptions run_options = options;
+    run_options.engine.method = engine::TuningMethod::Static;
+    run_options.engine.static_setting = *preset_head_setting(name);
+    if (Status done = measure(run_options, "static " + name); !done) {
+      return fail(done.error().message);
+    }
   }
   return write_tuning_results(results, options, provenance, args->get("out", "bench/results"),
                               *threads);

@@ -25,10 +25,12 @@ const std::vector<Command>& all_commands() {
        "forward (MODEL_DIR | --config CONFIG.json) [--tokens N] [--batch B] [--device D] "
        "[--dtype T] [--threads N] [--repeat R] [--warmup W] [--token-file F --dump-logits OUT.npy]",
        run_forward},
-      {"tuning", "B1: AFBS-BO vs grid vs random on one model (evaluations, time, sparsity)",
+      {"tuning",
+       "B1: AFBS-BO vs grid, random and static presets on one model (evaluations, time, "
+       "sparsity)",
        "tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N] "
-       "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] [--layers L] "
-       "[--threads N] [--out DIR]",
+       "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] "
+       "[--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N] [--out DIR]",
        run_tuning},
   };
   return commands;

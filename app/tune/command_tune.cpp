@@ -6,6 +6,7 @@
 #include "app/tune/model_options.h"
 #include "app/tune/number_lists.h"
 #include "app/tune/terminal_progress.h"
+#include "core/attention/sparse_preset.h"
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/run_config.h"
 #include "core/io/config_file.h"
@@ -61,8 +62,18 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   const std::string method = args.get("method", "afbs-bo");
   auto parsed_method = engine::parse_method(method);
   if (!parsed_method)
-    return Error{"--method: unknown method '" + method + "' (afbs-bo, grid, random)"};
+    return Error{"--method: unknown method '" + method + "' (afbs-bo, grid, random, static)"};
   engine.method = *parsed_method;
+  if (engine.method == engine::TuningMethod::Static) {
+    if (!args.has("preset")) {
+      return Error{"--method static needs --preset P (sparge-default, topk:F, window:W, dense)"};
+    }
+    auto setting = preset_head_setting(args.get("preset"));
+    if (!setting) return Error{"--preset: " + setting.error().message};
+    engine.static_setting = *setting;
+  } else if (args.has("preset")) {
+    return Error{"--preset is for --method static only"};
+  }
   auto l1 = args.get_double("l1", engine.target_error);
   auto pv_l1 = args.get_double("pv-l1", engine.pv_target_error);
   auto seed = args.get_int("seed", 0);
@@ -103,7 +114,7 @@ int run_tune(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
-                          "seed", "text", "tune-windows", "validation-windows", "csv"}),
+                          "preset", "seed", "text", "tune-windows", "validation-windows", "csv"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");

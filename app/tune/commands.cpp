@@ -28,9 +28,12 @@ const std::vector<Command>& all_commands() {
        "[--config CFG | --preset dense|sparge-default|topk:F|window:W] "
        "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--json]",
        run_perplexity},
-      {"tune", "tune every head's thresholds and write a config (AFBS-BO, grid or random)",
-       "tune [MODEL_DIR] --out CFG [--method afbs-bo|grid|random] [--l1 E1] [--pv-l1 E2]\n"
-       "       [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
+      {"tune",
+       "tune every head's thresholds and write a config (AFBS-BO, grid or random), or measure a "
+       "static preset (--method static --preset P)",
+       "tune [MODEL_DIR] --out CFG [--method afbs-bo|grid|random|static [--preset P]] [--l1 E1]\n"
+       "       [--pv-l1 E2]"
+       " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
        "       [--csv EVALUATIONS.csv] [--no-guard] [--device ...] [--dtype ...] [--threads N] "
        "[--json]",

@@ -17,30 +17,42 @@ double log_error(double error) {
   return std::log(std::max(error, kErrorFloor));
 }
 
+constexpr double kSameSparsity = 1e-9;
+
+// Sparsity at a short rung comes in coarse steps (few blocks), so ties are common. The tie
+// goes to the lower θ: it forces fewer blocks in and so leaves τ more room at longer rungs.
+bool is_better_start(const tuning::Observation& candidate, const tuning::Observation& best) {
+  if (candidate.objective > best.objective + kSameSparsity) return true;
+  return candidate.objective >= best.objective - kSameSparsity &&
+         candidate.point[0] < best.point[0];
+}
+
 // θ̂ is the best feasible point's θ; the bracket's low end is the largest τ below it that
 // is known infeasible at θ̂. Error falls as θ rises (more blocks forced in), so a point
 // infeasible at some θ' >= θ̂ is infeasible at θ̂ too.
 void read_bracket(const std::vector<tuning::Observation>& observations, bool all_windows,
                   AfbsHeadState& state) {
   const tuning::Observation* best = nullptr;
-  const tuning::Observation* least_error = nullptr;
   for (const tuning::Observation& o : observations) {
-    if (o.feasible && (best == nullptr || o.objective > best->objective)) best = &o;
-    if (least_error == nullptr || o.constraints[0] < least_error->constraints[0]) {
-      least_error = &o;
-    }
+    if (o.feasible && (best == nullptr || is_better_start(o, *best))) best = &o;
   }
-  if (best != nullptr) {
+  if (best != nullptr && best->objective > kSameSparsity) {
     state.theta_hat = best->point[0];
     state.tau_high = best->point[1];
     state.tau_high_verified = all_windows;  // else stage 2 re-checks it on every window
     state.tau_high_sparsity = best->objective;
   } else {
-    // Nothing met ε1: search upward from the most accurate point seen.
-    state.theta_hat = least_error->point[0];
+    // No sparse point met ε1. A short rung may allow no sparsity at all (at 4 blocks one
+    // skipped block is a quarter of a row), and then it says nothing about θ, while a θ above
+    // the blocks' coherence would keep the head dense at every length. θ̂ goes to its lowest
+    // value, where every block is coherent and τ alone decides (grid's pick on such heads);
+    // the bracket's high end is τ = 1, the dense head.
+    state.theta_hat = -1.0;
     state.tau_high = 1.0;
     state.tau_high_verified = false;
-    state.exploration_note = "no feasible point at the lowest fidelity";
+    state.exploration_note = best != nullptr
+                                 ? "no sparse point met the target at the lowest fidelity"
+                                 : "no feasible point at the lowest fidelity";
   }
   state.best_point = HeadSetting{state.theta_hat, state.tau_high, 50.0};
   state.tau_low = 0.0;

@@ -41,13 +41,22 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
   double high = state.tau_high;
   double high_sparsity = state.tau_high_sparsity;
   bool high_checked_here = state.tau_high_verified;  // stage 1 checked it at rung 0
+  bool low_checked_here = true;  // a low end from a shorter rung is re-checked on a new rung
   int rung = 0;
   int expansions = 0;
   int steps_done = 0;
   int steps_allowed = steps_per_rung(high - low, options.tau_tolerance, top + 1);
   state.tau_feasible = false;
+  state.tau_note.clear();
 
   for (;;) {
+    if (!high_checked_here && high >= 1.0) {
+      // τ = 1 keeps every block: dense, exact, nothing to measure.
+      high_checked_here = true;
+      high_sparsity = 0.0;
+      steps_done = 0;
+      steps_allowed = steps_per_rung(high - low, options.tau_tolerance, top - rung + 1);
+    }
     if (!high_checked_here) {
       // A new rung (or a bracket from a stage that found nothing feasible): the feasible end
       // must hold at this length before bisecting further; if not, re-open the bracket above.
@@ -67,10 +76,32 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
       steps_done = 0;
       steps_allowed = steps_per_rung(high - low, options.tau_tolerance, top - rung + 1);
     }
+    if (!low_checked_here) {
+      // Longer windows spread a skipped block's mass over more blocks, so a τ too small at a
+      // shorter rung may meet the target here: if the low end does, the bracket moves down.
+      low_checked_here = true;
+      if (low > 0.0 && expansions < options.max_bracket_expansions) {
+        const ProbeOutcome outcome =
+            co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, low, kLambdaOff},
+                                context.ladder[rung], context.tune_windows, context.target_error);
+        if (outcome.meets(context.target_error)) {
+          ++expansions;
+          const double width = std::max(high - low, 0.05);
+          high = low;
+          high_sparsity = outcome.sparsity;
+          low = std::max(0.0, low - 2.0 * width);
+          low_checked_here = low == 0.0;
+          steps_done = 0;
+          steps_allowed = steps_per_rung(high - low, options.tau_tolerance, top - rung + 1);
+          continue;
+        }
+      }
+    }
     const bool narrow = high - low <= options.tau_tolerance;
     if ((narrow || steps_done >= steps_allowed) && rung < top) {
       ++rung;
       high_checked_here = false;
+      low_checked_here = false;
       continue;
     }
     if (narrow) break;
@@ -83,19 +114,27 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
       high_sparsity = outcome.sparsity;
     } else {
       low = middle;
+      // Sparsity falls as τ rises: every τ that could still meet ε1 is at most this sparse.
+      if (rung == top && outcome.sparsity < context.min_sparsity) {
+        state.tau_note = "no τ < 1 meets the error target " + format_number(context.target_error) +
+                         " at sparsity ≥ " + format_number(context.min_sparsity);
+        break;
+      }
     }
     ++steps_done;
   }
-  state.tau_feasible = true;
+  state.tau_feasible = high < 1.0;  // τ = 1 is the dense head itself
   state.tau_star = high;
   state.tau_sparsity = high_sparsity;
 }
 
 HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsOptions options) {
   if (!state.tau_feasible) {
-    state.result = dense_result(
-        state.head, state.theta_hat,
-        "cannot meet the error target " + format_number(context.target_error) + " at any τ");
+    state.result = dense_result(state.head, state.theta_hat,
+                                !state.tau_note.empty()
+                                    ? state.tau_note
+                                    : "cannot meet the error target " +
+                                          format_number(context.target_error) + " at any τ < 1");
     co_return;
   }
   if (state.tau_sparsity < context.min_sparsity) {
@@ -105,8 +144,15 @@ HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsO
     co_return;
   }
   // λ: larger skips less, and 50 is "never", which stage 2 already showed meets ε1 <= ε2.
+  // The most aggressive end is tried first: when skipping changes little, one probe settles it.
   double low = 0.0;
   double high = kLambdaOff;
+  if (const ProbeOutcome outcome =
+          co_await make_probe(Stage::PvSearch, HeadSetting{state.theta_hat, state.tau_star, low},
+                              context.top_length(), context.tune_windows, context.pv_target_error);
+      outcome.meets(context.pv_target_error)) {
+    high = low;
+  }
   while (high - low > options.lambda_tolerance) {
     const double middle = 0.5 * (low + high);
     const ProbeOutcome outcome =
@@ -135,9 +181,14 @@ HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsO
       }
       co_return;
     }
-    // Missed a validation window: step toward dense and try again.
-    setting.tau += (1.0 - setting.tau) * options.backoff_fraction;
-    setting.lambda += (kLambdaOff - setting.lambda) * options.backoff_fraction;
+    // Missed a validation window: first turn PV-skip off if it skipped anything, which costs
+    // no sparsity (stage 2 met ε1 <= ε2 without it on the tune windows); then step τ toward
+    // dense.
+    if (setting.lambda < kLambdaOff && outcome.skip_rate > 0.0) {
+      setting.lambda = kLambdaOff;
+    } else {
+      setting.tau += (1.0 - setting.tau) * options.backoff_fraction;
+    }
   }
   state.result =
       dense_result(state.head, state.theta_hat,

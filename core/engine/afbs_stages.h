@@ -24,8 +24,9 @@ struct AfbsHeadState {
   HeadSetting best_point;  // best feasible (θ, τ) of stage 1: next layer's warm start
   std::string exploration_note;
 
-  // Stage 2: the smallest τ meeting ε1 at n_F (within tolerance), if any.
+  // Stage 2: the smallest τ < 1 meeting ε1 at n_F (within tolerance), if any; else why not.
   bool tau_feasible = false;
+  std::string tau_note;
   double tau_star = 1.0;
   double tau_sparsity = 0.0;
 

@@ -22,8 +22,13 @@ HeadTask grid_search_head(BaselineHeadState& state, SearchContext context, GridO
 // Uniform random (θ, τ) at n_F with PV-skip off; the sparsest point meeting ε1 wins.
 HeadTask random_search_head(BaselineHeadState& state, SearchContext context, RandomOptions options);
 
+// The Static method: `setting` is the pick, with no search.
+HeadTask static_setting_head(BaselineHeadState& state, HeadSetting setting);
+
 // Scores a baseline's pick on every validation window at n_F (no back-off: the baselines are
-// measured as they are). Dense when nothing was picked or sparsity is under the minimum.
-HeadTask validate_baseline_choice(BaselineHeadState& state, SearchContext context);
+// measured as they are). Dense when nothing was picked, or, for a searched pick, when its
+// sparsity is under the minimum; a static pick is kept as it is.
+HeadTask validate_baseline_choice(BaselineHeadState& state, SearchContext context,
+                                  bool keep_under_minimum = false);
 
 }  // namespace afbs::engine

@@ -14,12 +14,15 @@ const char* method_name(TuningMethod method) {
       return "grid";
     case TuningMethod::Random:
       return "random";
+    case TuningMethod::Static:
+      return "static";
   }
   return "unknown";
 }
 
 std::optional<TuningMethod> parse_method(std::string_view name) {
-  for (TuningMethod method : {TuningMethod::AfbsBo, TuningMethod::Grid, TuningMethod::Random}) {
+  for (TuningMethod method :
+       {TuningMethod::AfbsBo, TuningMethod::Grid, TuningMethod::Random, TuningMethod::Static}) {
     if (name == method_name(method)) return method;
   }
   return std::nullopt;
@@ -52,7 +55,12 @@ std::string options_fingerprint(const EngineOptions& o) {
       {"grid",
        {o.grid.theta_first, o.grid.theta_step, o.grid.theta_count, o.grid.tau_start,
         o.grid.tau_tolerance, o.grid.lambda_start, o.grid.lambda_tolerance, o.grid.bucket_width}},
-      {"random", {o.random.samples_per_head}}};
+      {"random", {o.random.samples_per_head}},
+      {"static",
+       {selection_rule_name(o.static_setting.rule), o.static_setting.rule_parameter,
+        o.static_setting.theta, o.static_setting.tau, o.static_setting.lambda}},
+      // Bumped when a search changes what it evaluates, so an older journal is refused.
+      {"algorithm", 2}};
   // FNV-1a 64: stable across builds and platforms, unlike std::hash.
   std::uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : shape.dump()) {

@@ -6,11 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/attention/head_setting.h"
+
 namespace afbs::engine {
 
-enum class TuningMethod { AfbsBo, Grid, Random };
+// Static: one fixed setting (a preset) for every head, only measured on the validation windows.
+enum class TuningMethod { AfbsBo, Grid, Random, Static };
 
-const char* method_name(TuningMethod method);  // "afbs-bo", "grid", "random"
+const char* method_name(TuningMethod method);  // "afbs-bo", "grid", "random", "static"
 std::optional<TuningMethod> parse_method(std::string_view name);
 
 // AFBS-BO (DESIGN.md §5). Every default lives here.
@@ -23,8 +26,8 @@ struct AfbsOptions {
   double tau_tolerance = 0.002;       // stage 2 bracket width at which bisection ends
   int max_bracket_expansions = 6;     // stage 2: re-opens after a failed re-check at a rung
   double lambda_tolerance = 0.5;      // stage 3 bisection on λ
-  int max_validation_retries = 3;     // stage 3: back-off steps toward dense on a miss
-  double backoff_fraction = 0.25;     // each back-off moves τ and λ this far toward dense
+  int max_validation_retries = 6;     // stage 3: back-off steps toward dense on a miss
+  double backoff_fraction = 0.125;    // each back-off moves τ and λ this far toward dense
   double perplexity_budget = 0.01;    // end-to-end guard: allowed relative rise
   double guard_tighten_factor = 0.8;  // ε1 and ε2 are multiplied by this on a guard miss
   int max_guard_rounds = 2;           // redo stages 2-3 at most this many times
@@ -57,8 +60,9 @@ struct EngineOptions {
   AfbsOptions afbs;
   GridOptions grid;
   RandomOptions random;
-  std::string journal_path;  // empty: no journal
-  bool resume = false;       // replay journal_path before evaluating anything
+  HeadSetting static_setting;  // the Static method's one setting (a preset; see sparse_preset.h)
+  std::string journal_path;    // empty: no journal
+  bool resume = false;         // replay journal_path before evaluating anything
   bool journal_fsync = false;
 };
 

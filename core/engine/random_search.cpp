@@ -28,7 +28,13 @@ HeadTask random_search_head(BaselineHeadState& state, SearchContext context,
   if (!state.chosen) state.note = "no random sample met the error target";
 }
 
-HeadTask validate_baseline_choice(BaselineHeadState& state, SearchContext context) {
+HeadTask static_setting_head(BaselineHeadState& state, HeadSetting setting) {
+  state.chosen = setting;
+  co_return;
+}
+
+HeadTask validate_baseline_choice(BaselineHeadState& state, SearchContext context,
+                                  bool keep_under_minimum) {
   if (!state.chosen) {
     state.result = dense_result(state.head, 0.6, state.note);
     co_return;
@@ -40,13 +46,14 @@ HeadTask validate_baseline_choice(BaselineHeadState& state, SearchContext contex
   probe.windows = context.validation_windows;
   probe.target_error = context.pv_target_error;
   const ProbeOutcome outcome = co_await probe;
-  if (outcome.sparsity < context.min_sparsity) {
+  if (outcome.sparsity < context.min_sparsity && !keep_under_minimum) {
     state.result =
         dense_result(state.head, state.chosen->theta, "validation sparsity under the minimum");
     co_return;
   }
   state.result = sparse_result(state.head, *state.chosen, outcome.sparsity, outcome.error,
                                outcome.skip_rate, outcome.meets(context.pv_target_error));
+  state.result.sparse = state.chosen->rule != SelectionRule::dense;
 }
 
 }  // namespace afbs::engine

@@ -19,6 +19,12 @@ Status apply_run_to_config(const RunResult& run, const std::vector<int>& ladder,
                      std::to_string(heads.size()) + " heads)"};
       }
       HeadConfig& head = heads[result.head];
+      // A config holds one rule for all sparse heads: a static run's top-k or window.
+      if (result.sparse && result.setting.rule != SelectionRule::cumulative &&
+          result.setting.rule != SelectionRule::dense) {
+        config.rule = result.setting.rule;
+        config.rule_parameter = result.setting.rule_parameter;
+      }
       head.theta = result.setting.theta;
       head.tau = result.setting.tau;
       head.lambda = result.setting.lambda;

@@ -303,10 +303,19 @@ Status TuningEngine::tune_layer(const Plan& plan, int layer_index, EvaluationLed
     BaselineHeadState& state = layer_run.baseline[head];
     state.head = head;
     if (layer_run.pins.count(head) != 0) continue;
-    search[head] = options_.method == TuningMethod::Grid
-                       ? grid_search_head(state, context, options_.grid)
-                       : random_search_head(state, context, options_.random);
-    validation[head] = validate_baseline_choice(state, context);
+    const bool fixed = options_.method == TuningMethod::Static;
+    switch (options_.method) {
+      case TuningMethod::Grid:
+        search[head] = grid_search_head(state, context, options_.grid);
+        break;
+      case TuningMethod::Random:
+        search[head] = random_search_head(state, context, options_.random);
+        break;
+      default:
+        search[head] = static_setting_head(state, options_.static_setting);
+        break;
+    }
+    validation[head] = validate_baseline_choice(state, context, fixed);
   }
   if (Status ok = run_pass(plan, layer_index, 0, ledger, layer_run, search); !ok) return ok;
   if (Status ok = run_pass(plan, layer_index, 1, ledger, layer_run, validation); !ok) return ok;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/attention/mask_predictor.h"
+#include "core/attention/sparse_preset.h"
 #include "tests/attention/attention_test_inputs.h"
 
 using afbs::BlockGeometry;
@@ -244,6 +245,60 @@ class TestMaskPredictor : public QObject {
     window.rule_parameter = 65;  // row 5 (rows 320..): keys ≥ 256 → block 4; + sink, diagonal
     QCOMPARE(mask_rows(p.predict(0, window))[5], (std::vector<int>{0, 4, 5}));
     QCOMPARE(p.predict(0, HeadSetting::dense()).sparsity(), 0.0);
+  }
+
+  // The geometric formula the sliding-window baseline is sized with must agree with the
+  // predictor's real masks, at odd lengths and shapes too.
+  void window_sparsity_formula_matches_masks_data() {
+    QTest::addColumn<int64_t>("length");
+    QTest::addColumn<int64_t>("bq");
+    QTest::addColumn<int64_t>("bk");
+    QTest::newRow("1024, 64x64") << int64_t{1024} << int64_t{64} << int64_t{64};
+    QTest::newRow("1000, 64x64, partial block") << int64_t{1000} << int64_t{64} << int64_t{64};
+    QTest::newRow("1024, 128x64") << int64_t{1024} << int64_t{128} << int64_t{64};
+    QTest::newRow("1024, 64x128") << int64_t{1024} << int64_t{64} << int64_t{128};
+  }
+  void window_sparsity_formula_matches_masks() {
+    QFETCH(int64_t, length);
+    QFETCH(int64_t, bq);
+    QFETCH(int64_t, bk);
+    const afbs::BlockShape shape{bq, bk};
+    const std::vector<double> weights((length + bk - 1) / bk, 1.0);
+    const MaskPredictor p = predictor(afbs::test::constant_queries(1, length),
+                                      afbs::test::weighted_keys(weights, bk, length), shape);
+    for (double window : {1.0, 65.0, 200.0, 512.0, static_cast<double>(length)}) {
+      HeadSetting setting;
+      setting.rule = afbs::SelectionRule::sliding_window;
+      setting.rule_parameter = window;
+      QCOMPARE(afbs::sliding_window_sparsity(length, shape, window),
+               p.predict(0, setting).sparsity());
+    }
+    // The window sized for a target sparsity lands on the closest block multiple.
+    const int64_t sized = afbs::window_tokens_for_sparsity(length, shape, 0.5);
+    QCOMPARE(sized % bk, int64_t{0});
+    const double at_sized = afbs::sliding_window_sparsity(length, shape, sized);
+    for (int64_t other = bk; other <= length; other += bk) {
+      QVERIFY(std::abs(at_sized - 0.5) <=
+              std::abs(afbs::sliding_window_sparsity(length, shape, other) - 0.5));
+    }
+  }
+
+  void presets_parse_to_head_settings() {
+    QVERIFY(afbs::preset_head_setting("dense")->rule == afbs::SelectionRule::dense);
+    const HeadSetting sparge = *afbs::preset_head_setting("sparge-default");
+    QCOMPARE(sparge.theta, 0.6);
+    QCOMPARE(sparge.tau, 0.98);
+    QCOMPARE(sparge.lambda, 50.0);
+    const HeadSetting top = *afbs::preset_head_setting("topk:0.5");
+    QVERIFY(top.rule == afbs::SelectionRule::top_fraction);
+    QCOMPARE(top.rule_parameter, 0.5);
+    QCOMPARE(afbs::preset_head_setting("window:256")->rule_parameter, 256.0);
+    for (const char* bad :
+         {"topk:0", "topk:1.5", "window:0", "window:12.5", "window:x", "sparse"}) {
+      auto parsed = afbs::preset_head_setting(bad);
+      QVERIFY2(!parsed.ok(), bad);
+      QVERIFY2(QString::fromStdString(parsed.error().message).contains("preset"), bad);
+    }
   }
 
   void refuses_bad_shapes() {

@@ -56,12 +56,27 @@ class SyntheticLayerEvaluator : public LayerEvaluator {
     if (after_call) after_call();
     std::vector<HeadMetrics> metrics(heads_.size());
     for (std::size_t h = 0; h < heads_.size(); ++h) {
-      const HeadSetting& s = request.settings[h];
+      HeadSetting s = request.settings[h];
+      // θ only acts between the lowest and highest block coherence (coarse_lowest_rung).
+      if (coarse_lowest_rung) s.theta = std::max(s.theta, kLowestCoherence);
       const SyntheticHead& head = head_for(request.layer, static_cast<int>(h));
       metrics[h].sparsity = head.sparsity(s.theta, s.tau);
       metrics[h].error =
           head.error(s, fidelity(request.length_tokens), window_factor(request.window));
       metrics[h].skip_rate = 0.5 * (1.0 - s.lambda / 50.0);
+      if (coarse_lowest_rung) {
+        // As the demo model's heads: θ above every block's coherence keeps every block at any
+        // length; and at n_1 (4 blocks) a high τ keeps them all, while skipping the one block
+        // that can be skipped costs far more error than any target allows.
+        const bool dense =
+            s.theta > kCoherence || (request.length_tokens == ladder_.front() && s.tau > 0.9);
+        if (dense)
+          metrics[h] = HeadMetrics{};
+        else if (request.length_tokens == ladder_.front()) {
+          metrics[h].sparsity = 0.3;
+          metrics[h].error = 0.25;
+        }
+      }
     }
     return metrics;
   }
@@ -88,6 +103,10 @@ class SyntheticLayerEvaluator : public LayerEvaluator {
   std::vector<int> ladder_ = {64, 128, 256};
   std::vector<double> window_factors = {1.0, 1.03, 1.01, 1.02};
   std::vector<EvaluationRequest> requests;
+  // With coarse_lowest_rung, the blocks' coherences span [kLowestCoherence, kCoherence].
+  static constexpr double kLowestCoherence = -0.2;
+  static constexpr double kCoherence = 0.2;
+  bool coarse_lowest_rung = false;  // n_1 tells nothing but "dense" or "far too much error"
   int fail_at_call = -1;
   std::function<void()> after_call;
 

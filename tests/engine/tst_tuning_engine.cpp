@@ -66,6 +66,7 @@ class TestTuningEngine : public QObject {
     QTest::newRow("afbs-bo") << TuningMethod::AfbsBo;
     QTest::newRow("grid") << TuningMethod::Grid;
     QTest::newRow("random") << TuningMethod::Random;
+    QTest::newRow("static") << TuningMethod::Static;
   }
   void pinsAreNeverChanged() {
     QFETCH(TuningMethod, method);
@@ -179,6 +180,46 @@ class TestTuningEngine : public QObject {
     }
     QCOMPARE(run.counts.evaluations, std::int64_t{4 * 12 * 2 + 2 * (4 - without_pick)});
     QVERIFY(without_pick < 4);
+  }
+
+  void staticMeasuresOneSettingOnValidationWindows_data() {
+    QTest::addColumn<int>("rule");
+    QTest::addColumn<bool>("sparse");
+    QTest::newRow("cumulative") << static_cast<int>(afbs::SelectionRule::cumulative) << true;
+    QTest::newRow("top fraction") << static_cast<int>(afbs::SelectionRule::top_fraction) << true;
+    QTest::newRow("dense") << static_cast<int>(afbs::SelectionRule::dense) << false;
+  }
+  void staticMeasuresOneSettingOnValidationWindows() {
+    QFETCH(int, rule);
+    QFETCH(bool, sparse);
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    EngineOptions options;
+    options.method = TuningMethod::Static;
+    options.static_setting = HeadSetting{0.3, 0.92, 50.0};
+    options.static_setting.rule = static_cast<afbs::SelectionRule>(rule);
+    options.static_setting.rule_parameter = 0.5;
+    TuningEngine engine(evaluator, options);
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    // No search: one look per head at each validation window, counted like any method's.
+    QCOMPARE(run.counts.evaluations, std::int64_t{2 * 4 * 2});
+    for (const EvaluationRecord& r : run.evaluations) {
+      QVERIFY(r.stage == Stage::Validation);
+      QVERIFY(r.window == 2 || r.window == 3);
+      QCOMPARE(r.tau, 0.92);
+    }
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& head : layer.heads) {
+        QVERIFY(head.measured);
+        QCOMPARE(head.sparse, sparse);
+        QCOMPARE(static_cast<int>(head.setting.rule), rule);
+        QCOMPARE(head.setting.tau, 0.92);
+        // Measured as it is: no back-off, and the target judged on the validation windows.
+        const SyntheticHead model = evaluator.head_for(layer.layer, head.head);
+        const double worst = model.error(HeadSetting{0.3, 0.92, 50.0}, 1.0, 1.02);
+        QCOMPARE(head.meets_target, worst <= 0.06);
+      }
+    }
   }
 
   void cancelEndsCancelled() {
