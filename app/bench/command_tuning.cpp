@@ -225,7 +225,7 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
      << "\n- threads: " << threads << "\n- model: " << options.model_dir.string()
      << "\n- device: " << options.device << "\n- fidelity ladder: " << ladder_text
-     << " (so this CPU B1 is at n_F = " << top << ", not the model's 4096)"
+     << " (n_F = " << top << ")"
      << "\n- layers: " << layers_text << "; tune windows " << options.tune_windows
      << ", validation windows " << options.validation_windows << "; seed " << options.engine.seed
      << "; targets eps1 " << options.engine.target_error << ", eps2 "

@@ -158,8 +158,11 @@ class TestConfigFile : public QObject {
     QVERIFY2(text.contains("'demo' (2 layers") && text.contains("'llama' (32 layers"),
              qPrintable(text));
     other = demo_model();
-    other.fingerprint = "different";
-    QVERIFY(!afbs::check_config_matches(config, other, "cfg.json").ok());
+    other.fingerprint = "different";  // same shape, other weights
+    const afbs::Status other_weights = afbs::check_config_matches(config, other, "cfg.json");
+    QVERIFY(!other_weights.ok());
+    QVERIFY2(QString::fromStdString(other_weights.error().message).contains("fingerprints differ"),
+             other_weights.error().message.c_str());
   }
 
   void bad_presets_are_refused() {
