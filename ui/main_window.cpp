@@ -7,6 +7,7 @@
 #include <QTabWidget>
 #include <QUndoStack>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/convergence_chart.h"
 #include "ui/heatmap_model.h"
@@ -42,13 +43,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_ = new QTabWidget(this);
   convergence_ = new ConvergenceChart(tabs_);
   heatmap_ = new SparsityHeatmap(heatmap_model_, tabs_);
-  quality_ = new QualityChart(tabs_);
+  auto* quality_tab = new QWidget(tabs_);
+  auto* quality_layout = new QVBoxLayout(quality_tab);
+  quality_ = new QualityChart(quality_tab);
+  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), quality_tab);
+  quality_layout->addWidget(quality_);
+  quality_layout->addWidget(traffic_);
   log_ = new QPlainTextEdit(tabs_);
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(20000);  // a long run must not grow the log without bound
   tabs_->addTab(convergence_, tr("Convergence"));
   tabs_->addTab(heatmap_, tr("Heatmap"));
-  tabs_->addTab(quality_, tr("Quality"));
+  tabs_->addTab(quality_tab, tr("Quality"));
   tabs_->addTab(log_, tr("Log"));
   setCentralWidget(tabs_);
 
@@ -88,6 +94,7 @@ void MainWindow::connect_run() {
   connect(worker, &TuningWorker::progress, progress_, &ProgressIndicator::show_progress);
   connect(worker, &TuningWorker::log_line, this, &MainWindow::append_log);
   connect(worker, &TuningWorker::finished, this, &MainWindow::finish_run);
+  connect(worker, &TuningWorker::quality, this, &MainWindow::add_quality_point);
   connect(run_controller_, &RunController::running_changed, run_panel_, &RunPanel::set_running);
   connect(run_controller_, &RunController::paused_changed, run_panel_, &RunPanel::set_paused);
   connect(run_panel_, &RunPanel::start_requested, this, &MainWindow::start_run);
@@ -123,6 +130,9 @@ void MainWindow::start_run() {
   }
   convergence_->clear();
   convergence_->set_error_target(options.target_error);
+  quality_points_.clear();
+  quality_->clear_curves();
+  traffic_->clear_curves();
   append_log(tr("Starting %1 (ε₁ %2, ε₂ %3).")
                  .arg(run_panel_->method())
                  .arg(options.target_error)
@@ -143,6 +153,34 @@ void MainWindow::finish_run(const engine::RunResult& result) {
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
     convergence_->set_baseline(result.evaluations);
+}
+
+void MainWindow::add_quality_point(const engine::QualityPoint& point) {
+  std::erase_if(quality_points_, [&](const engine::QualityPoint& p) {
+    return p.length_tokens == point.length_tokens;
+  });
+  quality_points_.push_back(point);
+  std::sort(quality_points_.begin(), quality_points_.end(),
+            [](const auto& a, const auto& b) { return a.length_tokens < b.length_tokens; });
+  std::vector<int> lengths;
+  std::vector<double> dense, tuned, dense_mib, tuned_mib;
+  for (const engine::QualityPoint& p : quality_points_) {
+    constexpr double kMiB = 1024.0 * 1024.0;
+    lengths.push_back(p.length_tokens);
+    dense.push_back(p.perplexity_dense);
+    tuned.push_back(p.perplexity_tuned);
+    dense_mib.push_back(p.kv_bytes_dense / kMiB);
+    tuned_mib.push_back(p.kv_bytes_tuned / kMiB);
+  }
+  quality_->set_curve(QStringLiteral("dense"), lengths, dense);
+  quality_->set_curve(QStringLiteral("tuned"), lengths, tuned);
+  traffic_->set_curve(QStringLiteral("dense"), lengths, dense_mib);
+  traffic_->set_curve(QStringLiteral("tuned"), lengths, tuned_mib);
+  append_log(tr("Quality at %1 tokens: perplexity %2 dense, %3 tuned (sparsity %4)")
+                 .arg(point.length_tokens)
+                 .arg(point.perplexity_dense, 0, 'f', 3)
+                 .arg(point.perplexity_tuned, 0, 'f', 3)
+                 .arg(point.sparsity_tuned, 0, 'f', 3));
 }
 
 }  // namespace afbs::ui

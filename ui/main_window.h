@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <vector>
 
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
@@ -36,6 +37,7 @@ class MainWindow : public QMainWindow {
   HeatmapModel* heatmap_model() const { return heatmap_model_; }
   SparsityHeatmap* heatmap() const { return heatmap_; }
   QualityChart* quality_chart() const { return quality_; }
+  QualityChart* traffic_chart() const { return traffic_; }
   ProgressIndicator* progress_indicator() const { return progress_; }
   RunController* run_controller() const { return run_controller_; }
   QUndoStack* undo_stack() const { return undo_stack_; }
@@ -51,6 +53,7 @@ class MainWindow : public QMainWindow {
   void connect_run();
   void start_run();
   void finish_run(const afbs::engine::RunResult& result);
+  void add_quality_point(const afbs::engine::QualityPoint& point);
 
   ModelPanel* model_panel_ = nullptr;
   RunPanel* run_panel_ = nullptr;
@@ -60,7 +63,9 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_ = nullptr;
   HeatmapModel* heatmap_model_ = nullptr;
   SparsityHeatmap* heatmap_ = nullptr;
-  QualityChart* quality_ = nullptr;
+  QualityChart* quality_ = nullptr;                   // perplexity vs length
+  QualityChart* traffic_ = nullptr;                   // computed K/V traffic vs length
+  std::vector<engine::QualityPoint> quality_points_;  // of the last run, by length
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;

@@ -11,8 +11,6 @@
 namespace afbs::ui {
 namespace {
 
-const QString kEmptyTitle = QStringLiteral("Perplexity vs sequence length (no measurements yet)");
-
 QPen pen_for(const QString& name) {
   QPen pen;
   pen.setWidthF(2.0);
@@ -30,27 +28,28 @@ QPen pen_for(const QString& name) {
 
 }  // namespace
 
-QualityChart::QualityChart(QWidget* parent) : QChartView(parent) {
+QualityChart::QualityChart(const QString& quantity, QWidget* parent)
+    : QChartView(parent), quantity_(quantity) {
   auto* chart = new QChart;
   chart->setAnimationOptions(QChart::NoAnimation);
-  chart->setTitle(kEmptyTitle);
   length_axis_ = new QLogValueAxis(chart);
   length_axis_->setBase(2.0);
   length_axis_->setLabelFormat("%d");
   length_axis_->setTitleText(tr("sequence length (tokens)"));
   length_axis_->setRange(256, 8192);
-  perplexity_axis_ = new QValueAxis(chart);
-  perplexity_axis_->setTitleText(tr("perplexity"));
-  perplexity_axis_->setRange(0.0, 10.0);
+  value_axis_ = new QValueAxis(chart);
+  value_axis_->setTitleText(quantity_);
+  value_axis_->setRange(0.0, 10.0);
   chart->addAxis(length_axis_, Qt::AlignBottom);
-  chart->addAxis(perplexity_axis_, Qt::AlignLeft);
+  chart->addAxis(value_axis_, Qt::AlignLeft);
   chart->legend()->setAlignment(Qt::AlignRight);
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
+  fit_axes();
 }
 
 void QualityChart::set_curve(const QString& name, const std::vector<int>& lengths_tokens,
-                             const std::vector<double>& perplexities) {
+                             const std::vector<double>& values) {
   QLineSeries* series = curve(name);
   if (series == nullptr) {
     series = new QLineSeries(chart());
@@ -60,13 +59,13 @@ void QualityChart::set_curve(const QString& name, const std::vector<int>& length
     series->setPointsVisible(true);
     chart()->addSeries(series);
     series->attachAxis(length_axis_);
-    series->attachAxis(perplexity_axis_);
+    series->attachAxis(value_axis_);
   }
   QList<QPointF> points;
-  const std::size_t count = std::min(lengths_tokens.size(), perplexities.size());
+  const std::size_t count = std::min(lengths_tokens.size(), values.size());
   for (std::size_t i = 0; i < count; ++i)
-    if (lengths_tokens[i] > 0 && std::isfinite(perplexities[i]))  // a log axis cannot show 0
-      points.append(QPointF(lengths_tokens[i], perplexities[i]));
+    if (lengths_tokens[i] > 0 && std::isfinite(values[i]))  // a log axis cannot show 0
+      points.append(QPointF(lengths_tokens[i], values[i]));
   series->replace(points);
   fit_axes();
 }
@@ -85,25 +84,27 @@ QLineSeries* QualityChart::curve(const QString& name) const {
 void QualityChart::fit_axes() {
   double min_length = std::numeric_limits<double>::infinity();
   double max_length = 0.0;
-  double max_perplexity = 0.0;
-  double min_perplexity = std::numeric_limits<double>::infinity();
+  double max_value = 0.0;
+  double min_value = std::numeric_limits<double>::infinity();
   for (QAbstractSeries* series : chart()->series()) {
     for (const QPointF& point : static_cast<QXYSeries*>(series)->points()) {
       min_length = std::min(min_length, point.x());
       max_length = std::max(max_length, point.x());
-      min_perplexity = std::min(min_perplexity, point.y());
-      max_perplexity = std::max(max_perplexity, point.y());
+      min_value = std::min(min_value, point.y());
+      max_value = std::max(max_value, point.y());
     }
   }
+  QString title = tr("%1 vs sequence length").arg(quantity_);
+  title[0] = title[0].toUpper();
   if (max_length <= 0.0) {
-    chart()->setTitle(kEmptyTitle);
+    chart()->setTitle(tr("%1 (no measurements yet)").arg(title));
     return;
   }
-  chart()->setTitle(tr("Perplexity vs sequence length"));
+  chart()->setTitle(title);
   length_axis_->setRange(min_length / 1.5, max_length * 1.5);
-  const double pad = std::max(0.05 * (max_perplexity - min_perplexity), 0.05 * max_perplexity);
-  perplexity_axis_->setRange(std::max(0.0, min_perplexity - pad), max_perplexity + pad);
-  perplexity_axis_->applyNiceNumbers();
+  const double pad = std::max(0.05 * (max_value - min_value), 0.05 * max_value);
+  value_axis_->setRange(std::max(0.0, min_value - pad), max_value + pad);
+  value_axis_->applyNiceNumbers();
 }
 
 }  // namespace afbs::ui

@@ -10,24 +10,27 @@ class QLineSeries;
 
 namespace afbs::ui {
 
-// Perplexity versus sequence length, one line per configuration (dense, tuned, baselines).
-// Takes plain values; lengths on a log2 axis because fidelity ladders double.
+// A quantity (perplexity by default, or e.g. K/V traffic) versus sequence length, one line per
+// configuration (dense, tuned, baselines). Takes plain values; lengths on a log2 axis because
+// fidelity ladders double.
 class QualityChart : public QChartView {
   Q_OBJECT
  public:
-  explicit QualityChart(QWidget* parent = nullptr);
+  explicit QualityChart(QWidget* parent = nullptr) : QualityChart(tr("perplexity"), parent) {}
+  QualityChart(const QString& quantity, QWidget* parent);
 
-  // Adds or replaces the line called name. lengths_tokens and perplexities pair up by index.
+  // Adds or replaces the line called name. lengths_tokens and values pair up by index.
   void set_curve(const QString& name, const std::vector<int>& lengths_tokens,
-                 const std::vector<double>& perplexities);
+                 const std::vector<double>& values);
   void clear_curves();
   QLineSeries* curve(const QString& name) const;
 
  private:
   void fit_axes();
 
+  QString quantity_;
   QLogValueAxis* length_axis_;
-  QValueAxis* perplexity_axis_;
+  QValueAxis* value_axis_;
 };
 
 }  // namespace afbs::ui

@@ -22,4 +22,8 @@ void TuningBridge::on_log(const std::string& line) {
   Q_EMIT log_line(QString::fromStdString(line));
 }
 
+void TuningBridge::on_quality(const engine::QualityPoint& point) {
+  Q_EMIT quality(point);
+}
+
 }  // namespace afbs::ui

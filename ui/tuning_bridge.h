@@ -20,12 +20,14 @@ class TuningBridge : public QObject, public engine::TuningObserver {
   void on_layer_finished(const engine::LayerResult& result) override;
   void on_progress(const engine::Progress& progress) override;
   void on_log(const std::string& line) override;
+  void on_quality(const engine::QualityPoint& point) override;
 
  Q_SIGNALS:
   void evaluation(const afbs::engine::EvaluationRecord& record);
   void layer_finished(const afbs::engine::LayerResult& result);
   void progress(const afbs::engine::Progress& progress);
   void log_line(const QString& line);
+  void quality(const afbs::engine::QualityPoint& point);
 };
 
 }  // namespace afbs::ui

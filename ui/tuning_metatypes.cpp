@@ -7,6 +7,7 @@ void register_tuning_metatypes() {
   qRegisterMetaType<afbs::engine::LayerResult>();
   qRegisterMetaType<afbs::engine::Progress>();
   qRegisterMetaType<afbs::engine::RunResult>();
+  qRegisterMetaType<afbs::engine::QualityPoint>();
 }
 
 }  // namespace afbs::ui

@@ -11,6 +11,7 @@ Q_DECLARE_METATYPE(afbs::engine::EvaluationRecord)
 Q_DECLARE_METATYPE(afbs::engine::LayerResult)
 Q_DECLARE_METATYPE(afbs::engine::Progress)
 Q_DECLARE_METATYPE(afbs::engine::RunResult)
+Q_DECLARE_METATYPE(afbs::engine::QualityPoint)
 
 namespace afbs::ui {
 

@@ -14,6 +14,7 @@ TuningWorker::TuningWorker() : bridge_(new TuningBridge(this)) {
   connect(bridge_, &TuningBridge::layer_finished, this, &TuningWorker::layer_finished);
   connect(bridge_, &TuningBridge::progress, this, &TuningWorker::progress);
   connect(bridge_, &TuningBridge::log_line, this, &TuningWorker::log_line);
+  connect(bridge_, &TuningBridge::quality, this, &TuningWorker::quality);
 }
 
 void TuningWorker::reset_flags() {

@@ -36,6 +36,7 @@ class TuningWorker : public QObject {
   void layer_finished(const afbs::engine::LayerResult& result);
   void progress(const afbs::engine::Progress& progress);
   void log_line(const QString& line);
+  void quality(const afbs::engine::QualityPoint& point);
   void finished(const afbs::engine::RunResult& result);
 
  private:

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   afbs::ui::MainWindow window;
   afbs::SessionOptions options;
   options.max_top_length = parser.value(top).toInt();
+  options.measure_quality = true;  // feeds the Quality tab after each successful run
   if (parser.isSet(text)) {
     options.text = parser.value(text).toStdString();
   } else if (auto root = afbs::find_resource_root()) {

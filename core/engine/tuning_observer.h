@@ -71,6 +71,18 @@ struct Progress {
   double eta_seconds = -1.0;  // negative while unknown
 };
 
+// Perplexity and K/V traffic of a finished run's config at one length, dense against tuned
+// (the workbench's Quality tab). The K/V bytes are computed, not measured: what a block-sparse
+// kernel reads per window, each kept K and V block once per query head, 2 bytes per element.
+struct QualityPoint {
+  int length_tokens = 0;
+  double perplexity_dense = 0.0;
+  double perplexity_tuned = 0.0;
+  double sparsity_tuned = 0.0;  // mean over layers × heads of what ran
+  double kv_bytes_dense = 0.0;
+  double kv_bytes_tuned = 0.0;
+};
+
 enum class RunStatus { Succeeded, Cancelled, Failed };
 const char* run_status_name(RunStatus status);  // "succeeded", "cancelled", "failed"
 
@@ -83,6 +95,8 @@ class TuningObserver {
   virtual void on_layer_finished(const LayerResult& result) {}
   virtual void on_progress(const Progress& progress) {}
   virtual void on_log(const std::string& line) {}
+  // After a run, when its owner measures quality (SessionOptions::measure_quality).
+  virtual void on_quality(const QualityPoint& point) {}
 };
 
 }  // namespace afbs::engine

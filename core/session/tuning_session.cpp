@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/attention/attention_evaluator.h"
+#include "core/attention/block_geometry.h"
 #include "core/attention/sparse_layer_attention.h"
 #include "core/common/atomic_file.h"
 #include "core/engine/attention_layer_evaluator.h"
@@ -146,7 +147,14 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
     tuning.set_perplexity_measure(
         engine::make_perplexity_measure(*state_->model, guard_text(), dense_config()));
   }
-  return tuning.run(control);
+  engine::RunResult result = tuning.run(control);
+  if (state_->options.measure_quality && observer != nullptr &&
+      result.status == engine::RunStatus::Succeeded) {
+    if (Status measured = report_quality(result, *observer, control); !measured) {
+      observer->on_log("quality not measured: " + measured.error().message);
+    }
+  }
+  return result;
 }
 
 SparseConfig TuningSession::dense_config() const {
@@ -174,8 +182,15 @@ Result<SparseConfig> TuningSession::config_from(const engine::RunResult& run) co
 }
 
 Result<double> TuningSession::perplexity(const SparseConfig* config) const {
+  auto measured = measure(config, state_->top_length);
+  if (!measured) return measured.error();
+  return measured->perplexity;
+}
+
+Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* config,
+                                                       int64_t length_tokens) const {
   PerplexityOptions options;
-  options.window_tokens = state_->top_length;
+  options.window_tokens = length_tokens;
   options.prepend_bos = state_->options.bos;
   options.bos_id = state_->bos_id;
   options.max_windows = state_->options.tune_windows + state_->options.validation_windows;
@@ -186,7 +201,35 @@ Result<double> TuningSession::perplexity(const SparseConfig* config) const {
   }
   auto result = compute_perplexity(*state_->model, state_->tokens, options);
   if (!result) return result.error();
-  return result->perplexity;
+  return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
+}
+
+Status TuningSession::report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
+                                     engine::RunControl control) const {
+  auto config = config_from(run);
+  if (!config) return config.error();
+  const ModelIdentity& model = state_->identity;
+  for (int length : state_->ladder) {
+    if (control.cancel != nullptr && control.cancel->load()) return {};
+    observer.on_log("quality: perplexity dense and tuned at " + std::to_string(length) + " tokens");
+    auto dense = measure(nullptr, length);
+    if (!dense) return dense.error();
+    auto tuned = measure(&*config, length);
+    if (!tuned) return tuned.error();
+    const BlockGeometry geometry(length, config->blocks);
+    const double kv_bytes = static_cast<double>(geometry.causal_blocks() * config->blocks.key *
+                                                model.head_dim * model.heads * model.layers) *
+                            2.0 /* K and V */ * 2.0 /* bytes per element */;
+    engine::QualityPoint point;
+    point.length_tokens = length;
+    point.perplexity_dense = dense->perplexity;
+    point.perplexity_tuned = tuned->perplexity;
+    point.sparsity_tuned = tuned->sparsity;
+    point.kv_bytes_dense = kv_bytes;
+    point.kv_bytes_tuned = kv_bytes * (1.0 - tuned->sparsity);
+    observer.on_quality(point);
+  }
+  return {};
 }
 
 }  // namespace afbs

@@ -29,6 +29,9 @@ struct SessionOptions {
   int validation_windows = 2;  // held-out windows every tuned head must pass
   int max_top_length = 4096;   // n_F: the largest multiple of 64 the model and text allow
   bool perplexity_guard = true;
+  // After a successful run, measure perplexity dense and tuned at every ladder length and
+  // report each as a QualityPoint to the run's observer (the workbench's Quality tab).
+  bool measure_quality = false;
   engine::EngineOptions engine;  // fidelity_lengths empty: n_F/4, n_F/2, n_F
 };
 
@@ -58,6 +61,17 @@ class TuningSession {
 
   // Perplexity over the calibration windows at n_F with `config` (nullptr: dense).
   Result<double> perplexity(const SparseConfig* config) const;
+
+  // The same windows cut to `length_tokens`: perplexity, and the mean sparsity that ran.
+  struct Measured {
+    double perplexity = 0.0;
+    double sparsity = 0.0;
+  };
+  Result<Measured> measure(const SparseConfig* config, int64_t length_tokens) const;
+
+  // One QualityPoint per ladder length for `run`'s config; stops early on a cancel.
+  Status report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
+                        engine::RunControl control) const;
 
  private:
   SparseConfig dense_config() const;

@@ -65,6 +65,40 @@ class TestTuningSession : public QObject {
     QVERIFY(!config->model.fingerprint.empty());
   }
 
+  void quality_is_reported_at_every_ladder_length() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    options->measure_quality = true;
+    auto session = TuningSession::prepare(*options);
+    QVERIFY(session.ok());
+    struct Collector : engine::TuningObserver {
+      std::vector<engine::QualityPoint> points;
+      void on_quality(const engine::QualityPoint& point) override { points.push_back(point); }
+    } collector;
+    engine::RunResult run = (*session)->run(&collector);
+    QCOMPARE(run.status, engine::RunStatus::Succeeded);
+    QCOMPARE(collector.points.size(), size_t(2));
+    auto config = (*session)->config_from(run);
+    QVERIFY(config.ok());
+    for (std::size_t i = 0; i < collector.points.size(); ++i) {
+      const engine::QualityPoint& point = collector.points[i];
+      QCOMPARE(point.length_tokens, (*session)->ladder()[i]);
+      auto dense = (*session)->measure(nullptr, point.length_tokens);
+      auto tuned = (*session)->measure(&*config, point.length_tokens);
+      QVERIFY(dense.ok() && tuned.ok());
+      QCOMPARE(point.perplexity_dense, dense->perplexity);
+      QCOMPARE(point.perplexity_tuned, tuned->perplexity);
+      QCOMPARE(point.sparsity_tuned, tuned->sparsity);
+      QVERIFY(point.sparsity_tuned >= 0.0 && point.sparsity_tuned < 1.0);
+      // Dense traffic: every causal 64x64 block's K and V, per query head, 2 bytes each.
+      const double blocks = (point.length_tokens / 64) * (point.length_tokens / 64 + 1) / 2.0;
+      QCOMPARE(point.kv_bytes_dense, blocks * 64 * 64 * 8 * 6 * 2 * 2);
+      QCOMPARE(point.kv_bytes_tuned, point.kv_bytes_dense * (1.0 - point.sparsity_tuned));
+    }
+    // At n_F the dense point is the guard's own measurement.
+    QCOMPARE(collector.points.back().perplexity_dense, *run.perplexity_dense);
+  }
+
   void a_pinned_head_comes_back_unchanged() {
     auto options = small_options();
     if (!options) QSKIP("the demo model is not present");

@@ -1,6 +1,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLineSeries>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -17,6 +18,7 @@
 #include "ui/heatmap_model.h"
 #include "ui/main_window.h"
 #include "ui/progress_indicator.h"
+#include "ui/quality_chart.h"
 #include "ui/run_controller.h"
 #include "ui/run_panel.h"
 #include "ui/sparsity_heatmap.h"
@@ -122,6 +124,52 @@ class TestMainWindow : public QObject {
              QString("Layer 2/2 · 321 evaluations · 1 h 02 min · ETA 1 min 30 s"));
     QTRY_COMPARE(window.convergence_chart()->best_series()->count() > 0, true);
     QVERIFY(!window.run_controller()->running());
+  }
+
+  void quality_points_fill_the_quality_tab() {
+    MainWindow window;
+    window.set_job_factory(
+        [](const afbs::engine::EngineOptions&, afbs::engine::PinSource) -> afbs::ui::TuningJob {
+          return [](afbs::engine::TuningObserver& observer, afbs::engine::RunControl) {
+            for (int length : {1024, 256, 512}) {  // any order: the charts sort by length
+              afbs::engine::QualityPoint point;
+              point.length_tokens = length;
+              point.perplexity_dense = 50.0 + length / 256.0;
+              point.perplexity_tuned = point.perplexity_dense + 0.5;
+              point.sparsity_tuned = 0.25;
+              point.kv_bytes_dense = length * 1024.0 * 1024.0;
+              point.kv_bytes_tuned = 0.75 * point.kv_bytes_dense;
+              observer.on_quality(point);
+            }
+            afbs::engine::RunResult result;
+            result.status = afbs::engine::RunStatus::Succeeded;
+            return result;
+          };
+        });
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QTRY_VERIFY(window.quality_chart()->curve("tuned") != nullptr);
+    QTRY_COMPARE(window.quality_chart()->curve("tuned")->count(), 3);
+    const QList<QPointF> tuned = window.quality_chart()->curve("tuned")->points();
+    QCOMPARE(tuned.front(), QPointF(256, 51.5));
+    QCOMPARE(tuned.back(), QPointF(1024, 54.5));
+    const QList<QPointF> traffic = window.traffic_chart()->curve("tuned")->points();
+    QCOMPARE(traffic.size(), 3);
+    QCOMPARE(traffic[1], QPointF(512, 0.75 * 512));  // MiB
+    QCOMPARE(window.traffic_chart()->curve("dense")->points()[1], QPointF(512, 512.0));
+    QVERIFY(log_text(window).contains("Quality at 512 tokens"));
+    // A new run starts with empty charts.
+    window.set_job_factory(
+        [](const afbs::engine::EngineOptions&, afbs::engine::PinSource) -> afbs::ui::TuningJob {
+          return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+            afbs::engine::RunResult result;
+            result.status = afbs::engine::RunStatus::Cancelled;
+            return result;
+          };
+        });
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run cancelled"), 30000);
+    QVERIFY(window.quality_chart()->curve("tuned") == nullptr);
   }
 
   void heatmap_edits_in_place_go_through_the_undo_stack() {
