@@ -46,7 +46,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* quality_tab = new QWidget(tabs_);
   auto* quality_layout = new QVBoxLayout(quality_tab);
   quality_ = new QualityChart(quality_tab);
-  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), quality_tab);
+  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), tr("K/V MiB"), quality_tab);
   quality_layout->addWidget(quality_);
   quality_layout->addWidget(traffic_);
   log_ = new QPlainTextEdit(tabs_);

@@ -28,7 +28,7 @@ QPen pen_for(const QString& name) {
 
 }  // namespace
 
-QualityChart::QualityChart(const QString& quantity, QWidget* parent)
+QualityChart::QualityChart(const QString& quantity, const QString& axis_title, QWidget* parent)
     : QChartView(parent), quantity_(quantity) {
   auto* chart = new QChart;
   chart->setAnimationOptions(QChart::NoAnimation);
@@ -38,7 +38,7 @@ QualityChart::QualityChart(const QString& quantity, QWidget* parent)
   length_axis_->setTitleText(tr("sequence length (tokens)"));
   length_axis_->setRange(256, 8192);
   value_axis_ = new QValueAxis(chart);
-  value_axis_->setTitleText(quantity_);
+  value_axis_->setTitleText(axis_title.isEmpty() ? quantity_ : axis_title);
   value_axis_->setRange(0.0, 10.0);
   chart->addAxis(length_axis_, Qt::AlignBottom);
   chart->addAxis(value_axis_, Qt::AlignLeft);

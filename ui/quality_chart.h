@@ -16,8 +16,9 @@ namespace afbs::ui {
 class QualityChart : public QChartView {
   Q_OBJECT
  public:
-  explicit QualityChart(QWidget* parent = nullptr) : QualityChart(tr("perplexity"), parent) {}
-  QualityChart(const QString& quantity, QWidget* parent);
+  explicit QualityChart(QWidget* parent = nullptr) : QualityChart(tr("perplexity"), {}, parent) {}
+  // `quantity` names the chart; `axis_title` (default: the quantity) labels the value axis.
+  QualityChart(const QString& quantity, const QString& axis_title, QWidget* parent);
 
   // Adds or replaces the line called name. lengths_tokens and values pair up by index.
   void set_curve(const QString& name, const std::vector<int>& lengths_tokens,

@@ -193,7 +193,11 @@ Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* confi
   options.window_tokens = length_tokens;
   options.prepend_bos = state_->options.bos;
   options.bos_id = state_->bos_id;
-  options.max_windows = state_->options.tune_windows + state_->options.validation_windows;
+  // The calibration windows' tokens, cut into windows of `length_tokens`: every length reads
+  // the same text, so lengths differ only in how much context each token sees.
+  const int64_t calibration_span =
+      state_->top_length * (state_->options.tune_windows + state_->options.validation_windows);
+  options.max_windows = std::max<int64_t>(1, calibration_span / length_tokens);
   std::unique_ptr<SparseLayerAttention> sparse;
   if (config) {
     sparse = std::make_unique<SparseLayerAttention>(*config, &state_->model->dense_attention());

@@ -62,7 +62,7 @@ class TuningSession {
   // Perplexity over the calibration windows at n_F with `config` (nullptr: dense).
   Result<double> perplexity(const SparseConfig* config) const;
 
-  // The same windows cut to `length_tokens`: perplexity, and the mean sparsity that ran.
+  // The same tokens in windows of `length_tokens`: perplexity, and the mean sparsity that ran.
   struct Measured {
     double perplexity = 0.0;
     double sparsity = 0.0;
