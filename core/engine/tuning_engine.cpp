@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <map>
 
 #include "core/engine/afbs_stages.h"
 #include "core/engine/baseline_searches.h"
@@ -287,11 +288,15 @@ Status TuningEngine::tune_layer(const Plan& plan, int layer_index, EvaluationLed
       }
     }
     if (Status ok = run_pass(plan, layer_index, 0, ledger, layer_run, tasks); !ok) return ok;
+    // One line per distinct note, naming its heads: at a short lowest rung most heads share one.
+    std::map<std::string, std::string> heads_by_note;
     for (const AfbsHeadState& state : layer_run.afbs) {
-      if (!state.exploration_note.empty() && layer_run.pins.count(state.head) == 0) {
-        log("layer " + std::to_string(layer) + ", head " + std::to_string(state.head) + ": " +
-            state.exploration_note);
-      }
+      if (state.exploration_note.empty() || layer_run.pins.count(state.head) != 0) continue;
+      std::string& heads = heads_by_note[state.exploration_note];
+      heads += (heads.empty() ? "" : ",") + std::to_string(state.head);
+    }
+    for (const auto& [note, heads] : heads_by_note) {
+      log("layer " + std::to_string(layer) + ", heads " + heads + ": " + note);
     }
     return refine_layer(plan, layer_index, ledger, layer_run, before, result);
   }
