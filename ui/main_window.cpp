@@ -118,6 +118,8 @@ void MainWindow::start_run() {
   options.pv_target_error = run_panel_->pv_l1_target();
   options.method = engine::parse_method(run_panel_->method().toStdString())
                        .value_or(engine::TuningMethod::AfbsBo);
+  options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
+  options.layers = run_panel_->layers();
   TuningJob job;
   if (job_factory_) {
     job = job_factory_(options,

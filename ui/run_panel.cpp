@@ -5,6 +5,8 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QPushButton>
+#include <QSpinBox>
+#include <algorithm>
 
 namespace afbs::ui {
 namespace {
@@ -32,6 +34,32 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   form->addRow(tr("Error target ε₁"), l1_);
   form->addRow(tr("PV-skip target ε₂"), pv_l1_);
   form->addRow(tr("Method"), method_);
+  top_length_ = new QSpinBox(this);
+  top_length_->setObjectName("topLength");
+  top_length_->setRange(256, 4096);
+  top_length_->setSingleStep(256);
+  top_length_->setValue(1024);
+  top_length_->setSuffix(tr(" tokens"));
+  top_length_->setToolTip(
+      tr("Top fidelity n_F: the ladder is n_F/4, n_F/2, n_F. Longer is "
+         "closer to real use and slower."));
+  form->addRow(tr("Top length n_F"), top_length_);
+  auto* layers = new QHBoxLayout;
+  first_layer_ = new QSpinBox(this);
+  first_layer_->setObjectName("firstLayer");
+  last_layer_ = new QSpinBox(this);
+  last_layer_->setObjectName("lastLayer");
+  layers->addWidget(first_layer_);
+  layers->addWidget(last_layer_);
+  form->addRow(tr("Layers (from, to)"), layers);
+  // The range stays ordered whichever end moves.
+  connect(first_layer_, &QSpinBox::valueChanged, this, [this](int first) {
+    if (last_layer_->value() < first) last_layer_->setValue(first);
+  });
+  connect(last_layer_, &QSpinBox::valueChanged, this, [this](int last) {
+    if (first_layer_->value() > last) first_layer_->setValue(last);
+  });
+  set_model_limits(1, 4096);
 
   auto* buttons = new QHBoxLayout;
   start_ = new QPushButton(tr("Start"), this);
@@ -57,6 +85,9 @@ void RunPanel::set_running(bool running) {
   l1_->setEnabled(!running);
   pv_l1_->setEnabled(!running);
   method_->setEnabled(!running);
+  top_length_->setEnabled(!running);
+  first_layer_->setEnabled(!running);
+  last_layer_->setEnabled(!running);
   if (!running) set_paused(false);
 }
 
@@ -72,6 +103,33 @@ double RunPanel::pv_l1_target() const {
 }
 QString RunPanel::method() const {
   return method_->currentText();
+}
+
+int RunPanel::top_length() const {
+  return top_length_->value();
+}
+
+std::vector<int> RunPanel::layers() const {
+  const int first = first_layer_->value();
+  const int last = last_layer_->value();
+  if (first == 0 && last == last_layer_->maximum()) return {};
+  std::vector<int> chosen;
+  for (int layer = first; layer <= last; ++layer)
+    chosen.push_back(layer);
+  return chosen;
+}
+
+void RunPanel::set_model_limits(int layers, int context_tokens) {
+  const int last = std::max(0, layers - 1);
+  first_layer_->setRange(0, last);
+  last_layer_->setRange(0, last);
+  first_layer_->setValue(0);
+  last_layer_->setValue(last);
+  top_length_->setMaximum(std::max(256, context_tokens / 256 * 256));
+}
+
+void RunPanel::set_top_length(int tokens) {
+  top_length_->setValue(tokens / 256 * 256);
 }
 
 }  // namespace afbs::ui

@@ -1,14 +1,16 @@
 #pragma once
 
 #include <QGroupBox>
+#include <vector>
 
 class QDoubleSpinBox;
 class QComboBox;
 class QPushButton;
+class QSpinBox;
 
 namespace afbs::ui {
 
-// Run controls: targets, method, start / pause / cancel.
+// Run controls: targets, method, top length, layers, start / pause / cancel.
 class RunPanel : public QGroupBox {
   Q_OBJECT
  public:
@@ -17,6 +19,14 @@ class RunPanel : public QGroupBox {
   double l1_target() const;
   double pv_l1_target() const;
   QString method() const;
+  // n_F in tokens (a multiple of 256); the ladder is n_F/4, n_F/2, n_F.
+  int top_length() const;
+  // The layers to tune, in order; empty when every layer is chosen.
+  std::vector<int> layers() const;
+
+  // What the loaded model allows: its layer count and context (n_F's ceiling).
+  void set_model_limits(int layers, int context_tokens);
+  void set_top_length(int tokens);
 
   // Enables the buttons that make sense: start when idle, pause and cancel while running.
   void set_running(bool running);
@@ -32,6 +42,9 @@ class RunPanel : public QGroupBox {
   QDoubleSpinBox* l1_ = nullptr;
   QDoubleSpinBox* pv_l1_ = nullptr;
   QComboBox* method_ = nullptr;
+  QSpinBox* top_length_ = nullptr;
+  QSpinBox* first_layer_ = nullptr;
+  QSpinBox* last_layer_ = nullptr;
   QPushButton* start_ = nullptr;
   QPushButton* pause_ = nullptr;
   QPushButton* cancel_ = nullptr;

@@ -8,6 +8,7 @@
 #include "ui/heatmap_model.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
+#include "ui/run_panel.h"
 
 namespace {
 
@@ -22,6 +23,8 @@ void open_model(afbs::ui::MainWindow& window, const std::filesystem::path& model
   }
   window.model_panel()->show_rows(summary->rows);
   window.heatmap_model()->set_dimensions(summary->layers, summary->heads);
+  window.run_panel()->set_model_limits(summary->layers, summary->context_tokens);
+  window.run_panel()->set_top_length(options.max_top_length);
   options.model_dir = model_dir;
   window.set_job_factory(afbs::app::make_session_job_factory(options));
   window.append_log(QObject::tr("Model %1 ready: Start tunes it (the first run loads it and "
@@ -45,7 +48,8 @@ int main(int argc, char** argv) {
                                "[MODEL_DIR]");
   QCommandLineOption text(QStringList{"t", "text"}, QObject::tr("Calibration text."), "file");
   QCommandLineOption top(QStringList{"top-length"},
-                         QObject::tr("Top fidelity n_F in tokens (default 1024: a quick run)."),
+                         QObject::tr("Top fidelity n_F the run panel starts with, in tokens "
+                                     "(default 1024: a quick run)."),
                          "tokens", "1024");
   QCommandLineOption quit(QStringList{"quit-after-ms"},
                           QObject::tr("Close after N ms (smoke tests)."), "ms");

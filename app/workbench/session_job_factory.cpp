@@ -17,6 +17,7 @@ Result<ModelSummary> describe_model(const std::filesystem::path& model_dir) {
   ModelSummary summary;
   summary.layers = static_cast<int>(config->num_layers);
   summary.heads = static_cast<int>(config->num_heads);
+  summary.context_tokens = static_cast<int>(config->max_position_embeddings);
   summary.rows = {
       {QObject::tr("Name"), QString::fromStdString(identity->name)},
       {QObject::tr("Architecture"), QString::fromStdString(config->architecture)},
@@ -37,9 +38,14 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
                          engine::PinSource pins) -> ui::TuningJob {
     return [base, session, options, pins](engine::TuningObserver& observer,
                                           engine::RunControl control) {
-      if (!*session) {
+      const bool other_ladder = *session && !options.fidelity_lengths.empty() &&
+                                (*session)->ladder() != options.fidelity_lengths;
+      if (!*session || other_ladder) {
+        session->reset();  // free the old captures before making new ones
         SessionOptions prepared = base;
         prepared.engine = options;
+        if (!options.fidelity_lengths.empty())
+          prepared.max_top_length = options.fidelity_lengths.back();
         auto made = TuningSession::prepare(prepared,
                                            [&](const std::string& line) { observer.on_log(line); });
         if (!made) {

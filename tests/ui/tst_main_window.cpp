@@ -6,6 +6,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QUndoStack>
@@ -62,6 +63,40 @@ class TestMainWindow : public QObject {
     QSignalSpy started(panel, &afbs::ui::RunPanel::start_requested);
     panel->findChild<QPushButton*>("start")->click();
     QCOMPARE(started.count(), 1);
+  }
+
+  void run_panel_chooses_top_length_and_layers() {
+    MainWindow window;
+    auto* panel = window.run_panel();
+    panel->set_model_limits(6, 4096);
+    panel->set_top_length(2048);
+    QVERIFY(panel->layers().empty());  // every layer
+    auto* first = panel->findChild<QSpinBox*>("firstLayer");
+    auto* last = panel->findChild<QSpinBox*>("lastLayer");
+    QCOMPARE(last->maximum(), 5);
+    last->setValue(4);
+    first->setValue(5);  // past the last: the range follows
+    QCOMPARE(last->value(), 5);
+    first->setValue(3);
+    QCOMPARE(panel->layers(), (std::vector<int>{3, 4, 5}));
+    panel->findChild<QSpinBox*>("topLength")->setValue(8192);  // over the context
+    QCOMPARE(panel->top_length(), 4096);
+    panel->set_top_length(1024);
+
+    afbs::engine::EngineOptions seen;
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
+      seen = options;
+      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+        afbs::engine::RunResult result;
+        result.status = afbs::engine::RunStatus::Succeeded;
+        return result;
+      };
+    });
+    panel->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(seen.fidelity_lengths, (std::vector<int>{256, 512, 1024}));
+    QCOMPARE(seen.layers, (std::vector<int>{3, 4, 5}));
   }
 
   void start_without_a_model_says_so() {
