@@ -1,6 +1,7 @@
 #include "ui/main_window.h"
 
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QStatusBar>
@@ -9,6 +10,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "core/io/config_file.h"
+#include "ui/config_exchange.h"
 #include "ui/convergence_chart.h"
 #include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
@@ -76,6 +79,28 @@ void MainWindow::append_log(const QString& line) {
 }
 
 void MainWindow::create_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open config…"), this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open config"), {}, tr("AFBS configs (*.json)"));
+    if (!path.isEmpty()) open_config(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  open->setObjectName("openConfigAction");
+  QAction* save = file->addAction(tr("&Save config…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save config"), "config.json",
+                                                      tr("AFBS configs (*.json)"));
+    if (!path.isEmpty()) save_config(path);
+  });
+  save->setShortcut(QKeySequence::Save);
+  save->setObjectName("saveConfigAction");
+  QAction* export_pt = file->addAction(tr("&Export for SpargeAttn…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export for SpargeAttn"),
+                                                      "config.pt", tr("torch.save files (*.pt)"));
+    if (!path.isEmpty()) export_spargeattn(path);
+  });
+  export_pt->setObjectName("exportSpargeAttnAction");
+
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   QAction* undo = undo_stack_->createUndoAction(this, tr("&Undo"));
   undo->setShortcut(QKeySequence::Undo);
@@ -152,6 +177,16 @@ void MainWindow::finish_run(const engine::RunResult& result) {
   if (!result.message.empty()) line += tr(" (%1)").arg(QString::fromStdString(result.message));
   append_log(line);
   progress_->show_idle(tr("Run %1").arg(status));
+  if (result.status == engine::RunStatus::Succeeded) {
+    TuningSummary summary;
+    summary.method = engine::method_name(result.method);
+    summary.l1_target = result.target_error;
+    summary.pv_l1_target = result.pv_target_error;
+    summary.evaluations = result.counts.evaluations;
+    summary.weighted_evaluations = result.counts.weighted_evaluations;
+    summary.seconds = result.counts.seconds;
+    last_tuning_ = summary;
+  }
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
     convergence_->set_baseline(result.evaluations);
@@ -183,6 +218,62 @@ void MainWindow::add_quality_point(const engine::QualityPoint& point) {
                  .arg(point.perplexity_dense, 0, 'f', 3)
                  .arg(point.perplexity_tuned, 0, 'f', 3)
                  .arg(point.sparsity_tuned, 0, 'f', 3));
+}
+
+std::optional<SparseConfig> MainWindow::current_config() {
+  if (!model_identity_) {
+    append_log(tr("No model is loaded: a config belongs to a model."));
+    return std::nullopt;
+  }
+  return config_from_heatmap(*heatmap_model_, *model_identity_, last_tuning_);
+}
+
+bool MainWindow::save_config(const QString& path) {
+  const std::optional<SparseConfig> config = current_config();
+  if (!config) return false;
+  if (Status written = write_config(*config, path.toStdString()); !written) {
+    append_log(tr("Not saved: %1").arg(QString::fromStdString(written.error().message)));
+    return false;
+  }
+  append_log(tr("Saved the config to %1").arg(path));
+  return true;
+}
+
+bool MainWindow::export_spargeattn(const QString& path) {
+  if (!spargeattn_writer_) {
+    append_log(tr("SpargeAttn export is not available in this build."));
+    return false;
+  }
+  const std::optional<SparseConfig> config = current_config();
+  if (!config) return false;
+  if (Status written = spargeattn_writer_(*config, path.toStdString()); !written) {
+    append_log(tr("Not exported: %1").arg(QString::fromStdString(written.error().message)));
+    return false;
+  }
+  append_log(tr("Exported the config for SpargeAttn to %1").arg(path));
+  return true;
+}
+
+bool MainWindow::open_config(const QString& path) {
+  if (!model_identity_) {
+    append_log(tr("No model is loaded: a config belongs to a model."));
+    return false;
+  }
+  if (run_controller_->running()) {
+    append_log(tr("A run is going: open the config when it has ended."));
+    return false;
+  }
+  const std::string source = path.toStdString();
+  auto config = read_config(source);
+  Status loaded =
+      config ? check_config_matches(*config, *model_identity_, source) : Status(config.error());
+  if (loaded) loaded = load_config_into(*heatmap_model_, *config, path);
+  if (!loaded) {
+    append_log(tr("Not opened: %1").arg(QString::fromStdString(loaded.error().message)));
+    return false;
+  }
+  append_log(tr("Opened %1 (Edit → Undo puts the heatmap back)").arg(path));
+  return true;
 }
 
 }  // namespace afbs::ui

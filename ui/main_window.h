@@ -1,7 +1,12 @@
 #pragma once
 
 #include <QMainWindow>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <vector>
+
+#include "core/attention/sparse_config.h"
 
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
@@ -48,12 +53,24 @@ class MainWindow : public QMainWindow {
   // Appends a line to the Log tab.
   void append_log(const QString& line);
 
+  // Config files (the File menu). The model identity goes into saved configs and is checked
+  // against opened ones; the SpargeAttn writer needs libtorch, so the app supplies it. Each
+  // call logs what it did or why it could not, and changes nothing on failure.
+  using SpargeAttnWriter =
+      std::function<Status(const SparseConfig& config, const std::filesystem::path& path)>;
+  void set_model_identity(ModelIdentity identity) { model_identity_ = std::move(identity); }
+  void set_spargeattn_writer(SpargeAttnWriter writer) { spargeattn_writer_ = std::move(writer); }
+  bool save_config(const QString& path);
+  bool open_config(const QString& path);
+  bool export_spargeattn(const QString& path);
+
  private:
   void create_menus();
   void connect_run();
   void start_run();
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
+  std::optional<SparseConfig> current_config();  // nullopt (and a log line) without a model
 
   ModelPanel* model_panel_ = nullptr;
   RunPanel* run_panel_ = nullptr;
@@ -69,6 +86,9 @@ class MainWindow : public QMainWindow {
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;
+  std::optional<ModelIdentity> model_identity_;
+  std::optional<TuningSummary> last_tuning_;  // of the last successful run
+  SpargeAttnWriter spargeattn_writer_;
 };
 
 }  // namespace afbs::ui

@@ -5,6 +5,7 @@
 #include "app/workbench/session_job_factory.h"
 #include "core/common/resource_paths.h"
 #include "core/common/version.h"
+#include "core/io/spargeattn_file.h"
 #include "ui/heatmap_model.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
@@ -27,6 +28,8 @@ void open_model(afbs::ui::MainWindow& window, const std::filesystem::path& model
   window.run_panel()->set_top_length(options.max_top_length);
   options.model_dir = model_dir;
   window.set_job_factory(afbs::app::make_session_job_factory(options));
+  window.set_model_identity(summary->identity);
+  window.set_spargeattn_writer(afbs::write_spargeattn);
   window.append_log(QObject::tr("Model %1 ready: Start tunes it (the first run loads it and "
                                 "captures Q/K/V).")
                         .arg(QString::fromStdString(model_dir.string())));

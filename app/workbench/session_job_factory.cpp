@@ -18,6 +18,7 @@ Result<ModelSummary> describe_model(const std::filesystem::path& model_dir) {
   summary.layers = static_cast<int>(config->num_layers);
   summary.heads = static_cast<int>(config->num_heads);
   summary.context_tokens = static_cast<int>(config->max_position_embeddings);
+  summary.identity = *identity;
   summary.rows = {
       {QObject::tr("Name"), QString::fromStdString(identity->name)},
       {QObject::tr("Architecture"), QString::fromStdString(config->architecture)},

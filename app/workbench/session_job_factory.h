@@ -20,6 +20,7 @@ struct ModelSummary {
   int layers = 0;
   int heads = 0;
   int context_tokens = 0;
+  ModelIdentity identity;  // what configs for this model carry
 };
 Result<ModelSummary> describe_model(const std::filesystem::path& model_dir);
 

@@ -9,11 +9,13 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QXYSeries>
 #include <QtTest>
 #include <atomic>
 
+#include "core/io/config_file.h"
 #include "tests/ui/fake_tuning_job.h"
 #include "ui/convergence_chart.h"
 #include "ui/heatmap_model.h"
@@ -97,6 +99,78 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(seen.fidelity_lengths, (std::vector<int>{256, 512, 1024}));
     QCOMPARE(seen.layers, (std::vector<int>{3, 4, 5}));
+  }
+
+  void configs_save_open_undo_and_export() {
+    QTemporaryDir dir;
+    MainWindow window;
+    const QString saved = dir.filePath("cfg.json");
+    QVERIFY(!window.save_config(saved));  // no model yet
+    QVERIFY(log_text(window).contains("No model is loaded"));
+
+    const afbs::ModelIdentity model{"toy", "f00d", 2, 4, 2, 64};
+    window.set_model_identity(model);
+    window.heatmap_model()->set_dimensions(2, 4);
+    afbs::engine::LayerResult tuned;
+    tuned.layer = 1;
+    for (int head = 0; head < 4; ++head) {
+      afbs::engine::HeadResult result;
+      result.head = head;
+      result.setting = afbs::HeadSetting{-0.5, 0.9 + 0.01 * head, 20.0};
+      result.sparse = true;
+      result.measured = true;
+      result.sparsity = 0.4;
+      result.error = 0.03;
+      tuned.heads.push_back(result);
+    }
+    window.heatmap_model()->apply_layer_result(tuned);
+    window.heatmap_model()->toggle_pin(0, 2);
+    QVERIFY(window.save_config(saved));
+
+    auto read = afbs::read_config(saved.toStdString());
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->model.fingerprint, std::string("f00d"));
+    QCOMPARE(read->layers[1][3].tau, 0.93);
+    QCOMPARE(read->layers[1][3].sparsity.value(), 0.4);
+    QVERIFY(read->layers[0][2].pinned);
+    QVERIFY(!read->layers[0][1].sparsity.has_value());  // never tuned
+
+    // Open it into a changed heatmap: every cell comes back, and one undo reverts the lot.
+    window.heatmap_model()->set_dimensions(2, 4);
+    QVERIFY(window.open_config(saved));
+    QCOMPARE(window.heatmap_model()->cell(1, 3).setting.tau, 0.93);
+    QVERIFY(window.heatmap_model()->cell(0, 2).pinned);
+    QVERIFY(window.heatmap_model()->cell(1, 0).tuned);
+    window.undo_stack()->undo();
+    QCOMPARE(window.heatmap_model()->cell(1, 3).setting.tau, 0.98);
+    QVERIFY(!window.heatmap_model()->cell(0, 2).pinned);
+
+    // A config for another model is refused, naming the file; the heatmap stays as it was.
+    afbs::SparseConfig other = *read;
+    other.model.fingerprint = "beef";
+    const QString foreign = dir.filePath("other.json");
+    QVERIFY(afbs::write_config(other, foreign.toStdString()).ok());
+    QVERIFY(!window.open_config(foreign));
+    QVERIFY(log_text(window).contains("Not opened: " + foreign));
+    QCOMPARE(window.heatmap_model()->cell(1, 3).setting.tau, 0.98);
+    QVERIFY(!window.open_config(dir.filePath("missing.json")));
+
+    // Export goes through the writer the app supplies, with the same config.
+    QVERIFY(!window.export_spargeattn(dir.filePath("cfg.pt")));  // none supplied
+    afbs::SparseConfig exported;
+    window.set_spargeattn_writer(
+        [&](const afbs::SparseConfig& config, const std::filesystem::path&) -> afbs::Status {
+          exported = config;
+          return {};
+        });
+    QVERIFY(window.export_spargeattn(dir.filePath("cfg.pt")));
+    QCOMPARE(exported.layers.size(), std::size_t{2});
+    QCOMPARE(exported.model.name, std::string("toy"));
+    window.set_spargeattn_writer([](const afbs::SparseConfig&, const std::filesystem::path&) {
+      return afbs::Status(afbs::Error{"disk full"});
+    });
+    QVERIFY(!window.export_spargeattn(dir.filePath("cfg.pt")));
+    QVERIFY(log_text(window).contains("Not exported: disk full"));
   }
 
   void start_without_a_model_says_so() {
