@@ -7,7 +7,9 @@
 //   afbs-bench tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N]
 //       [--validation-windows N] [--seed S] [--methods afbs-bo,grid,random]
 //       [--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N]
-//       [--device D] [--dtype T] [--out DIR]
+//       [--device D] [--evaluator-device D] [--dtype T] [--out DIR]
+// --evaluator-device runs the evaluator's attention elsewhere than the model (e.g. the CPU
+// reference against the GPU path on the same captures).
 // The statics are measured by the engine's Static method (every head at one preset, scored on
 // the validation windows); window:equal is the sliding window closest to AFBS-BO's sparsity.
 #include <algorithm>
@@ -205,6 +207,8 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
   json["threads"] = threads;
   json["model"] = options.model_dir.string();
   json["device"] = options.device;
+  json["evaluator_device"] =
+      options.evaluator_device.empty() ? options.device : options.evaluator_device;
   json["fidelities"] = options.engine.fidelity_lengths;
   json["top_fidelity"] = top;
   json["layers"] = layers_text;
@@ -224,8 +228,9 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
      << "\n- commit: " << provenance.commit << "\n- command: `" << provenance.command
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
      << "\n- threads: " << threads << "\n- model: " << options.model_dir.string()
-     << "\n- device: " << options.device << "\n- fidelity ladder: " << ladder_text
-     << " (n_F = " << top << ")"
+     << "\n- device: " << options.device << " (evaluator's attention: "
+     << (options.evaluator_device.empty() ? options.device : options.evaluator_device) << ")"
+     << "\n- fidelity ladder: " << ladder_text << " (n_F = " << top << ")"
      << "\n- layers: " << layers_text << "; tune windows " << options.tune_windows
      << ", validation windows " << options.validation_windows << "; seed " << options.engine.seed
      << "; targets eps1 " << options.engine.target_error << ", eps2 "
@@ -292,7 +297,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   auto args = cli::CliArgs::parse(
       argv,
       cli::with_model_options({"fidelities", "tune-windows", "validation-windows", "seed",
-                               "methods", "statics", "layers", "out", "text"}),
+                               "methods", "statics", "layers", "out", "text", "evaluator-device"}),
       {});
   if (!args) return fail(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -303,6 +308,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   SessionOptions options;
   options.model_dir = *model_dir;
   options.device = args->get("device", "cpu");
+  options.evaluator_device = args->get("evaluator-device", "");
   options.dtype = args->get("dtype", "");
   options.text = args->get("text", cli::default_data_file("kjv-validation.txt").string());
   auto tune_windows = args->get_int("tune-windows", options.tune_windows);

@@ -30,7 +30,8 @@ const std::vector<Command>& all_commands() {
        "sparsity)",
        "tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N] "
        "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] "
-       "[--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N] [--out DIR]",
+       "[--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N] "
+       "[--device D] [--evaluator-device D] [--dtype T] [--out DIR]",
        run_tuning},
   };
   return commands;

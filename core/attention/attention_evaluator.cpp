@@ -7,21 +7,23 @@
 #include <string>
 
 #include "core/attention/block_sparse_attention.h"
+#include "core/attention/block_sparse_attention_aten.h"
 #include "core/attention/mask_predictor.h"
 
 namespace afbs {
 
 struct AttentionEvaluator::Capture {
-  at::Tensor q;         // [Hq, n_F, D] fp32 contiguous, for prediction
-  at::Tensor q_scaled;  // q / √D, for the attention
-  at::Tensor k;         // [Hkv, n_F, D]
-  at::Tensor v;
+  at::Tensor q;         // [Hq, n_F, D] fp32 contiguous on the CPU, for prediction
+  at::Tensor k;         // [Hkv, n_F, D] on the CPU, for prediction
+  at::Tensor q_scaled;  // q / √D on the attention's device
+  at::Tensor k_attend;  // k and v on the attention's device
+  at::Tensor v_attend;
 };
 
 struct AttentionEvaluator::LengthCache {
   explicit LengthCache(MaskPredictor p) : predictor(std::move(p)) {}
   MaskPredictor predictor;
-  at::Tensor dense;              // [Hq, n, D]
+  at::Tensor dense;              // [Hq, n, D] on the attention's device
   std::vector<double> dense_l1;  // Σ|O_dense| per head
 };
 
@@ -49,11 +51,18 @@ Result<at::Tensor> as_heads(const at::Tensor& x, const char* name, const std::st
 }
 
 double sum_abs(const at::Tensor& x) {  // sequential, so the same on every thread count
+  if (!x.device().is_cpu()) return x.abs().sum(at::kDouble).item<double>();
   const float* values = x.data_ptr<float>();
   double total = 0.0;
   for (int64_t e = 0; e < x.numel(); ++e)
     total += std::fabs(values[e]);
   return total;
+}
+
+// The CPU reference block by block; elsewhere the whole-tensor ATen path.
+std::vector<HeadAttentionTally> attend(const std::vector<HeadAttentionJob>& jobs) {
+  if (jobs.empty() || jobs.front().q.device().is_cpu()) return run_block_sparse_attention(jobs);
+  return run_block_sparse_attention_aten(jobs);
 }
 
 }  // namespace
@@ -83,12 +92,15 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
                    ": q, k, v disagree in tokens or head size, or the query heads are "
                    "not a multiple of the key/value heads"};
     }
+    const at::Device device(options_.device);
     auto capture = std::make_unique<Capture>();
     capture->q = *q_heads;
-    capture->q_scaled =
-        (*q_heads * static_cast<float>(attention_score_scale(q_heads->size(2)))).contiguous();
     capture->k = *k_heads;
-    capture->v = *v_heads;
+    capture->q_scaled = (*q_heads * static_cast<float>(attention_score_scale(q_heads->size(2))))
+                            .contiguous()
+                            .to(device);
+    capture->k_attend = k_heads->to(device);
+    capture->v_attend = v_heads->to(device);
     std::lock_guard lock(mutex_);
     for (auto it = caches_.begin(); it != caches_.end();) {
       const bool same = std::get<0>(it->first) == layer && std::get<1>(it->first) == window;
@@ -96,6 +108,8 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     }
     captures_[{layer, window}] = std::move(capture);
     return {};
+  } catch (const c10::Error& error) {  // libtorch's message, without its C++ backtrace
+    return Error{where + ": " + error.what_without_backtrace()};
   } catch (const std::exception& error) {
     return Error{where + ": " + error.what()};
   }
@@ -119,21 +133,21 @@ Result<std::shared_ptr<const AttentionEvaluator::LengthCache>> AttentionEvaluato
   if (!predictor) return predictor.error();
   auto cache = std::make_shared<LengthCache>(std::move(*predictor));
   const int64_t heads = capture.q.size(0), dim = capture.q.size(2);
-  cache->dense = at::empty({heads, length, dim}, capture.q.options());
+  cache->dense = at::empty({heads, length, dim}, capture.q_scaled.options());
   const BlockMask full = BlockMask::full(cache->predictor.geometry());
   std::vector<HeadAttentionJob> jobs;
   for (int64_t h = 0; h < heads; ++h) {
     const int64_t g = cache->predictor.kv_head_of(h);
     HeadAttentionJob job;
     job.q = capture.q_scaled[h].narrow(0, 0, length);
-    job.k = capture.k[g].narrow(0, 0, length);
-    job.v = capture.v[g].narrow(0, 0, length);
+    job.k = capture.k_attend[g].narrow(0, 0, length);
+    job.v = capture.v_attend[g].narrow(0, 0, length);
     job.mask = &full;
     job.lambda = kPvSkipOff;
     job.output = cache->dense[h];
     jobs.push_back(job);
   }
-  run_block_sparse_attention(jobs);
+  attend(jobs);
   for (int64_t h = 0; h < heads; ++h)
     cache->dense_l1.push_back(sum_abs(cache->dense[h]));
   if (options_.cache) caches_[key] = cache;
@@ -174,14 +188,14 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
       const int64_t h = requests[n].head, g = cached.predictor.kv_head_of(h);
       HeadAttentionJob job;
       job.q = capture.q_scaled[h].narrow(0, 0, length);
-      job.k = capture.k[g].narrow(0, 0, length);
-      job.v = capture.v[g].narrow(0, 0, length);
+      job.k = capture.k_attend[g].narrow(0, 0, length);
+      job.v = capture.v_attend[g].narrow(0, 0, length);
       job.mask = &masks[n];
       job.lambda = requests[n].setting.lambda;
       job.dense_reference = cached.dense[h];
       jobs.push_back(job);
     }
-    const std::vector<HeadAttentionTally> tallies = run_block_sparse_attention(jobs);
+    const std::vector<HeadAttentionTally> tallies = attend(jobs);
     const int64_t causal = cached.predictor.geometry().causal_blocks();
     std::vector<HeadMetrics> metrics(requests.size());
     for (size_t n = 0; n < requests.size(); ++n) {
@@ -202,6 +216,8 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
     counts_.squared_length_sum +=
         static_cast<double>(requests.size()) * static_cast<double>(length) * length;
     return metrics;
+  } catch (const c10::Error& error) {  // libtorch's message, without its C++ backtrace
+    return Error{where + ": " + error.what_without_backtrace()};
   } catch (const std::exception& error) {
     return Error{where + ": " + error.what()};
   }

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -34,6 +35,9 @@ class AttentionEvaluator {
     // Off: every call recomputes dense output, summaries and sorted scores (for the
     // benchmark's side-by-side comparison; results are identical).
     bool cache = true;
+    // Where the attention runs: "cpu" (the reference, block by block) or "cuda[:i]" (whole-
+    // tensor ATen ops, block_sparse_attention_aten.h). Mask prediction stays on the CPU.
+    std::string device = "cpu";
   };
 
   AttentionEvaluator();

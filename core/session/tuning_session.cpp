@@ -106,7 +106,11 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
       " tokens");
   auto captures = capture_windows(*state->model, stream, top, window_ids);
   if (!captures) return captures.error();
-  state->attention = std::make_unique<AttentionEvaluator>();
+  // The evaluator's attention runs where the model does (mask prediction stays on the CPU).
+  AttentionEvaluator::Options evaluator_options;
+  evaluator_options.device =
+      options.evaluator_device.empty() ? options.device : options.evaluator_device;
+  state->attention = std::make_unique<AttentionEvaluator>(evaluator_options);
   if (Status registered = engine::register_captures(*state->attention, *captures); !registered) {
     return registered.error();
   }

@@ -2,9 +2,11 @@
 // independence from batching (bit for bit) and thread count (within rounding).
 #include <QtTest>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include "core/attention/block_sparse_attention.h"
+#include "core/attention/block_sparse_attention_aten.h"
 #include "core/attention/head_setting.h"
 #include "tests/attention/attention_test_inputs.h"
 
@@ -164,6 +166,62 @@ class TestBlockSparseAttention : public QObject {
       // differently: equal within fp32 rounding, not bit for bit.
       QVERIFY(max_difference(two_threads[h], one_thread[h]) < 5e-5f);
     }
+  }
+
+  // The whole-tensor ATen path (the evaluator's GPU path) against the reference, here on the
+  // CPU and, when a CUDA device is present, there: same kept and skipped blocks, outputs and
+  // L1 differences within fp32 rounding, over block shapes, partial blocks and λ values.
+  void aten_path_matches_the_reference_data() {
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<int>("length");
+    QTest::addColumn<int>("bq");
+    QTest::addColumn<int>("bk");
+    for (const char* device : {"cpu", "cuda"}) {
+      const QString name(device);
+      QTest::newRow(qPrintable(name + " 64x64")) << name << 640 << 64 << 64;
+      QTest::newRow(qPrintable(name + " 64x64 partial")) << name << 600 << 64 << 64;
+      QTest::newRow(qPrintable(name + " 128x64 partial")) << name << 450 << 128 << 64;
+      QTest::newRow(qPrintable(name + " 64x128 partial")) << name << 450 << 64 << 128;
+    }
+  }
+  void aten_path_matches_the_reference() {
+    QFETCH(QString, device);
+    QFETCH(int, length);
+    QFETCH(int, bq);
+    QFETCH(int, bk);
+    if (device == "cuda" && !at::hasCUDA()) QSKIP("no CUDA device");
+    const at::Device where(device.toStdString());
+    const auto heads = afbs::test::local_sink_heads(2, 1, length, 64, 11);
+    const BlockGeometry g(length, {bq, bk});
+    int64_t skipped_somewhere = 0;
+    for (const BlockMask& mask : {BlockMask::full(g), sparse_mask(g)}) {
+      for (double lambda : {afbs::kPvSkipOff, 8.0, 2.0, 0.5, 0.0}) {
+        for (int h = 0; h < 2; ++h) {
+          at::Tensor reference_out, aten_out;
+          HeadAttentionJob reference =
+              job_for(heads.q[h], heads.k[0], heads.v[0], mask, lambda, reference_out);
+          reference.dense_reference = afbs::test::naive_attention(
+              heads.q[h], heads.k[0], heads.v[0], token_keep(BlockMask::full(g)));
+          HeadAttentionJob aten = reference;
+          aten.q = reference.q.to(where);
+          aten.k = reference.k.to(where);
+          aten.v = reference.v.to(where);
+          aten.dense_reference = reference.dense_reference.to(where);
+          aten_out = at::zeros_like(aten.q);
+          aten.output = aten_out;
+          const auto expected = afbs::run_block_sparse_attention({reference})[0];
+          const auto got = afbs::run_block_sparse_attention_aten({aten})[0];
+          QCOMPARE(got.kept_blocks, expected.kept_blocks);
+          QCOMPARE(got.skipped_blocks, expected.skipped_blocks);
+          skipped_somewhere += got.skipped_blocks;
+          QVERIFY(max_difference(aten_out.cpu(), reference_out) < 2e-5f);
+          // As relative errors (÷ Σ|O_dense|, what the evaluator reports) they agree to 1e-6.
+          const double dense_l1 = reference.dense_reference.abs().sum().item<double>();
+          QVERIFY(std::abs(got.l1_difference - expected.l1_difference) <= 1e-6 * dense_l1);
+        }
+      }
+    }
+    QVERIFY(skipped_somewhere > 0);  // the PV-skip rule was exercised
   }
 };
 
