@@ -2,12 +2,11 @@
 // independence from batching (bit for bit) and thread count (within rounding).
 #include <QtTest>
 
-#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include "core/attention/block_sparse_attention.h"
-#include "core/attention/block_sparse_attention_aten.h"
 #include "core/attention/head_setting.h"
+#include "tests/attention/aten_path_check.h"
 #include "tests/attention/attention_test_inputs.h"
 
 using afbs::BlockGeometry;
@@ -43,19 +42,6 @@ at::Tensor token_keep(const BlockMask& mask) {
   return keep;
 }
 
-// Sink, diagonal and every third other block.
-BlockMask sparse_mask(const BlockGeometry& g) {
-  BlockMask mask(g);
-  for (int64_t i = 0; i < g.query_blocks(); ++i) {
-    std::vector<int32_t> row;
-    for (int64_t j = 0; j < g.visible_key_blocks(i); ++j) {
-      if (j == 0 || j >= g.first_diagonal_block(i) || (i + j) % 3 == 0) row.push_back(int32_t(j));
-    }
-    mask.append_row(row);
-  }
-  return mask;
-}
-
 float max_difference(const at::Tensor& a, const at::Tensor& b) {
   return (a - b).abs().max().item<float>();
 }
@@ -82,7 +68,7 @@ class TestBlockSparseAttention : public QObject {
     const auto heads = afbs::test::local_sink_heads(1, 1, length, 64, 3);
     const at::Tensor q = heads.q[0], k = heads.k[0], v = heads.v[0];
     const BlockGeometry g(length, {bq, bk});
-    for (const BlockMask& mask : {BlockMask::full(g), sparse_mask(g)}) {
+    for (const BlockMask& mask : {BlockMask::full(g), afbs::test::sparse_mask(g)}) {
       at::Tensor output;
       const auto tallies =
           afbs::run_block_sparse_attention({job_for(q, k, v, mask, afbs::kPvSkipOff, output)});
@@ -134,7 +120,7 @@ class TestBlockSparseAttention : public QObject {
   void independent_of_batching_and_threads() {
     const auto heads = afbs::test::local_sink_heads(4, 2, 640, 64, 9);
     const BlockGeometry g(640, {64, 64});
-    const BlockMask masks[] = {BlockMask::full(g), sparse_mask(g)};
+    const BlockMask masks[] = {BlockMask::full(g), afbs::test::sparse_mask(g)};
     std::vector<at::Tensor> together(4), alone(4), two_threads(4), one_thread(4);
     const int threads = at::get_num_threads();
     at::set_num_threads(2);
@@ -168,60 +154,26 @@ class TestBlockSparseAttention : public QObject {
     }
   }
 
-  // The whole-tensor ATen path (the evaluator's GPU path) against the reference, here on the
-  // CPU and, when a CUDA device is present, there: same kept and skipped blocks, outputs and
-  // L1 differences within fp32 rounding, over block shapes, partial blocks and λ values.
+  // The whole-tensor ATen path (the evaluator's GPU path) against the reference on the CPU;
+  // tests/gpu runs the same check on a CUDA device.
   void aten_path_matches_the_reference_data() {
-    QTest::addColumn<QString>("device");
     QTest::addColumn<int>("length");
     QTest::addColumn<int>("bq");
     QTest::addColumn<int>("bk");
-    for (const char* device : {"cpu", "cuda"}) {
-      const QString name(device);
-      QTest::newRow(qPrintable(name + " 64x64")) << name << 640 << 64 << 64;
-      QTest::newRow(qPrintable(name + " 64x64 partial")) << name << 600 << 64 << 64;
-      QTest::newRow(qPrintable(name + " 128x64 partial")) << name << 450 << 128 << 64;
-      QTest::newRow(qPrintable(name + " 64x128 partial")) << name << 450 << 64 << 128;
-    }
+    QTest::newRow("64x64") << 640 << 64 << 64;
+    QTest::newRow("64x64 partial") << 600 << 64 << 64;
+    QTest::newRow("128x64 partial") << 450 << 128 << 64;
+    QTest::newRow("64x128 partial") << 450 << 64 << 128;
   }
   void aten_path_matches_the_reference() {
-    QFETCH(QString, device);
     QFETCH(int, length);
     QFETCH(int, bq);
     QFETCH(int, bk);
-    if (device == "cuda" && !at::hasCUDA()) QSKIP("no CUDA device");
-    const at::Device where(device.toStdString());
-    const auto heads = afbs::test::local_sink_heads(2, 1, length, 64, 11);
-    const BlockGeometry g(length, {bq, bk});
-    int64_t skipped_somewhere = 0;
-    for (const BlockMask& mask : {BlockMask::full(g), sparse_mask(g)}) {
-      for (double lambda : {afbs::kPvSkipOff, 8.0, 2.0, 0.5, 0.0}) {
-        for (int h = 0; h < 2; ++h) {
-          at::Tensor reference_out, aten_out;
-          HeadAttentionJob reference =
-              job_for(heads.q[h], heads.k[0], heads.v[0], mask, lambda, reference_out);
-          reference.dense_reference = afbs::test::naive_attention(
-              heads.q[h], heads.k[0], heads.v[0], token_keep(BlockMask::full(g)));
-          HeadAttentionJob aten = reference;
-          aten.q = reference.q.to(where);
-          aten.k = reference.k.to(where);
-          aten.v = reference.v.to(where);
-          aten.dense_reference = reference.dense_reference.to(where);
-          aten_out = at::zeros_like(aten.q);
-          aten.output = aten_out;
-          const auto expected = afbs::run_block_sparse_attention({reference})[0];
-          const auto got = afbs::run_block_sparse_attention_aten({aten})[0];
-          QCOMPARE(got.kept_blocks, expected.kept_blocks);
-          QCOMPARE(got.skipped_blocks, expected.skipped_blocks);
-          skipped_somewhere += got.skipped_blocks;
-          QVERIFY(max_difference(aten_out.cpu(), reference_out) < 2e-5f);
-          // As relative errors (÷ Σ|O_dense|, what the evaluator reports) they agree to 1e-6.
-          const double dense_l1 = reference.dense_reference.abs().sum().item<double>();
-          QVERIFY(std::abs(got.l1_difference - expected.l1_difference) <= 1e-6 * dense_l1);
-        }
-      }
-    }
-    QVERIFY(skipped_somewhere > 0);  // the PV-skip rule was exercised
+    const afbs::test::AtenPathCheck check =
+        afbs::test::check_aten_path(at::Device(at::kCPU), length, bq, bk);
+    QCOMPARE(check.cases, 20);
+    QVERIFY2(check.failures.empty(), check.failures.empty() ? "" : check.failures.front().c_str());
+    QVERIFY(check.skipped_blocks > 0);  // the PV-skip rule was exercised
   }
 };
 
