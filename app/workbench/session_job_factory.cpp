@@ -39,23 +39,24 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
                          engine::PinSource pins) -> ui::TuningJob {
     return [base, session, options, pins](engine::TuningObserver& observer,
                                           engine::RunControl control) {
-      const bool other_ladder = *session && !options.fidelity_lengths.empty() &&
-                                (*session)->ladder() != options.fidelity_lengths;
-      if (!*session || other_ladder) {
-        session->reset();  // free the old captures before making new ones
+      auto say = [&](const std::string& line) { observer.on_log(line); };
+      auto failed = [](const Error& error) {
+        engine::RunResult result;
+        result.status = engine::RunStatus::Failed;
+        result.message = error.message;
+        return result;
+      };
+      if (!*session) {
         SessionOptions prepared = base;
         prepared.engine = options;
-        if (!options.fidelity_lengths.empty())
-          prepared.max_top_length = options.fidelity_lengths.back();
-        auto made = TuningSession::prepare(prepared,
-                                           [&](const std::string& line) { observer.on_log(line); });
-        if (!made) {
-          engine::RunResult failed;
-          failed.status = engine::RunStatus::Failed;
-          failed.message = made.error().message;
-          return failed;
-        }
+        auto made = TuningSession::prepare(prepared, say);
+        if (!made) return failed(made.error());
         *session = std::move(*made);
+      } else if (!options.fidelity_lengths.empty() &&
+                 (*session)->ladder() != options.fidelity_lengths) {
+        // Another top length: new captures, the same loaded model.
+        if (Status captured = (*session)->recapture(options.fidelity_lengths, say); !captured)
+          return failed(captured.error());
       }
       return (*session)->run(options, &observer, control, pins);
     };

@@ -26,8 +26,8 @@ Result<ModelSummary> describe_model(const std::filesystem::path& model_dir);
 
 // Jobs that tune `base.model_dir` with the options chosen in the run panel. The session
 // (model, tokens, captured Q/K/V) is prepared by the first job on the worker thread and
-// reused by later ones while they ask for the same fidelity ladder (another top length needs
-// new captures); jobs never run concurrently (the run controller refuses that).
+// reused by later ones; another fidelity ladder re-captures Q/K/V with the loaded model. Jobs
+// never run concurrently (the run controller refuses that).
 ui::TuningJobFactory make_session_job_factory(SessionOptions base);
 
 }  // namespace afbs::app

@@ -68,12 +68,22 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   if (options.bos && state->bos_id < 0) {
     return Error{"--bos: the tokenizer of " + options.model_dir.string() + " has no BOS token"};
   }
-  std::vector<int32_t> stream = state->tokens;
-  if (options.bos) stream.insert(stream.begin(), static_cast<int32_t>(state->bos_id));
+  auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
+  if (Status captured = session->recapture(options.engine.fidelity_lengths, log); !captured) {
+    return captured.error();
+  }
+  return session;
+}
+
+Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const Log& log) {
+  const SessionOptions& options = state_->options;
+  const ModelConfig& config = state_->model->config();
+  std::vector<int32_t> stream = state_->tokens;
+  if (options.bos) stream.insert(stream.begin(), static_cast<int32_t>(state_->bos_id));
 
   // n_F: as long as the model, the caller and the text allow, in whole blocks.
   const int windows = options.tune_windows + options.validation_windows;
-  std::vector<int> ladder = options.engine.fidelity_lengths;
+  std::vector<int> ladder = fidelity_lengths;
   std::sort(ladder.begin(), ladder.end());
   int top = ladder.empty() ? 0 : ladder.back();
   if (top == 0) {
@@ -94,34 +104,45 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
     return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
                  std::to_string(config.max_position_embeddings) + " tokens"};
   }
-  state->top_length = top;
-  state->ladder = ladder;
 
   std::vector<int64_t> window_ids;
+  std::vector<int> tune_windows, validation_windows;
   for (int w = 0; w < windows; ++w) {
     window_ids.push_back(w);
-    (w < options.tune_windows ? state->tune_windows : state->validation_windows).push_back(w);
+    (w < options.tune_windows ? tune_windows : validation_windows).push_back(w);
   }
-  say("capturing Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
-      " tokens");
-  auto captures = capture_windows(*state->model, stream, top, window_ids);
+  if (log) {
+    log("capturing Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
+        " tokens");
+  }
+  // The old captures go first (they may be large); on an error below the session has none
+  // (and no ladder) until a recapture succeeds.
+  state_->evaluator.reset();
+  state_->attention.reset();
+  state_->ladder.clear();
+  auto captures = capture_windows(*state_->model, stream, top, window_ids);
   if (!captures) return captures.error();
   // The evaluator's attention runs where the model does (mask prediction stays on the CPU).
   AttentionEvaluator::Options evaluator_options;
   evaluator_options.device =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
-  state->attention = std::make_unique<AttentionEvaluator>(evaluator_options);
-  if (Status registered = engine::register_captures(*state->attention, *captures); !registered) {
+  auto attention = std::make_unique<AttentionEvaluator>(evaluator_options);
+  if (Status registered = engine::register_captures(*attention, *captures); !registered) {
     return registered.error();
   }
   engine::CalibrationPlan plan;
   plan.layers = static_cast<int>(config.num_layers);
   plan.heads = static_cast<int>(config.num_heads);
-  plan.tune_windows = state->tune_windows;
-  plan.validation_windows = state->validation_windows;
-  plan.ladder = state->ladder;
-  state->evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*state->attention, plan);
-  return std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
+  plan.tune_windows = tune_windows;
+  plan.validation_windows = validation_windows;
+  plan.ladder = ladder;
+  state_->attention = std::move(attention);
+  state_->evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*state_->attention, plan);
+  state_->top_length = top;
+  state_->ladder = ladder;
+  state_->tune_windows = tune_windows;
+  state_->validation_windows = validation_windows;
+  return {};
 }
 
 const ModelIdentity& TuningSession::identity() const {
@@ -142,6 +163,12 @@ engine::RunResult TuningSession::run(engine::TuningObserver* observer, engine::R
 engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options,
                                      engine::TuningObserver* observer, engine::RunControl control,
                                      engine::PinSource pins) {
+  if (!state_->evaluator) {  // a recapture failed: nothing to tune on
+    engine::RunResult failed;
+    failed.status = engine::RunStatus::Failed;
+    failed.message = "no Q/K/V captures: the last recapture failed";
+    return failed;
+  }
   engine::EngineOptions options = engine_options;
   options.fidelity_lengths = state_->ladder;
   engine::TuningEngine tuning(*state_->evaluator, options);

@@ -45,6 +45,12 @@ class TuningSession {
                                                         const Log& log = {});
   ~TuningSession();
 
+  // Captures Q/K/V anew for another fidelity ladder (empty: the default for the model and
+  // text), keeping the loaded model and tokens. A ladder the model or text cannot hold is
+  // refused with the session unchanged; if capturing itself fails, the old captures are gone
+  // (freed first: they can be large) and runs fail until a recapture succeeds.
+  Status recapture(const std::vector<int>& fidelity_lengths, const Log& log = {});
+
   const ModelIdentity& identity() const;
   const std::vector<int>& ladder() const;
   int64_t calibration_tokens() const;

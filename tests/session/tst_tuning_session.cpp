@@ -99,6 +99,26 @@ class TestTuningSession : public QObject {
     QCOMPARE(collector.points.back().perplexity_dense, *run.perplexity_dense);
   }
 
+  void recapture_changes_the_ladder_and_keeps_the_model() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    auto session = TuningSession::prepare(*options);
+    QVERIFY(session.ok());
+    QVERIFY((*session)->recapture({64, 128}).ok());
+    QCOMPARE((*session)->ladder(), std::vector<int>({64, 128}));
+    engine::RunResult run = (*session)->run(nullptr);
+    QCOMPARE(run.status, engine::RunStatus::Succeeded);
+    for (const engine::EvaluationRecord& record : run.evaluations)
+      QVERIFY(record.length_tokens <= 128);
+    // Longer than the model's context: refused by name before anything is dropped, so the
+    // session keeps its captures and ladder.
+    const Status refused = (*session)->recapture({4096, 8192});
+    QVERIFY(!refused.ok());
+    QVERIFY2(message(refused.error()).contains("8192"), refused.error().message.c_str());
+    QCOMPARE((*session)->ladder(), std::vector<int>({64, 128}));
+    QCOMPARE((*session)->run(nullptr).status, engine::RunStatus::Succeeded);
+  }
+
   void a_pinned_head_comes_back_unchanged() {
     auto options = small_options();
     if (!options) QSKIP("the demo model is not present");
