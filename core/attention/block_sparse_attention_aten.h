@@ -7,7 +7,8 @@
 // its query block has (blockmax − running max)·log2(e) < −λ), fp32 throughout.
 // Scores come from one n × n matmul per head instead of one per query block, so outputs agree
 // with the reference to rounding, and a PV-skip decision can differ only where a gap sits
-// within rounding of −λ. Memory: n² floats per head in flight (64 MiB at 4096 tokens).
+// within rounding of −λ. Jobs of one length and block shape run as one batch (bmm), up to
+// 2^28 score floats (1 GiB) at a time: n² floats per head in flight (64 MiB at 4096 tokens).
 
 #include <vector>
 

@@ -3,12 +3,13 @@
 // The whole-tensor ATen attention path against the CPU reference on one device: the QtTest
 // suite runs it on the CPU, tests/gpu on a CUDA device (the GPU machine has no Qt). Same kept
 // and skipped blocks, outputs within 2e-5, L1 differences within 1e-6 of Σ|O_dense|, over both
-// a full and a sparse mask and λ from off to 0.
+// a full and a sparse mask and λ from off to 0, each job alone and all in one batched call.
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/attention/block_sparse_attention.h"
@@ -42,8 +43,11 @@ inline AtenPathCheck check_aten_path(const at::Device& device, int64_t length, i
   AtenPathCheck check;
   const auto heads = local_sink_heads(2, 1, length, 64, 11);
   const BlockGeometry g(length, {bq, bk});
+  const BlockMask masks[] = {BlockMask::full(g), sparse_mask(g)};
   const float scale = static_cast<float>(attention_score_scale(64));
-  for (const BlockMask& mask : {BlockMask::full(g), sparse_mask(g)}) {
+  std::vector<HeadAttentionJob> references, atens;
+  std::vector<std::string> names;
+  for (const BlockMask& mask : masks) {
     for (double lambda : {kPvSkipOff, 8.0, 2.0, 0.5, 0.0}) {
       for (int h = 0; h < 2; ++h) {
         HeadAttentionJob reference;
@@ -61,25 +65,37 @@ inline AtenPathCheck check_aten_path(const at::Device& device, int64_t length, i
         aten.v = reference.v.to(device);
         aten.output = at::zeros_like(aten.q);
         aten.dense_reference = reference.dense_reference.to(device);
-        const HeadAttentionTally expected = run_block_sparse_attention({reference})[0];
-        const HeadAttentionTally got = run_block_sparse_attention_aten({aten})[0];
-        ++check.cases;
-        check.skipped_blocks += got.skipped_blocks;
-        const double dense_l1 = reference.dense_reference.abs().sum().item<double>();
-        const float output_gap = (aten.output.cpu() - reference.output).abs().max().item<float>();
-        std::string what;
-        if (got.kept_blocks != expected.kept_blocks) what += " kept blocks differ;";
-        if (got.skipped_blocks != expected.skipped_blocks) what += " skipped blocks differ;";
-        if (!(output_gap < 2e-5f)) what += " outputs differ by " + std::to_string(output_gap) + ";";
-        if (!(std::abs(got.l1_difference - expected.l1_difference) <= 1e-6 * dense_l1))
-          what += " L1 differences disagree;";
-        if (!what.empty()) {
-          check.failures.push_back(
-              "n " + std::to_string(length) + ", " + g.shape().text() +
-              (mask.kept_blocks() == BlockMask::full(g).kept_blocks() ? " full" : " sparse") +
-              ", λ " + std::to_string(lambda) + ", head " + std::to_string(h) + ":" + what);
-        }
+        references.push_back(reference);
+        atens.push_back(aten);
+        names.push_back("n " + std::to_string(length) + ", " + g.shape().text() +
+                        (&mask == &masks[0] ? " full" : " sparse") + ", λ " +
+                        std::to_string(lambda) + ", head " + std::to_string(h));
       }
+    }
+  }
+  const std::vector<HeadAttentionTally> expected = run_block_sparse_attention(references);
+  // Each job alone, then all of them in one batched call (mixed masks and λ).
+  std::vector<HeadAttentionTally> alone;
+  std::vector<at::Tensor> alone_outputs;
+  for (const HeadAttentionJob& job : atens) {
+    alone.push_back(run_block_sparse_attention_aten({job})[0]);
+    alone_outputs.push_back(job.output.clone());
+  }
+  const std::vector<HeadAttentionTally> batched = run_block_sparse_attention_aten(atens);
+  for (size_t c = 0; c < atens.size(); ++c) {
+    const double dense_l1 = references[c].dense_reference.abs().sum().item<double>();
+    for (const auto& [how, got, output] : {std::tuple{"alone", alone[c], alone_outputs[c]},
+                                           std::tuple{"batched", batched[c], atens[c].output}}) {
+      ++check.cases;
+      check.skipped_blocks += got.skipped_blocks;
+      const float output_gap = (output.cpu() - references[c].output).abs().max().item<float>();
+      std::string what;
+      if (got.kept_blocks != expected[c].kept_blocks) what += " kept blocks differ;";
+      if (got.skipped_blocks != expected[c].skipped_blocks) what += " skipped blocks differ;";
+      if (!(output_gap < 2e-5f)) what += " outputs differ by " + std::to_string(output_gap) + ";";
+      if (!(std::abs(got.l1_difference - expected[c].l1_difference) <= 1e-6 * dense_l1))
+        what += " L1 differences disagree;";
+      if (!what.empty()) check.failures.push_back(names[c] + " (" + how + "):" + what);
     }
   }
   return check;
