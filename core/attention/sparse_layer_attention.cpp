@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/attention/block_sparse_attention.h"
+#include "core/attention/block_sparse_attention_aten.h"
 #include "core/attention/mask_predictor.h"
 
 namespace afbs {
@@ -49,11 +50,17 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
     return dense_->attend(layer, q, k, v);
   }
 
+  // Masks are predicted on the CPU (the reference); the attention runs where q lives: the
+  // CPU reference block by block, or the whole-tensor ATen path on a GPU.
   const at::Tensor q32 = q.to(at::kCPU, at::kFloat).contiguous();
   const at::Tensor k32 = k.to(at::kCPU, at::kFloat).contiguous();
-  const at::Tensor v32 = v.to(at::kCPU, at::kFloat).contiguous();
-  const at::Tensor q_scaled = q32 * static_cast<float>(attention_score_scale(dim));
-  at::Tensor out = at::empty({batch, heads, length, dim}, q32.options());
+  const at::Device where_attending = q.device();
+  const at::Tensor q_scaled =
+      (q.to(where_attending, at::kFloat) * static_cast<float>(attention_score_scale(dim)))
+          .contiguous();
+  const at::Tensor k_attend = where_attending.is_cpu() ? k32 : k.to(at::kFloat).contiguous();
+  const at::Tensor v_attend = v.to(where_attending, at::kFloat).contiguous();
+  at::Tensor out = at::empty({batch, heads, length, dim}, q_scaled.options());
   std::vector<HeadSetting> settings;
   for (int64_t h = 0; h < heads; ++h)
     settings.push_back(config_.setting(layer, h));
@@ -69,15 +76,17 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
       const int64_t g = predictor->kv_head_of(h);
       HeadAttentionJob job;
       job.q = q_scaled[b][h];
-      job.k = k32[b][g];
-      job.v = v32[b][g];
+      job.k = k_attend[b][g];
+      job.v = v_attend[b][g];
       job.mask = &masks.back();
       job.lambda = settings[h].lambda;
       job.output = out[b][h];
       jobs.push_back(job);
     }
   }
-  const std::vector<HeadAttentionTally> results = run_block_sparse_attention(jobs);
+  const std::vector<HeadAttentionTally> results = where_attending.is_cpu()
+                                                      ? run_block_sparse_attention(jobs)
+                                                      : run_block_sparse_attention_aten(jobs);
   {
     std::lock_guard lock(mutex_);
     for (size_t n = 0; n < results.size(); ++n) {
