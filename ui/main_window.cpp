@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "core/attention/sparse_preset.h"
 #include "core/io/config_file.h"
 #include "ui/config_exchange.h"
 #include "ui/convergence_chart.h"
@@ -143,6 +144,15 @@ void MainWindow::start_run() {
   options.pv_target_error = run_panel_->pv_l1_target();
   options.method = engine::parse_method(run_panel_->method().toStdString())
                        .value_or(engine::TuningMethod::AfbsBo);
+  if (options.method == engine::TuningMethod::Static) {
+    auto setting = preset_head_setting(run_panel_->preset().toStdString());
+    if (!setting) {
+      append_log(tr("Not started: %1").arg(QString::fromStdString(setting.error().message)));
+      tabs_->setCurrentWidget(log_);
+      return;
+    }
+    options.static_setting = *setting;
+  }
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
   options.layers = run_panel_->layers();
   TuningJob job;
@@ -160,8 +170,11 @@ void MainWindow::start_run() {
   quality_points_.clear();
   quality_->clear_curves();
   traffic_->clear_curves();
+  const QString method = options.method == engine::TuningMethod::Static
+                             ? tr("static %1").arg(run_panel_->preset())
+                             : run_panel_->method();
   append_log(tr("Starting %1 (ε₁ %2, ε₂ %3).")
-                 .arg(run_panel_->method())
+                 .arg(method)
                  .arg(options.target_error)
                  .arg(options.pv_target_error));
   progress_->show_idle(tr("Starting…"));

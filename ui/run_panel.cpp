@@ -30,10 +30,23 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   pv_l1_->setObjectName("pvL1Target");
   method_ = new QComboBox(this);
   method_->setObjectName("method");
-  method_->addItems({"afbs-bo", "grid", "random"});
+  method_->addItems({"afbs-bo", "grid", "random", "static"});
   form->addRow(tr("Error target ε₁"), l1_);
   form->addRow(tr("PV-skip target ε₂"), pv_l1_);
   form->addRow(tr("Method"), method_);
+  preset_ = new QComboBox(this);
+  preset_->setObjectName("preset");
+  preset_->setEditable(true);  // topk:F and window:W take any value
+  preset_->addItems({"sparge-default", "topk:0.5", "window:1024", "dense"});
+  preset_->setToolTip(
+      tr("What a static run measures on every head: sparge-default, topk:F, "
+         "window:W (tokens) or dense"));
+  form->addRow(tr("Preset"), preset_);
+  const auto enable_preset = [this] {
+    preset_->setEnabled(method_->isEnabled() && method_->currentText() == "static");
+  };
+  connect(method_, &QComboBox::currentTextChanged, this, enable_preset);
+  enable_preset();
   top_length_ = new QSpinBox(this);
   top_length_->setObjectName("topLength");
   top_length_->setRange(256, 4096);
@@ -85,6 +98,7 @@ void RunPanel::set_running(bool running) {
   l1_->setEnabled(!running);
   pv_l1_->setEnabled(!running);
   method_->setEnabled(!running);
+  preset_->setEnabled(!running && method_->currentText() == "static");
   top_length_->setEnabled(!running);
   first_layer_->setEnabled(!running);
   last_layer_->setEnabled(!running);
@@ -103,6 +117,9 @@ double RunPanel::pv_l1_target() const {
 }
 QString RunPanel::method() const {
   return method_->currentText();
+}
+QString RunPanel::preset() const {
+  return preset_->currentText().trimmed();
 }
 
 int RunPanel::top_length() const {

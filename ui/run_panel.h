@@ -19,6 +19,8 @@ class RunPanel : public QGroupBox {
   double l1_target() const;
   double pv_l1_target() const;
   QString method() const;
+  // The preset a "static" run measures (sparge-default, topk:F, window:W, dense).
+  QString preset() const;
   // n_F in tokens (a multiple of 256); the ladder is n_F/4, n_F/2, n_F.
   int top_length() const;
   // The layers to tune, in order; empty when every layer is chosen.
@@ -42,6 +44,7 @@ class RunPanel : public QGroupBox {
   QDoubleSpinBox* l1_ = nullptr;
   QDoubleSpinBox* pv_l1_ = nullptr;
   QComboBox* method_ = nullptr;
+  QComboBox* preset_ = nullptr;
   QSpinBox* top_length_ = nullptr;
   QSpinBox* first_layer_ = nullptr;
   QSpinBox* last_layer_ = nullptr;

@@ -173,6 +173,39 @@ class TestMainWindow : public QObject {
     QVERIFY(log_text(window).contains("Not exported: disk full"));
   }
 
+  void static_runs_measure_the_chosen_preset() {
+    MainWindow window;
+    auto* panel = window.run_panel();
+    auto* preset = panel->findChild<QComboBox*>("preset");
+    QVERIFY(!preset->isEnabled());  // only for static runs
+    panel->findChild<QComboBox*>("method")->setCurrentText("static");
+    QVERIFY(preset->isEnabled());
+    afbs::engine::EngineOptions seen;
+    int jobs = 0;
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
+      seen = options;
+      ++jobs;
+      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+        afbs::engine::RunResult result;
+        result.status = afbs::engine::RunStatus::Succeeded;
+        return result;
+      };
+    });
+    preset->setEditText("window:0");  // not a window
+    panel->findChild<QPushButton*>("start")->click();
+    QVERIFY(log_text(window).contains("Not started: preset 'window:0'"));
+    QCOMPARE(jobs, 0);
+    preset->setEditText("topk:0.3");
+    panel->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(jobs, 1);
+    QVERIFY(seen.method == afbs::engine::TuningMethod::Static);
+    QVERIFY(seen.static_setting.rule == afbs::SelectionRule::top_fraction);
+    QCOMPARE(seen.static_setting.rule_parameter, 0.3);
+    QVERIFY(log_text(window).contains("Starting static topk:0.3"));
+  }
+
   void start_without_a_model_says_so() {
     MainWindow window;
     window.run_panel()->findChild<QPushButton*>("start")->click();
