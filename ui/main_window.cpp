@@ -241,15 +241,20 @@ std::optional<SparseConfig> MainWindow::current_config() {
   return config_from_heatmap(*heatmap_model_, *model_identity_, last_tuning_);
 }
 
-bool MainWindow::save_config(const QString& path) {
+bool MainWindow::write_current_config(const ConfigWriter& writer, const QString& path,
+                                      const QString& failed, const QString& done) {
   const std::optional<SparseConfig> config = current_config();
   if (!config) return false;
-  if (Status written = write_config(*config, path.toStdString()); !written) {
-    append_log(tr("Not saved: %1").arg(QString::fromStdString(written.error().message)));
+  if (Status written = writer(*config, path.toStdString()); !written) {
+    append_log(tr("%1: %2").arg(failed, QString::fromStdString(written.error().message)));
     return false;
   }
-  append_log(tr("Saved the config to %1").arg(path));
+  append_log(done.arg(path));
   return true;
+}
+
+bool MainWindow::save_config(const QString& path) {
+  return write_current_config(write_config, path, tr("Not saved"), tr("Saved the config to %1"));
 }
 
 bool MainWindow::export_spargeattn(const QString& path) {
@@ -257,14 +262,8 @@ bool MainWindow::export_spargeattn(const QString& path) {
     append_log(tr("SpargeAttn export is not available in this build."));
     return false;
   }
-  const std::optional<SparseConfig> config = current_config();
-  if (!config) return false;
-  if (Status written = spargeattn_writer_(*config, path.toStdString()); !written) {
-    append_log(tr("Not exported: %1").arg(QString::fromStdString(written.error().message)));
-    return false;
-  }
-  append_log(tr("Exported the config for SpargeAttn to %1").arg(path));
-  return true;
+  return write_current_config(spargeattn_writer_, path, tr("Not exported"),
+                              tr("Exported the config for SpargeAttn to %1"));
 }
 
 bool MainWindow::open_config(const QString& path) {

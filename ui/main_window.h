@@ -56,10 +56,10 @@ class MainWindow : public QMainWindow {
   // Config files (the File menu). The model identity goes into saved configs and is checked
   // against opened ones; the SpargeAttn writer needs libtorch, so the app supplies it. Each
   // call logs what it did or why it could not, and changes nothing on failure.
-  using SpargeAttnWriter =
+  using ConfigWriter =
       std::function<Status(const SparseConfig& config, const std::filesystem::path& path)>;
   void set_model_identity(ModelIdentity identity) { model_identity_ = std::move(identity); }
-  void set_spargeattn_writer(SpargeAttnWriter writer) { spargeattn_writer_ = std::move(writer); }
+  void set_spargeattn_writer(ConfigWriter writer) { spargeattn_writer_ = std::move(writer); }
   bool save_config(const QString& path);
   bool open_config(const QString& path);
   bool export_spargeattn(const QString& path);
@@ -71,6 +71,9 @@ class MainWindow : public QMainWindow {
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
   std::optional<SparseConfig> current_config();  // nullopt (and a log line) without a model
+  // Writes current_config() with `writer` and logs `done` (with %1 the path) or the error.
+  bool write_current_config(const ConfigWriter& writer, const QString& path, const QString& failed,
+                            const QString& done);
 
   ModelPanel* model_panel_ = nullptr;
   RunPanel* run_panel_ = nullptr;
@@ -88,7 +91,7 @@ class MainWindow : public QMainWindow {
   TuningJobFactory job_factory_;
   std::optional<ModelIdentity> model_identity_;
   std::optional<TuningSummary> last_tuning_;  // of the last successful run
-  SpargeAttnWriter spargeattn_writer_;
+  ConfigWriter spargeattn_writer_;
 };
 
 }  // namespace afbs::ui

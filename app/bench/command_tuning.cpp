@@ -52,21 +52,12 @@ struct MethodResult {
 };
 
 void summarise(const engine::RunResult& run, MethodResult& out) {
-  int measured = 0;
-  for (const auto& layer : run.layers) {
-    for (const auto& head : layer.heads) {
-      ++out.heads;
-      if (head.meets_target) ++out.heads_meeting_target;
-      if (head.sparse) ++out.sparse_heads;
-      out.mean_sparsity += head.sparse ? head.sparsity : 0.0;
-      if (head.measured) {
-        out.mean_validation_error += head.error;
-        ++measured;
-      }
-    }
-  }
-  if (out.heads > 0) out.mean_sparsity /= out.heads;
-  if (measured > 0) out.mean_validation_error /= measured;
+  const engine::HeadsSummary heads = engine::summarise_heads(run);
+  out.heads = heads.heads;
+  out.heads_meeting_target = heads.meeting_target;
+  out.sparse_heads = heads.sparse_heads;
+  out.mean_sparsity = heads.mean_sparsity;
+  out.mean_validation_error = heads.mean_validation_error;
   out.status = engine::run_status_name(run.status);
   out.evaluations = run.counts.evaluations;
   out.weighted_evaluations = run.counts.weighted_evaluations;

@@ -15,32 +15,6 @@
 namespace afbs::cli {
 namespace {
 
-struct Summary {
-  double mean_sparsity = 0;
-  double mean_validation_error = 0;
-  int heads = 0;
-  int meeting_target = 0;
-};
-
-Summary summarise(const engine::RunResult& run) {
-  Summary summary;
-  int measured = 0;
-  for (const auto& layer : run.layers) {
-    for (const auto& head : layer.heads) {
-      ++summary.heads;
-      if (head.meets_target) ++summary.meeting_target;
-      summary.mean_sparsity += head.sparse ? head.sparsity : 0.0;
-      if (head.measured) {
-        summary.mean_validation_error += head.error;
-        ++measured;
-      }
-    }
-  }
-  if (summary.heads > 0) summary.mean_sparsity /= summary.heads;
-  if (measured > 0) summary.mean_validation_error /= measured;
-  return summary;
-}
-
 Result<SessionOptions> session_options_from(const CliArgs& args) {
   SessionOptions options;
   auto dir = resolve_model_dir(args);
@@ -154,7 +128,7 @@ int run_tune(const std::vector<std::string>& argv) {
     }
   }
 
-  const Summary summary = summarise(run);
+  const engine::HeadsSummary summary = engine::summarise_heads(run);
   if (args->has("json")) {
     nlohmann::json json = {
         {"method", engine::method_name(run.method)},

@@ -18,6 +18,11 @@ int64_t BlockGeometry::key_count(int64_t j) const {
   return std::min(shape_.key, length_ - first_key(j));
 }
 
+bool BlockGeometry::in_window(int64_t i, int64_t j, double window_tokens) const {
+  const int64_t last_key = first_key(j) + key_count(j) - 1;
+  return static_cast<double>(last_key) >= static_cast<double>(first_row(i)) - window_tokens + 1.0;
+}
+
 int64_t BlockGeometry::causal_blocks() const {
   int64_t total = 0;
   for (int64_t i = 0; i < query_blocks_; ++i)

@@ -35,6 +35,9 @@ class BlockGeometry {
   int64_t visible_key_blocks(int64_t i) const { return last_row(i) / shape_.key + 1; }
   // The diagonal blocks of row i: first_diagonal_block(i) .. visible_key_blocks(i) − 1.
   int64_t first_diagonal_block(int64_t i) const { return first_row(i) / shape_.key; }
+  // Whether key block j reaches into the `window_tokens` keys up to query block i's first row
+  // (the sliding-window baseline).
+  bool in_window(int64_t i, int64_t j, double window_tokens) const;
   // Σ over rows of the visible key blocks: the denominator of sparsity.
   int64_t causal_blocks() const;
 

@@ -204,10 +204,8 @@ void MaskPredictor::select_top_fraction(int64_t head, int64_t i, double fraction
 
 void MaskPredictor::select_window(int64_t i, double tokens, std::vector<uint8_t>& keep) const {
   const int64_t visible = geometry_.visible_key_blocks(i);
-  const double first_key_in_window = static_cast<double>(geometry_.first_row(i)) - tokens + 1.0;
   for (int64_t j = 0; j < visible; ++j) {
-    const int64_t last_key = geometry_.first_key(j) + geometry_.key_count(j) - 1;
-    if (static_cast<double>(last_key) >= first_key_in_window) keep[j] = 1;
+    if (geometry_.in_window(i, j, tokens)) keep[j] = 1;
   }
 }
 

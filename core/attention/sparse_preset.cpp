@@ -62,12 +62,10 @@ double sliding_window_sparsity(int64_t length, BlockShape shape, double window_t
   int64_t kept = 0;
   for (int64_t i = 0; i < geometry.query_blocks(); ++i) {
     // As the mask predictor keeps them: the sink, the window, and the diagonal blocks.
-    const double first_key_in_window =
-        static_cast<double>(geometry.first_row(i)) - window_tokens + 1.0;
     for (int64_t j = 0; j < geometry.visible_key_blocks(i); ++j) {
-      const int64_t last_key = geometry.first_key(j) + geometry.key_count(j) - 1;
-      const bool in_window = static_cast<double>(last_key) >= first_key_in_window;
-      if (j == 0 || in_window || j >= geometry.first_diagonal_block(i)) ++kept;
+      if (j == 0 || geometry.in_window(i, j, window_tokens) ||
+          j >= geometry.first_diagonal_block(i))
+        ++kept;
     }
   }
   const int64_t causal = geometry.causal_blocks();

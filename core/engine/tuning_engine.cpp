@@ -76,6 +76,26 @@ EvaluationCounts minus(const EvaluationCounts& a, const EvaluationCounts& b) {
 
 }  // namespace
 
+HeadsSummary summarise_heads(const RunResult& run) {
+  HeadsSummary summary;
+  int measured = 0;
+  for (const LayerResult& layer : run.layers) {
+    for (const HeadResult& head : layer.heads) {
+      ++summary.heads;
+      if (head.meets_target) ++summary.meeting_target;
+      if (head.sparse) ++summary.sparse_heads;
+      summary.mean_sparsity += head.sparse ? head.sparsity : 0.0;
+      if (head.measured) {
+        summary.mean_validation_error += head.error;
+        ++measured;
+      }
+    }
+  }
+  if (summary.heads > 0) summary.mean_sparsity /= summary.heads;
+  if (measured > 0) summary.mean_validation_error /= measured;
+  return summary;
+}
+
 int matching_random_samples(const RunResult& afbs_run, int tune_windows) {
   int tuned_heads = 0;
   for (const LayerResult& layer : afbs_run.layers) {

@@ -44,6 +44,17 @@ struct RunResult {
   double pv_target_error = 0.0;
 };
 
+// What a run's heads came to, as the CLI and the benchmark report it: mean sparsity over all
+// heads (dense heads count 0), mean error over the measured heads.
+struct HeadsSummary {
+  int heads = 0;
+  int sparse_heads = 0;
+  int meeting_target = 0;
+  double mean_sparsity = 0.0;
+  double mean_validation_error = 0.0;
+};
+HeadsSummary summarise_heads(const RunResult& run);
+
 // Samples per head for random search that spend what `afbs_run` spent per tuned head: its
 // evaluations per unpinned head divided by the tune windows each sample is scored on.
 int matching_random_samples(const RunResult& afbs_run, int tune_windows);

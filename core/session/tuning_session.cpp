@@ -247,7 +247,10 @@ Status TuningSession::report_quality(const engine::RunResult& run, engine::Tunin
   for (int length : state_->ladder) {
     if (control.cancel != nullptr && control.cancel->load()) return {};
     observer.on_log("quality: perplexity dense and tuned at " + std::to_string(length) + " tokens");
-    auto dense = measure(nullptr, length);
+    // At n_F the guard has measured the dense model already, on the same windows.
+    const bool guard_measured = length == state_->top_length && run.perplexity_dense.has_value();
+    auto dense = guard_measured ? Result<Measured>(Measured{*run.perplexity_dense, 0.0})
+                                : measure(nullptr, length);
     if (!dense) return dense.error();
     auto tuned = measure(&*config, length);
     if (!tuned) return tuned.error();
