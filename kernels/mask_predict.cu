@@ -1,0 +1,418 @@
+// Block-mask prediction on the GPU, as core/attention/mask_predictor.h defines it (all fp32):
+// afbs_predict_prepare computes what no setting changes — K's mean, pooled blocks and their
+// coherence, Ŝ and each row's columns sorted by Ŝ — and afbs_predict_select walks the sorted
+// rows for many (head, setting) jobs in one launch, one warp per (job, query block).
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include "kernels/afbs_kernels.h"
+
+namespace {
+
+constexpr int kMeanSplits = 32;
+constexpr int kMaxKeyBlocks = 8192;  // the sort holds a row in shared memory
+
+struct Workspace {  // offsets into the caller's buffer, each 256-byte aligned
+  size_t key_partial, key_mean, pooled_q, coherence_q, pooled_k, coherence_k, scores, order, bytes;
+};
+
+size_t align256(size_t x) { return (x + 255) / 256 * 256; }
+
+Workspace layout(const afbs_predict_shape& s) {
+  const size_t nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  Workspace w{};
+  size_t at = 0;
+  auto take = [&](size_t bytes) {
+    const size_t here = at;
+    at += align256(bytes);
+    return here;
+  };
+  w.key_partial = take(sizeof(float) * s.kv_heads * kMeanSplits * s.head_dim);
+  w.key_mean = take(sizeof(float) * s.kv_heads * s.head_dim);
+  w.pooled_q = take(sizeof(float) * s.query_heads * nq * s.head_dim);
+  w.coherence_q = take(sizeof(float) * s.query_heads * nq);
+  w.pooled_k = take(sizeof(float) * s.kv_heads * nk * s.head_dim);
+  w.coherence_k = take(sizeof(float) * s.kv_heads * nk);
+  w.scores = take(sizeof(float) * s.query_heads * nq * nk);
+  w.order = take(sizeof(int32_t) * s.query_heads * nq * nk);
+  w.bytes = at;
+  return w;
+}
+
+template <typename T>
+__device__ __forceinline__ float to_float(T x) {
+  return static_cast<float>(x);
+}
+template <>
+__device__ __forceinline__ float to_float(__nv_bfloat16 x) {
+  return __bfloat162float(x);
+}
+template <>
+__device__ __forceinline__ float to_float(__half x) {
+  return __half2float(x);
+}
+
+// Partial column sums of K over kMeanSplits row ranges, then their mean: fixed order.
+template <typename T>
+__global__ void key_sum_partial(const T* k, int n, int dim, int64_t head_stride, float* partial) {
+  const int split = blockIdx.x, head = blockIdx.y;
+  const int lanes = blockDim.x / dim, d = threadIdx.x % dim, lane = threadIdx.x / dim;
+  const int per_split = (n + kMeanSplits - 1) / kMeanSplits;
+  const int first = split * per_split, last = min(n, first + per_split);
+  const T* rows = k + head * head_stride;
+  float sum = 0.0f;
+  for (int r = first + lane; r < last; r += lanes)
+    sum += to_float(rows[static_cast<size_t>(r) * dim + d]);
+  extern __shared__ float lane_sums[];
+  lane_sums[threadIdx.x] = sum;
+  __syncthreads();
+  if (lane == 0) {
+    float total = 0.0f;
+    for (int l = 0; l < lanes; ++l)
+      total += lane_sums[l * dim + d];
+    partial[(static_cast<size_t>(head) * kMeanSplits + split) * dim + d] = total;
+  }
+}
+
+__global__ void key_mean_final(const float* partial, int n, int dim, float* mean) {
+  const int head = blockIdx.x, d = threadIdx.x;
+  float total = 0.0f;
+  for (int s = 0; s < kMeanSplits; ++s)
+    total += partial[(static_cast<size_t>(head) * kMeanSplits + s) * dim + d];
+  mean[head * dim + d] = total / static_cast<float>(n);
+}
+
+// One CTA of 4 warps per (block, head): the block's mean row and its coherence
+// ‖Σ x_a/‖x_a‖‖² / m² (clamped to 1; −∞ for a partial block). `mean` (K smoothing) may be null.
+template <typename T, int D>
+__global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, int n, int block,
+                            float* pooled, float* coherence) {
+  constexpr int kPerLane = D / 32;
+  const int b = blockIdx.x, head = blockIdx.y, heads = gridDim.y, blocks = gridDim.x;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int first = b * block, rows = min(block, n - first);
+  const T* base = x + head * head_stride + static_cast<size_t>(first) * D;
+  float shift[kPerLane], sum[kPerLane] = {}, unit_sum[kPerLane] = {};
+  for (int e = 0; e < kPerLane; ++e)
+    shift[e] = mean ? mean[head * D + lane + 32 * e] : 0.0f;
+  for (int r = warp; r < rows; r += 4) {
+    float v[kPerLane], norm2 = 0.0f;
+    for (int e = 0; e < kPerLane; ++e) {
+      v[e] = to_float(base[static_cast<size_t>(r) * D + lane + 32 * e]) - shift[e];
+      norm2 += v[e] * v[e];
+    }
+    for (int offset = 16; offset > 0; offset /= 2)
+      norm2 += __shfl_xor_sync(0xffffffffu, norm2, offset);
+    const float norm = fmaxf(sqrtf(norm2), 1e-30f);
+    for (int e = 0; e < kPerLane; ++e) {
+      sum[e] += v[e];
+      unit_sum[e] += v[e] / norm;
+    }
+  }
+  __shared__ float partial_sum[4][D], partial_unit[4][D];
+  for (int e = 0; e < kPerLane; ++e) {
+    partial_sum[warp][lane + 32 * e] = sum[e];
+    partial_unit[warp][lane + 32 * e] = unit_sum[e];
+  }
+  __syncthreads();
+  if (warp != 0) return;
+  float norm2 = 0.0f;
+  for (int e = 0; e < kPerLane; ++e) {
+    const int d = lane + 32 * e;
+    const float s = partial_sum[0][d] + partial_sum[1][d] + partial_sum[2][d] + partial_sum[3][d];
+    const float u = partial_unit[0][d] + partial_unit[1][d] + partial_unit[2][d] + partial_unit[3][d];
+    pooled[(static_cast<size_t>(head) * blocks + b) * D + d] = s / static_cast<float>(rows);
+    norm2 += u * u;
+  }
+  for (int offset = 16; offset > 0; offset /= 2)
+    norm2 += __shfl_xor_sync(0xffffffffu, norm2, offset);
+  if (lane == 0) {
+    coherence[head * blocks + b] =
+        rows < block ? -INFINITY : fminf(norm2 / static_cast<float>(block * block), 1.0f);
+  }
+  (void)heads;
+}
+
+// Ŝ[h, i, j] = pool(Q_i)·pool(K̃_j) · (1/√D) for visible blocks, 32 × 32 tiles.
+__global__ void compressed_scores(const float* pooled_q, const float* pooled_k, int query_blocks,
+                                  int key_blocks, int dim, int group, int block_q, int block_k,
+                                  int n, float inverse_sqrt_dim, float* scores) {
+  const int head = blockIdx.z, kv_head = head / group;
+  const int i0 = blockIdx.y * 32, j0 = blockIdx.x * 32;
+  const int last_row = min(n, (i0 + 32) * block_q) - 1;
+  if (j0 * block_k > last_row) return;  // the whole tile lies above the causal edge
+  __shared__ float a[32][33], b[32][33];
+  const int tx = threadIdx.x % 32, ty = threadIdx.x / 32;  // 32 × 8 threads
+  float acc[4] = {};
+  const float* qh = pooled_q + static_cast<size_t>(head) * query_blocks * dim;
+  const float* kh = pooled_k + static_cast<size_t>(kv_head) * key_blocks * dim;
+  for (int d0 = 0; d0 < dim; d0 += 32) {
+    for (int r = ty; r < 32; r += 8) {
+      a[r][tx] = i0 + r < query_blocks ? qh[static_cast<size_t>(i0 + r) * dim + d0 + tx] : 0.0f;
+      b[r][tx] = j0 + r < key_blocks ? kh[static_cast<size_t>(j0 + r) * dim + d0 + tx] : 0.0f;
+    }
+    __syncthreads();
+    for (int d = 0; d < 32; ++d) {
+      const float kv = b[tx][d];
+      for (int e = 0; e < 4; ++e)
+        acc[e] += a[ty + 8 * e][d] * kv;
+    }
+    __syncthreads();
+  }
+  for (int e = 0; e < 4; ++e) {
+    const int i = i0 + ty + 8 * e, j = j0 + tx;
+    if (i < query_blocks && j < key_blocks)
+      scores[(static_cast<size_t>(head) * query_blocks + i) * key_blocks + j] = acc[e] * inverse_sqrt_dim;
+  }
+}
+
+__device__ __forceinline__ int visible_key_blocks(int i, int n, int block_q, int block_k) {
+  const int last_row = min(n, (i + 1) * block_q) - 1;
+  return last_row / block_k + 1;
+}
+
+// Each row's visible columns by descending Ŝ, ties to the lower column (a bitonic sort of
+// (score, column) pairs in shared memory; equal to std::stable_sort's order).
+__global__ void sort_rows(const float* scores, int query_blocks, int key_blocks, int n, int block_q,
+                          int block_k, int32_t* order) {
+  extern __shared__ unsigned char sort_shared[];
+  const int i = blockIdx.x, head = blockIdx.y;
+  const int visible = visible_key_blocks(i, n, block_q, block_k);
+  int size = 1;
+  while (size < visible)
+    size *= 2;
+  float* key = reinterpret_cast<float*>(sort_shared);
+  int* column = reinterpret_cast<int*>(key + size);
+  const size_t row = (static_cast<size_t>(head) * query_blocks + i) * key_blocks;
+  for (int t = threadIdx.x; t < size; t += blockDim.x) {
+    key[t] = t < visible ? scores[row + t] : -INFINITY;
+    column[t] = t < visible ? t : 0x7fffffff;
+  }
+  __syncthreads();
+  for (int k = 2; k <= size; k *= 2) {
+    for (int j = k / 2; j > 0; j /= 2) {
+      for (int t = threadIdx.x; t < size; t += blockDim.x) {
+        const int partner = t ^ j;
+        if (partner <= t) continue;
+        const bool before = key[partner] > key[t] || (key[partner] == key[t] && column[partner] < column[t]);
+        const bool ascending_run = (t & k) == 0;  // this run puts the "first" element first
+        if (before == ascending_run) {
+          const float kf = key[t];
+          key[t] = key[partner];
+          key[partner] = kf;
+          const int c = column[t];
+          column[t] = column[partner];
+          column[partner] = c;
+        }
+      }
+      __syncthreads();
+    }
+  }
+  for (int t = threadIdx.x; t < visible; t += blockDim.x)
+    order[row + t] = column[t];
+}
+
+struct SelectArgs {
+  const float* coherence_q;
+  const float* coherence_k;
+  const float* scores;
+  const int32_t* order;
+  int query_heads, group, query_blocks, key_blocks, n, block_q, block_k;
+};
+
+constexpr int kSelectWarps = 4;
+
+__device__ __forceinline__ void keep(unsigned* words, int j) { atomicOr(&words[j / 32], 1u << (j % 32)); }
+
+// One warp per (job, query block): the rule, then the forced blocks, then the kept columns in
+// ascending order.
+__global__ void select_rows(SelectArgs a, const afbs_mask_job* jobs, int32_t* lut, int32_t* counts) {
+  extern __shared__ unsigned select_words[];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int i = blockIdx.x * kSelectWarps + warp, t = blockIdx.y;
+  const int word_count = (a.key_blocks + 31) / 32;
+  unsigned* words = select_words + warp * word_count;
+  for (int w = lane; w < word_count; w += 32)
+    words[w] = 0u;
+  __syncwarp();
+  if (i >= a.query_blocks) return;
+  const afbs_mask_job job = jobs[t];
+  const int visible = visible_key_blocks(i, a.n, a.block_q, a.block_k);
+  const int kv_head = job.head / a.group;
+  const size_t row = (static_cast<size_t>(job.head) * a.query_blocks + i) * a.key_blocks;
+  const int32_t* order = a.order + row;
+  const float* scores = a.scores + row;
+  const float* key_coherence = a.coherence_k + static_cast<size_t>(kv_head) * a.key_blocks;
+
+  bool all = job.rule == AFBS_RULE_DENSE;
+  if (job.rule == AFBS_RULE_CUMULATIVE) {
+    const float theta = job.theta;
+    if (!(a.coherence_q[job.head * a.query_blocks + i] > theta)) {
+      all = true;
+    } else {
+      // Pass 1: incoherent columns are kept; the first coherent one gives the maximum;
+      // the inclusive scan of the weights gives the total. Pass 2 repeats the same scan
+      // (identical sums) and keeps what stays within τ·total.
+      float row_max = 0.0f, total = 0.0f;
+      bool found = false;
+      for (int pass = 0; pass < 2; ++pass) {
+        float carry = 0.0f;
+        int rank_base = 0;
+        for (int r0 = 0; r0 < visible; r0 += 32) {
+          const int r = r0 + lane;
+          const int j = r < visible ? order[r] : 0;
+          const bool coherent = r < visible && key_coherence[j] > theta;
+          const unsigned ballot = __ballot_sync(0xffffffffu, coherent);
+          if (pass == 0) {
+            if (r < visible && !coherent) keep(words, j);
+            if (!found && ballot) {
+              row_max = __shfl_sync(0xffffffffu, coherent ? scores[j] : 0.0f, __ffs(ballot) - 1);
+              found = true;
+            }
+          }
+          float c = coherent ? expf(scores[j] - row_max) : 0.0f;
+          for (int offset = 1; offset < 32; offset *= 2) {
+            const float up = __shfl_up_sync(0xffffffffu, c, offset);
+            if (lane >= offset) c += up;
+          }
+          c += carry;
+          if (pass == 1 && coherent) {
+            const int rank = rank_base + __popc(ballot & ((1u << lane) - 1u));
+            if (rank == 0 || c <= job.tau * total) keep(words, j);
+          }
+          carry = __shfl_sync(0xffffffffu, c, 31);
+          rank_base += __popc(ballot);
+        }
+        if (pass == 0) total = carry;
+        if (!found) break;
+      }
+    }
+  } else if (job.rule == AFBS_RULE_TOP_FRACTION) {
+    const double wanted = ceil(job.parameter * visible - 1e-9);
+    const int count = static_cast<int>(fmin(fmax(wanted, 1.0), static_cast<double>(visible)));
+    for (int r = lane; r < count; r += 32)
+      keep(words, order[r]);
+  } else if (job.rule == AFBS_RULE_SLIDING_WINDOW) {
+    const double first_row = static_cast<double>(i) * a.block_q;
+    for (int j = lane; j < visible; j += 32) {
+      const int last_key = min(a.n, (j + 1) * a.block_k) - 1;
+      if (static_cast<double>(last_key) >= first_row - job.parameter + 1.0) keep(words, j);
+    }
+  }
+  const int first_diagonal = (i * a.block_q) / a.block_k;
+  for (int j = lane; j < visible; j += 32) {
+    if (all || j == 0 || j >= first_diagonal) keep(words, j);
+  }
+  __syncwarp();
+
+  int32_t* out = lut + (static_cast<size_t>(t) * a.query_blocks + i) * a.key_blocks;
+  int written = 0;
+  for (int w0 = 0; w0 < word_count; w0 += 32) {
+    const int w = w0 + lane;
+    unsigned bits = w < word_count ? words[w] : 0u;
+    int offset = __popc(bits);
+    for (int step = 1; step < 32; step *= 2) {
+      const int up = __shfl_up_sync(0xffffffffu, offset, step);
+      if (lane >= step) offset += up;
+    }
+    const int total_here = __shfl_sync(0xffffffffu, offset, 31);
+    offset += written - __popc(bits);
+    while (bits) {
+      const int b = __ffs(bits) - 1;
+      out[offset++] = w * 32 + b;
+      bits &= bits - 1;
+    }
+    written += total_here;
+  }
+  if (lane == 0) counts[static_cast<size_t>(t) * a.query_blocks + i] = written;
+}
+
+bool valid(const afbs_predict_shape& s) {
+  const bool shape_ok = (s.block_q == 64 && s.block_k == 64) || (s.block_q == 128 && s.block_k == 64) ||
+                        (s.block_q == 64 && s.block_k == 128);
+  return shape_ok && (s.head_dim == 64 || s.head_dim == 128) && s.length > 0 && s.kv_heads > 0 &&
+         s.query_heads > 0 && s.query_heads % s.kv_heads == 0 &&
+         (s.dtype == AFBS_F32 || s.dtype == AFBS_F16 || s.dtype == AFBS_BF16) &&
+         (s.length + s.block_k - 1) / s.block_k <= kMaxKeyBlocks;
+}
+
+template <typename T, int D>
+cudaError_t pool(const afbs_predict_shape& s, const void* q, const void* k, char* base,
+                 const Workspace& w, cudaStream_t stream) {
+  const int nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  float* partial = reinterpret_cast<float*>(base + w.key_partial);
+  float* mean = reinterpret_cast<float*>(base + w.key_mean);
+  const int64_t q_stride = s.q_head_stride ? s.q_head_stride : static_cast<int64_t>(s.length) * D;
+  const int64_t k_stride = s.k_head_stride ? s.k_head_stride : static_cast<int64_t>(s.length) * D;
+  key_sum_partial<T><<<dim3(kMeanSplits, s.kv_heads), 256, 256 * sizeof(float), stream>>>(
+      static_cast<const T*>(k), s.length, D, k_stride, partial);
+  key_mean_final<<<s.kv_heads, D, 0, stream>>>(partial, s.length, D, mean);
+  pool_blocks<T, D><<<dim3(nq, s.query_heads), 128, 0, stream>>>(
+      static_cast<const T*>(q), q_stride, nullptr, s.length, s.block_q, reinterpret_cast<float*>(base + w.pooled_q),
+      reinterpret_cast<float*>(base + w.coherence_q));
+  pool_blocks<T, D><<<dim3(nk, s.kv_heads), 128, 0, stream>>>(
+      static_cast<const T*>(k), k_stride, mean, s.length, s.block_k, reinterpret_cast<float*>(base + w.pooled_k),
+      reinterpret_cast<float*>(base + w.coherence_k));
+  return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t pool_dtype(const afbs_predict_shape& s, const void* q, const void* k, char* base,
+                       const Workspace& w, cudaStream_t stream) {
+  return s.head_dim == 64 ? pool<T, 64>(s, q, k, base, w, stream) : pool<T, 128>(s, q, k, base, w, stream);
+}
+
+}  // namespace
+
+extern "C" size_t afbs_predict_workspace_bytes(afbs_predict_shape shape) {
+  return valid(shape) ? layout(shape).bytes : 0;
+}
+
+extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_predict_shape s,
+                                            void* workspace, cudaStream_t stream) {
+  if (!q || !k || !workspace || !valid(s)) return cudaErrorInvalidValue;
+  const Workspace w = layout(s);
+  char* base = static_cast<char*>(workspace);
+  cudaError_t status = s.dtype == AFBS_F32    ? pool_dtype<float>(s, q, k, base, w, stream)
+                       : s.dtype == AFBS_BF16 ? pool_dtype<__nv_bfloat16>(s, q, k, base, w, stream)
+                                              : pool_dtype<__half>(s, q, k, base, w, stream);
+  if (status != cudaSuccess) return status;
+  const int nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  float* scores = reinterpret_cast<float*>(base + w.scores);
+  const dim3 tiles((nk + 31) / 32, (nq + 31) / 32, s.query_heads);
+  compressed_scores<<<tiles, 256, 0, stream>>>(
+      reinterpret_cast<const float*>(base + w.pooled_q), reinterpret_cast<const float*>(base + w.pooled_k),
+      nq, nk, s.head_dim, s.query_heads / s.kv_heads, s.block_q, s.block_k, s.length,
+      1.0f / sqrtf(static_cast<float>(s.head_dim)), scores);
+  int size = 1;
+  while (size < nk)
+    size *= 2;
+  const size_t sort_bytes = size * (sizeof(float) + sizeof(int));
+  status = cudaFuncSetAttribute(sort_rows, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                static_cast<int>(sort_bytes));
+  if (status != cudaSuccess) return status;
+  sort_rows<<<dim3(nq, s.query_heads), 512, sort_bytes, stream>>>(
+      scores, nq, nk, s.length, s.block_q, s.block_k, reinterpret_cast<int32_t*>(base + w.order));
+  return cudaGetLastError();
+}
+
+extern "C" cudaError_t afbs_predict_select(const void* workspace, afbs_predict_shape s,
+                                           const afbs_mask_job* jobs, int job_count, int32_t* lut,
+                                           int32_t* counts, cudaStream_t stream) {
+  if (!workspace || !jobs || !lut || !counts || !valid(s) || job_count <= 0 || job_count > 65535)
+    return cudaErrorInvalidValue;
+  const Workspace w = layout(s);
+  const char* base = static_cast<const char*>(workspace);
+  SelectArgs a{reinterpret_cast<const float*>(base + w.coherence_q),
+               reinterpret_cast<const float*>(base + w.coherence_k),
+               reinterpret_cast<const float*>(base + w.scores),
+               reinterpret_cast<const int32_t*>(base + w.order),
+               s.query_heads, s.query_heads / s.kv_heads,
+               (s.length + s.block_q - 1) / s.block_q, (s.length + s.block_k - 1) / s.block_k,
+               s.length, s.block_q, s.block_k};
+  const size_t shared = sizeof(unsigned) * kSelectWarps * ((a.key_blocks + 31) / 32);
+  const dim3 grid((a.query_blocks + kSelectWarps - 1) / kSelectWarps, job_count);
+  select_rows<<<grid, 32 * kSelectWarps, shared, stream>>>(a, jobs, lut, counts);
+  return cudaGetLastError();
+}

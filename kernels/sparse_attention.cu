@@ -1,0 +1,33 @@
+// afbs_sparse_attention_forward: checks the arguments, then runs the dtype's kernel.
+#include "kernels/afbs_kernels.h"
+#include "kernels/sparse_attention_sm80.cuh"
+
+namespace {
+
+bool supported_shape(int block_q, int block_k) {
+  return (block_q == 64 && block_k == 64) || (block_q == 128 && block_k == 64) ||
+         (block_q == 64 && block_k == 128);
+}
+
+bool valid(const afbs_attention_args* a) {
+  if (!a || !a->q || !a->k || !a->v) return false;
+  if (a->dtype != AFBS_BF16 && a->dtype != AFBS_F16) return false;
+  if (a->head_dim != 64 && a->head_dim != 128) return false;
+  if (!supported_shape(a->block_q, a->block_k)) return false;
+  if (a->length <= 0 || a->query_heads <= 0 || a->kv_heads <= 0) return false;
+  if (a->query_heads % a->kv_heads != 0) return false;
+  if (a->job_count <= 0 || a->job_count > 65535) return false;
+  if (!a->job_head && a->job_count > a->query_heads) return false;
+  if (a->lut && !a->counts) return false;
+  if (a->row_l1 && !a->dense) return false;
+  return true;
+}
+
+}  // namespace
+
+extern "C" cudaError_t afbs_sparse_attention_forward(const afbs_attention_args* args,
+                                                     cudaStream_t stream) {
+  if (!valid(args)) return cudaErrorInvalidValue;
+  return args->dtype == AFBS_BF16 ? afbs_kernels::launch_sparse_attention_bf16(*args, stream)
+                                  : afbs_kernels::launch_sparse_attention_f16(*args, stream);
+}

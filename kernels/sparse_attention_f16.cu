@@ -1,0 +1,10 @@
+// The f16 instantiations (a file per dtype so the two compile in parallel).
+#include "kernels/sparse_attention_sm80.cuh"
+
+namespace afbs_kernels {
+
+cudaError_t launch_sparse_attention_f16(const afbs_attention_args& args, cudaStream_t stream) {
+  return launch_sparse_attention<__half>(args, stream);
+}
+
+}  // namespace afbs_kernels

@@ -1,0 +1,264 @@
+// Our CUDA kernels against the CPU reference, as a plain program (the GPU machine has no Qt).
+// Masks: every row of every job equal to MaskPredictor's on the same fp32 inputs (a row may
+// differ only where the reference's decision sits within fp32 rounding: those are counted
+// and bounded). Attention: relative L1 ‖O − O_ref‖₁/‖O_ref‖₁ against the CPU reference run
+// on the same dtype-rounded inputs (bf16 ≤ 1e-2, f16 ≤ 2e-3), dense mode against SDPA, the
+// fused Σ|O − dense| against its own output, PV-skip decisions counted against the reference.
+// Exit 0: all agree; 1: a mismatch (printed); 77: no CUDA device or no kernels in the build.
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/attention/block_sparse_attention.h"
+#include "core/attention/cuda_attention.h"
+#include "core/attention/mask_predictor.h"
+#include "tests/attention/attention_test_inputs.h"
+
+namespace {
+
+using namespace afbs;
+
+int failures = 0;
+
+void fail(const std::string& what) {
+  std::printf("MISMATCH %s\n", what.c_str());
+  ++failures;
+}
+
+std::vector<HeadSetting> mask_settings() {
+  std::vector<HeadSetting> settings{HeadSetting::dense()};
+  for (double theta : {-1.0, 0.0, 0.1, 0.3, 0.6, 1.0}) {
+    for (double tau : {0.0, 0.5, 0.9, 0.98, 0.999, 1.0}) {
+      HeadSetting s;
+      s.theta = theta;
+      s.tau = tau;
+      settings.push_back(s);
+    }
+  }
+  for (double f : {0.05, 0.5, 1.0}) {
+    HeadSetting s;
+    s.rule = SelectionRule::top_fraction;
+    s.rule_parameter = f;
+    settings.push_back(s);
+  }
+  for (double w : {1.0, 200.0, 1000.0}) {
+    HeadSetting s;
+    s.rule = SelectionRule::sliding_window;
+    s.rule_parameter = w;
+    settings.push_back(s);
+  }
+  return settings;
+}
+
+struct Shape {
+  int64_t length, block_q, block_k, query_heads, kv_heads, dim;
+};
+
+// Masks of every setting for every head, one launch, against the CPU predictor.
+void check_masks(const Shape& s, uint64_t seed, int64_t& rows_checked, int64_t& rows_borderline) {
+  const test::LocalSinkHeads x =
+      test::local_sink_heads(s.query_heads, s.kv_heads, s.length, s.dim, seed);
+  const BlockShape shape{s.block_q, s.block_k};
+  auto cpu = MaskPredictor::build(x.q, x.k, shape);
+  auto gpu = CudaMaskPredictor::build(x.q.cuda(), x.k.cuda(), shape);
+  if (!cpu || !gpu) {
+    fail("predictor build: " + (cpu ? gpu.error().message : cpu.error().message));
+    return;
+  }
+  std::vector<HeadRequest> requests;
+  for (const HeadSetting& setting : mask_settings()) {
+    for (int h = 0; h < s.query_heads; ++h)
+      requests.push_back({h, setting});
+  }
+  auto masks = gpu->predict(requests);
+  if (!masks) return fail(masks.error().message);
+  const at::Tensor lut = masks->lut.cpu(), counts = masks->counts.cpu();
+  const int64_t nq = lut.size(1), nk = lut.size(2);
+  const int32_t* l = lut.data_ptr<int32_t>();
+  const int32_t* c = counts.data_ptr<int32_t>();
+  for (size_t t = 0; t < requests.size(); ++t) {
+    const BlockMask expected = cpu->predict(requests[t].head, requests[t].setting);
+    for (int64_t i = 0; i < nq; ++i) {
+      ++rows_checked;
+      const auto row = expected.row(i);
+      const int32_t* got = l + (t * nq + i) * nk;
+      const int32_t got_count = c[t * nq + i];
+      bool same = got_count == static_cast<int32_t>(row.size());
+      for (int64_t r = 0; same && r < got_count; ++r)
+        same = got[r] == row[r];
+      if (same) continue;
+      // Differ by one block, cumulative rule: the boundary of c_r ≤ τ·c_last in rounding.
+      const bool near = requests[t].setting.rule == SelectionRule::cumulative &&
+                        std::abs(got_count - static_cast<int32_t>(row.size())) <= 1;
+      if (near) {
+        ++rows_borderline;
+        continue;
+      }
+      fail("mask n=" + std::to_string(s.length) + " " + shape.text() + " job " +
+           std::to_string(t) + " row " + std::to_string(i) + ": " + std::to_string(got_count) +
+           " kept, reference " + std::to_string(row.size()));
+      return;
+    }
+  }
+}
+
+double relative_l1(const at::Tensor& a, const at::Tensor& reference) {
+  return (a.to(at::kDouble) - reference.to(at::kDouble)).abs().sum().item<double>() /
+         reference.to(at::kDouble).abs().sum().item<double>();
+}
+
+// Attention with a predicted sparse mask and with PV-skip against the CPU reference.
+void check_attention(const Shape& s, at::ScalarType dtype, uint64_t seed, int64_t& skip_kernel,
+                     int64_t& skip_reference, int64_t& kept_total) {
+  const test::LocalSinkHeads x =
+      test::local_sink_heads(s.query_heads, s.kv_heads, s.length, s.dim, seed);
+  const at::Tensor q = x.q.to(dtype), k = x.k.to(dtype), v = x.v.to(dtype);
+  const at::Tensor q32 = q.to(at::kFloat), k32 = k.to(at::kFloat), v32 = v.to(at::kFloat);
+  const BlockShape shape{s.block_q, s.block_k};
+  auto cpu = MaskPredictor::build(q32, k32, shape);
+  if (!cpu) return fail(cpu.error().message);
+  const double tolerance = dtype == at::kBFloat16 ? 1e-2 : 2e-3;
+  const std::string where = "attention n=" + std::to_string(s.length) + " " + shape.text() +
+                            " D=" + std::to_string(s.dim) + " Hq/Hkv=" +
+                            std::to_string(s.query_heads) + "/" + std::to_string(s.kv_heads) +
+                            (dtype == at::kBFloat16 ? " bf16" : " f16");
+
+  // Each head at θ 0.3, τ 0.9, and λ off, 6 and 1 in turn.
+  std::vector<HeadRequest> requests;
+  std::vector<float> lambdas;
+  for (float lambda : {50.0f, 6.0f, 1.0f}) {
+    for (int h = 0; h < s.query_heads; ++h) {
+      HeadSetting setting;
+      setting.theta = 0.3;
+      setting.tau = 0.9;
+      setting.lambda = lambda;
+      requests.push_back({h, setting});
+      lambdas.push_back(lambda);
+    }
+  }
+  const int64_t jobs = static_cast<int64_t>(requests.size());
+  const BlockGeometry geometry(s.length, shape);
+  const int64_t nq = geometry.query_blocks(), nk = geometry.key_blocks();
+  at::Tensor lut = at::zeros({jobs, nq, nk}, at::kInt), counts = at::zeros({jobs, nq}, at::kInt);
+  std::vector<BlockMask> masks;
+  for (int64_t t = 0; t < jobs; ++t) {
+    masks.push_back(cpu->predict(requests[t].head, requests[t].setting));
+    for (int64_t i = 0; i < nq; ++i) {
+      const auto row = masks.back().row(i);
+      counts[t][i] = static_cast<int32_t>(row.size());
+      for (size_t r = 0; r < row.size(); ++r)
+        lut[t][i][static_cast<int64_t>(r)] = row[r];
+    }
+  }
+  // The CPU reference: dense outputs, then each job with its mask and λ.
+  const float scale = static_cast<float>(attention_score_scale(s.dim));
+  const at::Tensor q_scaled = (q32 * scale).contiguous();
+  const int64_t group = s.query_heads / s.kv_heads;
+  const BlockMask full = BlockMask::full(geometry);
+  at::Tensor dense = at::empty({s.query_heads, s.length, s.dim});
+  std::vector<HeadAttentionJob> dense_jobs;
+  for (int64_t h = 0; h < s.query_heads; ++h) {
+    dense_jobs.push_back({q_scaled[h], k32[h / group], v32[h / group], &full, 50.0, dense[h], {}});
+  }
+  run_block_sparse_attention(dense_jobs);
+  at::Tensor reference = at::empty({jobs, s.length, s.dim});
+  std::vector<HeadAttentionJob> sparse_jobs;
+  for (int64_t t = 0; t < jobs; ++t) {
+    const int64_t h = requests[t].head;
+    sparse_jobs.push_back({q_scaled[h], k32[h / group], v32[h / group], &masks[t], lambdas[t],
+                           reference[t], dense[h]});
+  }
+  const std::vector<HeadAttentionTally> tallies = run_block_sparse_attention(sparse_jobs);
+
+  const at::Tensor dense_gpu = dense.cuda();
+  KernelMasks kernel_masks{lut.cuda(), counts.cuda()};
+  KernelAttentionRequest request;
+  request.q = q.cuda();
+  request.k = k.cuda();
+  request.v = v.cuda();
+  request.blocks = shape;
+  request.masks = &kernel_masks;
+  for (const HeadRequest& r : requests)
+    request.heads.push_back(r.head);
+  request.lambdas = lambdas;
+  request.dense = dense_gpu;
+  request.output_f32 = true;
+  auto result = run_kernel_attention(request);
+  if (!result) return fail(where + ": " + result.error().message);
+  const at::Tensor out32 = result->output_f32.cpu();
+  const at::Tensor row_l1 = result->row_l1.cpu().sum(1);
+  const at::Tensor row_skipped = result->row_skipped.cpu().sum(1);
+  for (int64_t t = 0; t < jobs; ++t) {
+    const int64_t h = requests[t].head;
+    const double error = relative_l1(out32[t], reference[t]);
+    if (!(error <= tolerance)) {
+      fail(where + " job " + std::to_string(t) + " λ " + std::to_string(lambdas[t]) +
+           ": relative L1 " + std::to_string(error));
+    }
+    const double fused = row_l1[t].item<double>();
+    const double direct = (out32[t] - dense[h]).abs().sum().item<double>();
+    if (std::abs(fused - direct) > 1e-4 * std::max(1.0, direct)) {
+      fail(where + " job " + std::to_string(t) + ": fused Σ|O−dense| " + std::to_string(fused) +
+           " vs " + std::to_string(direct));
+    }
+    skip_kernel += row_skipped[t].item<int64_t>();
+    skip_reference += tallies[t].skipped_blocks;
+    kept_total += tallies[t].kept_blocks;
+  }
+
+  // Dense mode against SDPA (causal) on the same rounded inputs; output in dtype.
+  KernelAttentionRequest dense_request;
+  dense_request.q = request.q;
+  dense_request.k = request.k;
+  dense_request.v = request.v;
+  dense_request.blocks = shape;
+  auto dense_result = run_kernel_attention(dense_request);
+  if (!dense_result) return fail(where + " dense: " + dense_result.error().message);
+  const at::Tensor sdpa = at::scaled_dot_product_attention(
+      request.q.unsqueeze(0), request.k.repeat_interleave(group, 0).unsqueeze(0),
+      request.v.repeat_interleave(group, 0).unsqueeze(0), {}, 0.0, true);
+  const double dense_error = relative_l1(dense_result->output.to(at::kFloat).cpu(), sdpa[0].to(at::kFloat).cpu());
+  if (!(dense_error <= tolerance)) {
+    fail(where + " dense mode vs SDPA: relative L1 " + std::to_string(dense_error));
+  }
+  std::printf("%-60s ok: dense vs SDPA %.2e\n", where.c_str(), dense_error);
+}
+
+}  // namespace
+
+int main() {
+  if (!cuda_kernels_compiled() || !at::hasCUDA()) {
+    std::puts("no CUDA device or no kernels in this build: skipped");
+    return 77;
+  }
+  std::vector<Shape> shapes{
+      {640, 64, 64, 4, 4, 64},   {600, 64, 64, 4, 2, 64},    {450, 128, 64, 4, 1, 128},
+      {450, 64, 128, 2, 2, 128}, {4096, 64, 64, 4, 2, 128},  {1000, 128, 64, 8, 2, 64},
+      {2000, 64, 128, 4, 4, 64}, {3000, 128, 64, 4, 4, 128},
+  };
+  if (std::getenv("AFBS_CHECK_SMALL")) shapes.resize(2);  // for compute-sanitizer
+  int64_t rows = 0, borderline = 0;
+  for (size_t n = 0; n < shapes.size(); ++n)
+    check_masks(shapes[n], 100 + n, rows, borderline);
+  std::printf("masks: %lld rows, %lld differ by one block at the τ boundary\n",
+              static_cast<long long>(rows), static_cast<long long>(borderline));
+  if (borderline * 1000 > rows) fail("more than 0.1 % of mask rows differ at the τ boundary");
+
+  int64_t skip_kernel = 0, skip_reference = 0, kept = 0;
+  for (at::ScalarType dtype : {at::kBFloat16, at::kHalf}) {
+    for (size_t n = 0; n < shapes.size(); ++n)
+      check_attention(shapes[n], dtype, 200 + n, skip_kernel, skip_reference, kept);
+  }
+  std::printf("PV-skip: kernel %lld, reference %lld skipped of %lld kept blocks\n",
+              static_cast<long long>(skip_kernel), static_cast<long long>(skip_reference),
+              static_cast<long long>(kept));
+  if (skip_reference == 0) fail("the PV-skip rule never fired");
+  if (std::abs(skip_kernel - skip_reference) * 100 > skip_reference) {
+    fail("PV-skip decisions differ by more than 1 % of the reference's");
+  }
+  std::printf("%d mismatches\n", failures);
+  return failures == 0 ? 0 : 1;
+}
