@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -32,7 +33,7 @@ void show_progress(const PerplexityProgress& progress) {
 int run_perplexity(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
       argv, with_sparse_options(with_model_options({"text", "length", "max-windows"})),
-      {"json", "bos"});
+      {"json", "bos", "compare-dense"});
   if (!args) return fail(args.error().message);
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
   auto dir = resolve_model_dir(*args);
@@ -64,14 +65,39 @@ int run_perplexity(const std::vector<std::string>& argv) {
   if ((*model)->device_name() != "cpu") options.batch_tokens = 32768;  // fuller GPU batches
   const auto tokens = (*tokenizer)->encode(*text);
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
-  const auto started = std::chrono::steady_clock::now();
-  auto result = compute_perplexity(
-      **model, tokens, options,
-      terminal ? show_progress : std::function<void(const PerplexityProgress&)>{});
-  if (terminal) std::fprintf(stderr, "\r%60s\r", "");
+  // With a sparse config on a GPU (or --compare-dense), the same windows also run dense, so
+  // the speed of the sparse attention is seen beside the model's own; each pass is timed
+  // after a one-window warm-up of both (CUDA start-up and autotuning left out).
+  const bool compare = *sparse && ((*model)->device_name() != "cpu" || args->has("compare-dense"));
+  auto timed_pass = [&](LayerAttention* attention, double& seconds) {
+    PerplexityOptions pass = options;
+    pass.attention = attention;
+    if (compare) {
+      PerplexityOptions warm = pass;
+      warm.max_windows = 1;
+      (void)compute_perplexity(**model, tokens, warm, {});
+      if (*sparse) (*sparse)->reset_tallies();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto result = compute_perplexity(
+        **model, tokens, pass,
+        terminal ? show_progress : std::function<void(const PerplexityProgress&)>{});
+    if (terminal) std::fprintf(stderr, "\r%60s\r", "");
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  };
+  double dense_seconds = 0.0, seconds = 0.0;
+  std::optional<PerplexityResult> dense;
+  if (compare) {
+    auto dense_result = timed_pass(nullptr, dense_seconds);
+    if (!dense_result) return fail(dense_result.error().message);
+    dense = *dense_result;
+  }
+  auto result = timed_pass(options.attention, seconds);
   if (!result) return fail(result.error().message);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double tokens_per_second = seconds > 0 ? result->tokens / seconds : 0.0;
+  const double dense_tokens_per_second =
+      dense && dense_seconds > 0 ? dense->tokens / dense_seconds : 0.0;
 
   if (args->has("json")) {
     nlohmann::ordered_json out = {{"model", dir->string()},
@@ -85,7 +111,13 @@ int run_perplexity(const std::vector<std::string>& argv) {
                                   {"predicted", result->predicted},
                                   {"nll", result->nll},
                                   {"perplexity", result->perplexity},
-                                  {"seconds", seconds}};
+                                  {"seconds", seconds},
+                                  {"tokens_per_second", tokens_per_second}};
+    if (dense) {
+      out["dense"] = {{"perplexity", dense->perplexity},
+                      {"seconds", dense_seconds},
+                      {"tokens_per_second", dense_tokens_per_second}};
+    }
     if (*sparse) {
       out["attention"] = sparse_attention_label(*args);
       out["sparsity"] = (*sparse)->mean_sparsity();  // mean over layers × heads, as run
@@ -108,7 +140,12 @@ int run_perplexity(const std::vector<std::string>& argv) {
     std::printf("sparsity    %.4f (mean over layers x heads of causal blocks skipped)\n",
                 (*sparse)->mean_sparsity());
   }
-  std::printf("seconds     %.1f\n", seconds);
+  std::printf("seconds     %.1f (%.0f tokens/s)\n", seconds, tokens_per_second);
+  if (dense) {
+    std::printf("dense       perplexity %.4f, %.1f s (%.0f tokens/s); sparse runs %.2fx dense\n",
+                dense->perplexity, dense_seconds, dense_tokens_per_second,
+                dense_seconds / std::max(seconds, 1e-9));
+  }
   return 0;
 }
 

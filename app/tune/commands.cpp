@@ -26,7 +26,9 @@ const std::vector<Command>& all_commands() {
       {"perplexity", "perplexity of a text under a model (DESIGN.md section 9)",
        "perplexity [MODEL_DIR] [--text FILE] [--length N] [--max-windows W] [--bos] "
        "[--config CFG | --preset dense|sparge-default|topk:F|window:W] "
-       "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--json]",
+       "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--compare-dense] [--json]\n"
+       "       with a sparse config on a GPU (or --compare-dense) the same windows also run dense\n"
+       "       and both tokens/s are printed; on CUDA the sparse attention runs our kernels",
        run_perplexity},
       {"tune",
        "tune every head's thresholds and write a config (AFBS-BO, grid or random), or measure a "

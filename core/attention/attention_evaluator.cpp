@@ -4,10 +4,13 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "core/attention/block_sparse_attention.h"
 #include "core/attention/block_sparse_attention_aten.h"
+#include "core/attention/cuda_attention.h"
 #include "core/attention/mask_predictor.h"
 
 namespace afbs {
@@ -18,12 +21,17 @@ struct AttentionEvaluator::Capture {
   at::Tensor q_scaled;  // q / √D on the attention's device
   at::Tensor k_attend;  // k and v on the attention's device
   at::Tensor v_attend;
+  // On the kernel path only: q, k, v unscaled in the kernels' dtype on the device (the CPU
+  // copies above then serve nothing but shapes).
+  bool kernels = false;
 };
 
 struct AttentionEvaluator::LengthCache {
-  explicit LengthCache(MaskPredictor p) : predictor(std::move(p)) {}
-  MaskPredictor predictor;
-  at::Tensor dense;              // [Hq, n, D] on the attention's device
+  BlockGeometry geometry;
+  int64_t group = 1;                             // query heads per KV head
+  std::optional<MaskPredictor> predictor;        // the CPU reference's, off the kernel path
+  std::optional<CudaMaskPredictor> gpu_predictor;  // on the kernel path
+  at::Tensor dense;              // [Hq, n, D] fp32 on the attention's device
   std::vector<double> dense_l1;  // Σ|O_dense| per head
 };
 
@@ -96,11 +104,24 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     auto capture = std::make_unique<Capture>();
     capture->q = *q_heads;
     capture->k = *k_heads;
-    capture->q_scaled = (*q_heads * static_cast<float>(attention_score_scale(q_heads->size(2))))
-                            .contiguous()
-                            .to(device);
-    capture->k_attend = k_heads->to(device);
-    capture->v_attend = v_heads->to(device);
+    const int64_t dim = q_heads->size(2);
+    capture->kernels = options_.kernels && device.is_cuda() && cuda_kernels_compiled() &&
+                       (dim == 64 || dim == 128);
+    if (capture->kernels) {
+      // One dtype for all three (fp16 when every value fits, else bf16).
+      const bool fits = q_heads->abs().max().item<float>() < 60000.0f &&
+                        k_heads->abs().max().item<float>() < 60000.0f &&
+                        v_heads->abs().max().item<float>() < 60000.0f;
+      const at::ScalarType dtype = fits ? at::kHalf : at::kBFloat16;
+      capture->q_scaled = q_heads->to(device, dtype).contiguous();
+      capture->k_attend = k_heads->to(device, dtype).contiguous();
+      capture->v_attend = v_heads->to(device, dtype).contiguous();
+    } else {
+      capture->q_scaled =
+          (*q_heads * static_cast<float>(attention_score_scale(dim))).contiguous().to(device);
+      capture->k_attend = k_heads->to(device);
+      capture->v_attend = v_heads->to(device);
+    }
     std::lock_guard lock(mutex_);
     for (auto it = caches_.begin(); it != caches_.end();) {
       const bool same = std::get<0>(it->first) == layer && std::get<1>(it->first) == window;
@@ -128,16 +149,41 @@ Result<std::shared_ptr<const AttentionEvaluator::LengthCache>> AttentionEvaluato
     if (found != caches_.end()) return found->second;
   }
   const int64_t length = std::get<2>(key);
+  auto cache = std::make_shared<LengthCache>();
+  cache->geometry = BlockGeometry(length, options_.blocks);
+  const int64_t heads = capture.q.size(0), dim = capture.q.size(2);
+  cache->group = heads / capture.k.size(0);
+  if (capture.kernels) {
+    const at::Tensor q = capture.q_scaled.narrow(1, 0, length);
+    const at::Tensor k = capture.k_attend.narrow(1, 0, length);
+    auto predictor = CudaMaskPredictor::build(q, k, options_.blocks);
+    if (!predictor) return predictor.error();
+    cache->gpu_predictor = std::move(*predictor);
+    KernelAttentionRequest dense;
+    dense.q = q;
+    dense.k = k;
+    dense.v = capture.v_attend.narrow(1, 0, length);
+    dense.blocks = options_.blocks;
+    dense.output = false;
+    dense.output_f32 = true;
+    auto result = run_kernel_attention(dense);
+    if (!result) return result.error();
+    cache->dense = result->output_f32;
+    const at::Tensor l1 = cache->dense.abs().sum({1, 2}, false, at::kDouble).cpu();
+    for (int64_t h = 0; h < heads; ++h)
+      cache->dense_l1.push_back(l1[h].item<double>());
+    if (options_.cache) caches_[key] = cache;
+    return std::shared_ptr<const LengthCache>(cache);
+  }
   auto predictor = MaskPredictor::build(capture.q.narrow(1, 0, length),
                                         capture.k.narrow(1, 0, length), options_.blocks);
   if (!predictor) return predictor.error();
-  auto cache = std::make_shared<LengthCache>(std::move(*predictor));
-  const int64_t heads = capture.q.size(0), dim = capture.q.size(2);
+  cache->predictor = std::move(*predictor);
   cache->dense = at::empty({heads, length, dim}, capture.q_scaled.options());
-  const BlockMask full = BlockMask::full(cache->predictor.geometry());
+  const BlockMask full = BlockMask::full(cache->geometry);
   std::vector<HeadAttentionJob> jobs;
   for (int64_t h = 0; h < heads; ++h) {
-    const int64_t g = cache->predictor.kv_head_of(h);
+    const int64_t g = h / cache->group;
     HeadAttentionJob job;
     job.q = capture.q_scaled[h].narrow(0, 0, length);
     job.k = capture.k_attend[g].narrow(0, 0, length);
@@ -178,25 +224,10 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
     auto cache = length_cache(capture, {layer, window, length});
     if (!cache) return with_context(where, cache.error());
     const LengthCache& cached = **cache;
-    std::vector<BlockMask> masks;
-    masks.reserve(requests.size());
-    for (const HeadRequest& request : requests) {
-      masks.push_back(cached.predictor.predict(request.head, request.setting));
-    }
-    std::vector<HeadAttentionJob> jobs;
-    for (size_t n = 0; n < requests.size(); ++n) {
-      const int64_t h = requests[n].head, g = cached.predictor.kv_head_of(h);
-      HeadAttentionJob job;
-      job.q = capture.q_scaled[h].narrow(0, 0, length);
-      job.k = capture.k_attend[g].narrow(0, 0, length);
-      job.v = capture.v_attend[g].narrow(0, 0, length);
-      job.mask = &masks[n];
-      job.lambda = requests[n].setting.lambda;
-      job.dense_reference = cached.dense[h];
-      jobs.push_back(job);
-    }
-    const std::vector<HeadAttentionTally> tallies = attend(jobs);
-    const int64_t causal = cached.predictor.geometry().causal_blocks();
+    const std::vector<HeadAttentionTally> tallies =
+        capture.kernels ? attend_on_kernels(capture, cached, length, requests)
+                        : attend_on_reference(capture, cached, length, requests);
+    const int64_t causal = cached.geometry.causal_blocks();
     std::vector<HeadMetrics> metrics(requests.size());
     for (size_t n = 0; n < requests.size(); ++n) {
       const HeadAttentionTally& tally = tallies[n];
@@ -221,6 +252,64 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
   } catch (const std::exception& error) {
     return Error{where + ": " + error.what()};
   }
+}
+
+std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_reference(
+    const Capture& capture, const LengthCache& cached, int64_t length,
+    const std::vector<HeadRequest>& requests) {
+  std::vector<BlockMask> masks;
+  masks.reserve(requests.size());
+  for (const HeadRequest& request : requests)
+    masks.push_back(cached.predictor->predict(request.head, request.setting));
+  std::vector<HeadAttentionJob> jobs;
+  for (size_t n = 0; n < requests.size(); ++n) {
+    const int64_t h = requests[n].head, g = h / cached.group;
+    HeadAttentionJob job;
+    job.q = capture.q_scaled[h].narrow(0, 0, length);
+    job.k = capture.k_attend[g].narrow(0, 0, length);
+    job.v = capture.v_attend[g].narrow(0, 0, length);
+    job.mask = &masks[n];
+    job.lambda = requests[n].setting.lambda;
+    job.dense_reference = cached.dense[h];
+    jobs.push_back(job);
+  }
+  return attend(jobs);
+}
+
+// Masks predicted and attention run by our kernels, one launch each for the whole call; only
+// per-job sums come back to the host.
+std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_kernels(
+    const Capture& capture, const LengthCache& cached, int64_t length,
+    const std::vector<HeadRequest>& requests) {
+  auto masks = cached.gpu_predictor->predict(requests);
+  if (!masks) throw std::runtime_error(masks.error().message);
+  KernelAttentionRequest request;
+  request.q = capture.q_scaled.narrow(1, 0, length);
+  request.k = capture.k_attend.narrow(1, 0, length);
+  request.v = capture.v_attend.narrow(1, 0, length);
+  request.blocks = options_.blocks;
+  request.masks = &*masks;
+  for (const HeadRequest& r : requests) {
+    request.heads.push_back(r.head);
+    request.lambdas.push_back(static_cast<float>(r.setting.lambda));
+  }
+  request.dense = cached.dense;
+  request.output = false;
+  auto result = run_kernel_attention(request);
+  if (!result) throw std::runtime_error(result.error().message);
+  const at::Tensor sums = at::stack({masks->counts.sum(1, false, at::kDouble),
+                                     result->row_skipped.sum(1, false, at::kDouble),
+                                     result->row_l1.sum(1, false, at::kDouble)})
+                              .cpu();
+  const double* s = sums.data_ptr<double>();
+  const size_t jobs = requests.size();
+  std::vector<HeadAttentionTally> tallies(jobs);
+  for (size_t n = 0; n < jobs; ++n) {
+    tallies[n].kept_blocks = static_cast<int64_t>(s[n]);
+    tallies[n].skipped_blocks = static_cast<int64_t>(s[jobs + n]);
+    tallies[n].l1_difference = s[2 * jobs + n];
+  }
+  return tallies;
 }
 
 Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate_all_heads(

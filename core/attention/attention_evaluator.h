@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/attention/block_shape.h"
+#include "core/attention/block_sparse_attention.h"
 #include "core/attention/evaluation_counts.h"
 #include "core/attention/head_metrics.h"
 #include "core/attention/head_setting.h"
@@ -35,9 +36,13 @@ class AttentionEvaluator {
     // Off: every call recomputes dense output, summaries and sorted scores (for the
     // benchmark's side-by-side comparison; results are identical).
     bool cache = true;
-    // Where the attention runs: "cpu" (the reference, block by block) or "cuda[:i]" (whole-
-    // tensor ATen ops, block_sparse_attention_aten.h). Mask prediction stays on the CPU.
+    // Where the attention runs: "cpu" (the reference, block by block) or "cuda[:i]".
     std::string device = "cpu";
+    // On a CUDA device: our kernels predict the masks and attend (cuda_attention.h; inputs
+    // in fp16, or bf16 when a value exceeds fp16's range, no n × n tensor), when the build
+    // has them and D is 64 or 128. Off, or without them: whole-tensor ATen ops
+    // (block_sparse_attention_aten.h) with masks predicted on the CPU.
+    bool kernels = true;
   };
 
   AttentionEvaluator();
@@ -75,6 +80,12 @@ class AttentionEvaluator {
 
   Result<std::shared_ptr<const LengthCache>> length_cache(const Capture& capture,
                                                           const LengthKey& key);
+  std::vector<HeadAttentionTally> attend_on_reference(
+      const Capture& capture, const LengthCache& cached, int64_t length,
+      const std::vector<HeadRequest>& requests);
+  std::vector<HeadAttentionTally> attend_on_kernels(
+      const Capture& capture, const LengthCache& cached, int64_t length,
+      const std::vector<HeadRequest>& requests);
 
   Options options_;
   mutable std::mutex mutex_;

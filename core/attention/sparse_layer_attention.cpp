@@ -7,6 +7,7 @@
 
 #include "core/attention/block_sparse_attention.h"
 #include "core/attention/block_sparse_attention_aten.h"
+#include "core/attention/cuda_attention.h"
 #include "core/attention/mask_predictor.h"
 
 namespace afbs {
@@ -50,6 +51,13 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
     return dense_->attend(layer, q, k, v);
   }
 
+  std::vector<HeadSetting> settings;
+  for (int64_t h = 0; h < heads; ++h)
+    settings.push_back(config_.setting(layer, h));
+  if (q.is_cuda() && cuda_kernels_compiled() && (dim == 64 || dim == 128)) {
+    return attend_on_kernels(layer, q, k, v, settings);
+  }
+
   // Masks are predicted on the CPU (the reference); the attention runs where q lives: the
   // CPU reference block by block, or the whole-tensor ATen path on a GPU.
   const at::Tensor q32 = q.to(at::kCPU, at::kFloat).contiguous();
@@ -61,9 +69,6 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
   const at::Tensor k_attend = where_attending.is_cpu() ? k32 : k.to(at::kFloat).contiguous();
   const at::Tensor v_attend = v.to(where_attending, at::kFloat).contiguous();
   at::Tensor out = at::empty({batch, heads, length, dim}, q_scaled.options());
-  std::vector<HeadSetting> settings;
-  for (int64_t h = 0; h < heads; ++h)
-    settings.push_back(config_.setting(layer, h));
 
   std::vector<BlockMask> masks;
   masks.reserve(static_cast<size_t>(batch * heads));
@@ -97,6 +102,55 @@ at::Tensor SparseLayerAttention::attend(int layer, const at::Tensor& q, const at
     }
   }
   return out.to(q.device(), q.scalar_type());
+}
+
+// Our kernels on the model's device: the batch folds into the heads ([B·H, L, D]), masks are
+// predicted there for every head in one launch and attention runs in fp16/bf16 (an fp32
+// model's q, k, v are converted, its output converted back).
+at::Tensor SparseLayerAttention::attend_on_kernels(int layer, const at::Tensor& q,
+                                                   const at::Tensor& k, const at::Tensor& v,
+                                                   const std::vector<HeadSetting>& settings) {
+  const std::string where = "sparse attention, layer " + std::to_string(layer);
+  const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dim = q.size(3);
+  const int64_t kv_heads = k.size(1);
+  const at::Tensor q_heads = q.reshape({batch * heads, length, dim}).contiguous();
+  const at::Tensor k_heads = k.reshape({batch * kv_heads, length, dim}).contiguous();
+  const at::Tensor v_heads = v.reshape({batch * kv_heads, length, dim}).contiguous();
+  auto predictor = CudaMaskPredictor::build(q_heads, k_heads, config_.blocks);
+  if (!predictor) throw std::invalid_argument(where + ": " + predictor.error().message);
+  std::vector<HeadRequest> requests;
+  KernelAttentionRequest request;
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      requests.push_back({static_cast<int>(b * heads + h), settings[h]});
+      request.lambdas.push_back(static_cast<float>(settings[h].lambda));
+    }
+  }
+  auto masks = predictor->predict(requests);
+  if (!masks) throw std::invalid_argument(where + ": " + masks.error().message);
+  const bool half = q.scalar_type() == at::kHalf || q.scalar_type() == at::kBFloat16;
+  const at::ScalarType dtype = half ? q.scalar_type() : at::kHalf;
+  request.q = q_heads.to(dtype);
+  request.k = k_heads.to(dtype);
+  request.v = v_heads.to(dtype);
+  request.blocks = config_.blocks;
+  request.masks = &*masks;
+  auto result = run_kernel_attention(request);
+  if (!result) throw std::invalid_argument(where + ": " + result.error().message);
+  const at::Tensor sums =
+      at::stack({masks->counts.sum(1, false, at::kLong), result->row_skipped.sum(1, false, at::kLong)})
+          .cpu();
+  const int64_t causal = BlockGeometry(length, config_.blocks).causal_blocks();
+  {
+    std::lock_guard lock(mutex_);
+    for (int64_t t = 0; t < batch * heads; ++t) {
+      HeadTally& tally = tallies_[layer][t % heads];
+      tally.kept_blocks += sums[0][t].item<int64_t>();
+      tally.causal_blocks += causal;
+      tally.skipped_blocks += sums[1][t].item<int64_t>();
+    }
+  }
+  return result->output.view({batch, heads, length, dim}).to(q.scalar_type());
 }
 
 std::vector<std::vector<SparseLayerAttention::HeadTally>> SparseLayerAttention::tallies() const {

@@ -1,8 +1,10 @@
 #pragma once
 
 // The attention seam running a SparseConfig: each layer's heads at their own settings,
-// dense and sparse heads mixed in one layer, any batch size, any float dtype (computed in
-// fp32 on the CPU, returned in q's dtype and device). It also tallies the causal-block
+// dense and sparse heads mixed in one layer, any batch size, any float dtype, returned in
+// q's dtype and device. On a CUDA device (head size 64 or 128, kernels in the build) our
+// kernels predict and attend there in fp16/bf16; elsewhere masks are predicted on the CPU
+// and attention runs in fp32 (the CPU reference, or ATen ops on another device). It also tallies the causal-block
 // sparsity it actually ran, per layer and head, for reports such as `afbs-tune perplexity`.
 //
 // A layer whose heads are all provably dense (dense heads, or θ ≥ 1 or τ ≥ 1 with the
@@ -47,6 +49,8 @@ class SparseLayerAttention : public LayerAttention {
 
  private:
   bool layer_is_dense(int layer) const;
+  at::Tensor attend_on_kernels(int layer, const at::Tensor& q, const at::Tensor& k,
+                               const at::Tensor& v, const std::vector<HeadSetting>& settings);
 
   SparseConfig config_;
   LayerAttention* dense_;

