@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# On the GPU machine: builds the kernels, their GPU check and afbs-bench against the Python
-# torch's libtorch (CUDA), runs the check (and compute-sanitizer on a small case), then
-# `afbs-bench kernels` with BENCH_ARGS; results into $OUT. Carry .devdeps (see
+# On the GPU machine: builds the kernels, their GPU check, afbs-bench and afbs-tune against the
+# Python torch's libtorch (CUDA), runs the check (and compute-sanitizer on a small case), then
+# B2, tools/kernels/bench_kernels.py with BENCH_ARGS; results into $OUT. Carry .devdeps (see
 # tools/parity/device_run.sh for how to make it). Environment: SKIP_CHECK=1, SKIP_BENCH=1,
 # SANITIZE=1, BENCH_ARGS="...".
 set -uo pipefail
@@ -17,7 +17,8 @@ cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DAFBS_BUILD_GUI=
   || { tail -40 "$out/configure.log"; exit 1; }
 grep "AFBS:" "$out/configure.log"
 echo "configure: $(( $(date +%s) - start )) s"
-cmake --build build-device --target check_kernels_on_gpu afbs-bench afbs-tune -j "$(nproc)" \
+cmake --build build-device --target check_kernels_on_gpu afbs-bench afbs-tune afbs_kernels_shared \
+  -j "$(nproc)" \
   >"$out/build.log" 2>&1 || { grep -E "error" -A4 "$out/build.log" | head -80; exit 1; }
 echo "build: $(( $(date +%s) - start )) s"
 if [ "${SKIP_CHECK:-0}" != 1 ]; then
@@ -31,6 +32,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
   done
 fi
 if [ "${SKIP_BENCH:-0}" != 1 ]; then
-  build-device/app/afbs-bench kernels --out "$out" ${BENCH_ARGS:-} 2>&1 | tail -60
+  PYTHONUNBUFFERED=1 python3 tools/kernels/bench_kernels.py --lib build-device/kernels/libafbs_kernels.so \
+    --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning | tail -40
   echo "bench: $(( $(date +%s) - start )) s"
 fi
