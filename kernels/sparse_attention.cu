@@ -1,8 +1,28 @@
 // afbs_sparse_attention_forward: checks the arguments, then runs the dtype's kernel.
+#include <cstdlib>
+
 #include "kernels/afbs_kernels.h"
 #include "kernels/sparse_attention_sm80.cuh"
 
+namespace afbs_kernels {
+cudaError_t launch_sparse_attention_sm90(const afbs_attention_args& args, cudaStream_t stream);
+}
+
 namespace {
+
+// The wgmma path on compute capability 9.0 (built for sm_90a), unless AFBS_KERNELS_SM80 is set
+// (to compare the two paths); mma.sync elsewhere.
+bool use_sm90() {
+#if AFBS_KERNELS_SM90
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  return major == 9 && minor == 0 && std::getenv("AFBS_KERNELS_SM80") == nullptr;
+#else
+  return false;
+#endif
+}
 
 bool supported_shape(int block_q, int block_k) {
   return (block_q == 64 && block_k == 64) || (block_q == 128 && block_k == 64) ||
@@ -28,6 +48,7 @@ bool valid(const afbs_attention_args* a) {
 extern "C" cudaError_t afbs_sparse_attention_forward(const afbs_attention_args* args,
                                                      cudaStream_t stream) {
   if (!valid(args)) return cudaErrorInvalidValue;
+  if (use_sm90()) return afbs_kernels::launch_sparse_attention_sm90(*args, stream);
   return args->dtype == AFBS_BF16 ? afbs_kernels::launch_sparse_attention_bf16(*args, stream)
                                   : afbs_kernels::launch_sparse_attention_f16(*args, stream);
 }

@@ -23,6 +23,8 @@ cmake --build build-device --target check_kernels_on_gpu afbs-bench afbs-tune af
 echo "build: $(( $(date +%s) - start )) s"
 if [ "${SKIP_CHECK:-0}" != 1 ]; then
   build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check.txt" | tail -40
+  echo "--- the same with the sm_80 path (AFBS_KERNELS_SM80=1):"
+  AFBS_KERNELS_SM80=1 build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check-sm80.txt" | tail -4
   echo "check: $(( $(date +%s) - start )) s"
 fi
 if [ "${SANITIZE:-0}" = 1 ]; then
