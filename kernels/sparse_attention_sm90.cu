@@ -4,8 +4,9 @@
 // (K-major descriptors); O += P·V takes P from registers and V from shared memory (N-major,
 // transposed). Tiles sit in shared memory in the 128-byte swizzle wgmma reads: 64 columns
 // (128 bytes) per region, regions one after another, 16-byte chunk c of row r at c ^ (r % 8).
-// K and V are double-buffered with cp.async (the next block loads while this one computes);
-// several CTAs per SM let one warpgroup's softmax overlap another's products.
+// K and V are double-buffered with cp.async; S for the next kept block is issued before this
+// block's softmax so the tensor cores work while the warpgroup exponentiates (FlashAttention-3's
+// intra-warpgroup overlap), and several CTAs per SM overlap one another.
 // Built only for sm_90a (its own target); sparse_attention.cu picks it on compute capability 9.0.
 
 #include "kernels/afbs_kernels.h"
@@ -100,116 +101,136 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
   const int thread = threadIdx.x, lane = thread % 32;
   const int group = thread / 128, warp_in_group = (thread % 128) / 32;
 
-  auto issue_block = [&](int position, int stage) {
-    const int column = columns ? columns[position] : position;
-    const int valid = min(BK, n - column * BK);
-    const size_t offset = static_cast<size_t>(column) * BK * D;
-    load_tile_wgmma<D>(k_tiles + stage * Traits::kKVBytes, k + offset, BK, valid, thread, kThreads);
-    load_tile_wgmma<D>(v_tiles + stage * Traits::kKVBytes, v + offset, BK, valid, thread, kThreads);
+  auto column_of = [&](int position) { return columns ? columns[position] : position; };
+  auto load_block = [&](uint32_t tiles, const T* source, int position, int stage) {
+    const int column = column_of(position);
+    load_tile_wgmma<D>(tiles + stage * Traits::kKVBytes, source + static_cast<size_t>(column) * BK * D,
+                       BK, min(BK, n - column * BK), thread, kThreads);
   };
-  load_tile_wgmma<D>(q_tile, q, BQ, rows, thread, kThreads);
-  if (count > 0) issue_block(0, 0);
-  commit_async();
-
-  // This thread's rows: row0 and row0 + 8 of the query block.
-  const int row0 = first_row + group * 64 + warp_in_group * 16 + lane / 4;
-  float out[D / 2];
-  for (int e = 0; e < D / 2; ++e)
-    out[e] = 0.0f;
-  float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
-  int skipped = 0;
-
-  for (int position = 0; position < count; ++position) {
-    wait_async_all();
-    fence_proxy_async();
-    __syncthreads();
-    const int stage = position & 1;
-    if (position + 1 < count) issue_block(position + 1, stage ^ 1);
-    commit_async();
-    const int column = columns ? columns[position] : position;
+  // S = Q·Kᵀ for the K tile in `stage`, issued and committed, not waited for.
+  auto issue_scores = [&](float(&s)[BK / 2], int stage) {
     const uint32_t k_base = k_tiles + stage * Traits::kKVBytes;
-    const uint32_t v_base = v_tiles + stage * Traits::kKVBytes;
-
-    float scores[BK / 2] = {};
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint32_t chunk = (kk % 4) * 32;
       const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * BQ * 128, 16, 1024);
       const uint64_t b = descriptor(k_base + chunk + (kk / 4) * BK * 128, 16, 1024);
-      Wgmma<T, BK>::ss(scores, a, b, kk > 0);
+      Wgmma<T, BK>::ss(s, a, b, kk > 0);
     }
     wgmma_commit();
-    wgmma_wait_all();
+  };
+  auto all_loads_in_place = [] {
+    wait_async_all();
+    fence_proxy_async();
+    __syncthreads();
+  };
 
-    const int first_key = column * BK;
+  // This thread's rows: row0 and row0 + 8 of the query block. Scores stay raw (q·k) until
+  // the exponent, where one FFMA applies scale·log2(e) and subtracts the scaled maximum.
+  const int row0 = first_row + group * 64 + warp_in_group * 16 + lane / 4;
+  float out[D / 2];
+  for (int e = 0; e < D / 2; ++e)
+    out[e] = 0.0f;
+  float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
+  int skipped = 0;
+  float scores[BK / 2] = {}, next_scores[BK / 2] = {};
+
+  // Prologue: Q, K_0, V_0 and K_1 in place, S_0 computed.
+  load_tile_wgmma<D>(q_tile, q, BQ, rows, thread, kThreads);
+  if (count > 0) {
+    load_block(k_tiles, k, 0, 0);
+    load_block(v_tiles, v, 0, 0);
+  }
+  if (count > 1) load_block(k_tiles, k, 1, 1);
+  commit_async();
+  all_loads_in_place();
+  if (count > 0) {
+    issue_scores(scores, 0);
+    wgmma_wait_all();
+  }
+
+  // Iteration j: K_{j+1} and V_j are in place and S_j is in `scores`. S_{j+1} runs on the
+  // tensor cores while this warpgroup's softmax of S_j runs, then P·V_j; K_{j+2} and V_{j+1}
+  // load meanwhile into the stages S_j and P·V_{j−1} have finished with.
+  for (int position = 0; position < count; ++position) {
+    const int stage = position & 1;
+    if (position + 2 < count) load_block(k_tiles, k, position + 2, stage);
+    if (position + 1 < count) load_block(v_tiles, v, position + 1, stage ^ 1);
+    commit_async();
+    if (position + 1 < count) issue_scores(next_scores, stage ^ 1);
+
+    const int first_key = column_of(position) * BK;
     const bool needs_mask = first_key + BK - 1 > first_row;
     float block_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
     for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        float x = scores[nt * 4 + e] * scale_log2;
         if (needs_mask) {
           const int key = first_key + nt * 8 + (lane % 4) * 2 + (e & 1);
           const int row = row0 + (e >> 1) * 8;
-          if (key > row || key >= n) x = -INFINITY;
+          if (key > row || key >= n) scores[nt * 4 + e] = -INFINITY;
         }
-        scores[nt * 4 + e] = x;
-        block_max[e >> 1] = fmaxf(block_max[e >> 1], x);
+        block_max[e >> 1] = fmaxf(block_max[e >> 1], scores[nt * 4 + e]);
       }
     }
     block_max[0] = quad_max(block_max[0]);
     block_max[1] = quad_max(block_max[1]);
 
+    bool compute = true;
     if (pv_skip && position > 0) {
       int rises = 0;
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        if (row0 + h * 8 < n && !(block_max[h] - row_max[h] < -lambda)) rises = 1;
+        if (row0 + h * 8 < n && !((block_max[h] - row_max[h]) * scale_log2 < -lambda)) rises = 1;
       }
-      if (!__syncthreads_or(rises)) {
-        ++skipped;
-        continue;
+      compute = __syncthreads_or(rises) != 0;
+      if (!compute) ++skipped;
+    }
+    if (compute) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float new_max = fmaxf(row_max[h], block_max[h]);
+        const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
+        const float rescale = exp2f(fmaf(row_max[h], scale_log2, -shift));
+        row_max[h] = new_max;
+        row_sum[h] *= rescale;
+#pragma unroll
+        for (int dt = 0; dt < kDimTiles; ++dt) {
+          out[dt * 4 + 2 * h] *= rescale;
+          out[dt * 4 + 2 * h + 1] *= rescale;
+        }
+#pragma unroll
+        for (int nt = 0; nt < kKeyTiles; ++nt) {
+          const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
+          const float p1 = exp2f(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
+          scores[nt * 4 + 2 * h] = p0;
+          scores[nt * 4 + 2 * h + 1] = p1;
+          row_sum[h] += p0 + p1;
+        }
       }
-    }
-
+      uint32_t p[BK / 16][4];
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const float new_max = fmaxf(row_max[h], block_max[h]);
-      const float shift = new_max == -INFINITY ? 0.0f : new_max;
-      const float rescale = exp2f(row_max[h] - shift);
-      row_max[h] = new_max;
-      row_sum[h] *= rescale;
-#pragma unroll
-      for (int dt = 0; dt < kDimTiles; ++dt) {
-        out[dt * 4 + 2 * h] *= rescale;
-        out[dt * 4 + 2 * h + 1] *= rescale;
+      for (int kk = 0; kk < BK / 16; ++kk) {
+        p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
+        p[kk][1] = Mma<T>::pack(scores[8 * kk + 2], scores[8 * kk + 3]);
+        p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
+        p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
       }
+      const uint32_t v_base = v_tiles + stage * Traits::kKVBytes;
+      wgmma_fence();
 #pragma unroll
-      for (int nt = 0; nt < kKeyTiles; ++nt) {
-        const float p0 = exp2f(scores[nt * 4 + 2 * h] - shift);
-        const float p1 = exp2f(scores[nt * 4 + 2 * h + 1] - shift);
-        scores[nt * 4 + 2 * h] = p0;
-        scores[nt * 4 + 2 * h + 1] = p1;
-        row_sum[h] += p0 + p1;
+      for (int kk = 0; kk < BK / 16; ++kk) {
+        Wgmma<T, D>::rs(out, p[kk], descriptor(v_base + kk * 16 * 128, BK * 128, 1024));
       }
+      wgmma_commit();
     }
-    uint32_t p[BK / 16][4];
+    wgmma_wait_all();  // S_{j+1} and P·V_j
 #pragma unroll
-    for (int kk = 0; kk < BK / 16; ++kk) {
-      p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
-      p[kk][1] = Mma<T>::pack(scores[8 * kk + 2], scores[8 * kk + 3]);
-      p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
-      p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
-    }
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < BK / 16; ++kk) {
-      Wgmma<T, D>::rs(out, p[kk], descriptor(v_base + kk * 16 * 128, BK * 128, 1024));
-    }
-    wgmma_commit();
-    wgmma_wait_all();
+    for (int e = 0; e < BK / 2; ++e)
+      scores[e] = next_scores[e];
+    all_loads_in_place();
   }
 
   float l1 = 0.0f;

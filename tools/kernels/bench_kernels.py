@@ -103,14 +103,20 @@ class Kernels:
         lut = torch.empty(hq, nq, nk, dtype=torch.int32, device=q.device)
         counts = torch.empty(hq, nq, dtype=torch.int32, device=q.device)
 
-        def run():
-            s = self.stream()
-            if self.lib.afbs_predict_prepare(q.data_ptr(), k.data_ptr(), shape, workspace.data_ptr(), s):
+        def prepare():
+            if self.lib.afbs_predict_prepare(q.data_ptr(), k.data_ptr(), shape, workspace.data_ptr(),
+                                             self.stream()):
                 raise RuntimeError("afbs_predict_prepare failed")
+
+        def select():
             if self.lib.afbs_predict_select(workspace.data_ptr(), shape, jobs_gpu.data_ptr(), hq,
-                                            lut.data_ptr(), counts.data_ptr(), s):
+                                            lut.data_ptr(), counts.data_ptr(), self.stream()):
                 raise RuntimeError("afbs_predict_select failed")
-        return run, lut, counts
+
+        def run():
+            prepare()
+            select()
+        return run, prepare, select, lut, counts
 
 
 def random_block_mask(heads, blocks, kept_fraction, generator):
@@ -206,8 +212,9 @@ def main():
                 kernels.attention(q, k, v, 128, 64, out=out)
                 row["dense_relative_l1_vs_fa2"] = ((out.float() - reference.float()).abs().sum()
                                                    / reference.float().abs().sum()).item()
-                predict, _, _ = kernels.predictor(q, k, 128, 64)
+                predict, prepare, select, _, _ = kernels.predictor(q, k, 128, 64)
                 row["ms"]["predict"] = bench(predict)
+                row["predict_parts_ms"] = {"prepare": bench(prepare), "select": bench(select)}
                 blocks = (n + 127) // 128
                 use_flex = (d, hkv) in flex_pairs
                 if use_flex:
