@@ -56,19 +56,28 @@ __device__ __forceinline__ void load_tile_wgmma(uint32_t tile, const T* source, 
   }
 }
 
-template <typename T, int D, int BQ, int BK>
+// WG warpgroups per CTA: the CTA attends 64·WG rows of a BQ-row query block (kSplit CTAs
+// share one mask row). Splitting a 128-row block over two one-warpgroup CTAs lets CTAs on an
+// SM overlap one another freely; it is used only without PV-skip, whose vote spans the whole
+// query block. kLookahead: S of the next block is issued before this block's softmax (when
+// the registers allow: two score tiles of 64 keys).
+template <typename T, int D, int BQ, int BK, int WG>
 struct Sm90Traits {
-  static constexpr int kWarpgroups = BQ / 64;
+  static constexpr int kWarpgroups = WG;
+  static constexpr int kRows = 64 * WG;
+  static constexpr int kSplit = BQ / kRows;
+  static constexpr bool kLookahead = BK == 64;
   static constexpr int kThreads = 128 * kWarpgroups;
-  static constexpr int kQBytes = BQ * D * 2;
+  static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kKVBytes = BK * D * 2;
   static constexpr int kSharedBytes = kQBytes + 4 * kKVBytes + 1024;  // + alignment slack
 };
 
-template <typename T, int D, int BQ, int BK>
-__global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
+template <typename T, int D, int BQ, int BK, int WG>
+__global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
     sparse_attention_wgmma(const afbs_attention_args args) {
-  using Traits = Sm90Traits<T, D, BQ, BK>;
+  using Traits = Sm90Traits<T, D, BQ, BK, WG>;
+  constexpr int kRows = Traits::kRows;
   constexpr int kThreads = Traits::kThreads;
   constexpr int kKeyTiles = BK / 8, kDimTiles = D / 8;
   extern __shared__ uint8_t shared_bytes[];
@@ -79,16 +88,22 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
 
   const int n = args.length;
   const int query_blocks = (n + BQ - 1) / BQ, key_blocks = (n + BK - 1) / BK;
-  const int block_row = query_blocks - 1 - static_cast<int>(blockIdx.x);
+  const int block_row = query_blocks - 1 - static_cast<int>(blockIdx.x) / Traits::kSplit;
+  const int part = static_cast<int>(blockIdx.x) % Traits::kSplit;
   const int job = blockIdx.y;
   const int head = args.job_head ? args.job_head[job] : job;
   const int kv_head = head / (args.query_heads / args.kv_heads);
-  const int first_row = block_row * BQ;
-  const int rows = min(BQ, n - first_row);
-  const int visible = (first_row + rows - 1) / BK + 1;
+  const int first_row = block_row * BQ + part * kRows;
+  const int rows = min(kRows, n - first_row);
+  if (rows <= 0) return;  // the far part of a partial last block
+  const int visible = (first_row + rows - 1) / BK + 1;  // of this CTA's rows
   const size_t row_slot = static_cast<size_t>(job) * query_blocks + block_row;
   const int32_t* columns = args.lut ? args.lut + row_slot * key_blocks : nullptr;
-  const int count = args.lut ? args.counts[row_slot] : visible;
+  int count = args.lut ? args.counts[row_slot] : visible;
+  if (Traits::kSplit > 1) {  // blocks wholly after this part's rows add nothing: leave them
+    while (count > 1 && columns && columns[count - 1] >= visible)
+      --count;
+  }
   const float lambda = args.job_lambda ? args.job_lambda[job] : kPvSkipOff;
   const bool pv_skip = lambda < kPvSkipOff;
   const float scale_log2 = args.scale * kLog2E;
@@ -114,7 +129,7 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint32_t chunk = (kk % 4) * 32;
-      const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * BQ * 128, 16, 1024);
+      const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
       const uint64_t b = descriptor(k_base + chunk + (kk / 4) * BK * 128, 16, 1024);
       Wgmma<T, BK>::ss(s, a, b, kk > 0);
     }
@@ -134,10 +149,11 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
     out[e] = 0.0f;
   float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
   int skipped = 0;
-  float scores[BK / 2] = {}, next_scores[BK / 2] = {};
+  float scores[BK / 2] = {};
+  float next_scores[Traits::kLookahead ? BK / 2 : 1] = {};
 
   // Prologue: Q, K_0, V_0 and K_1 in place, S_0 computed.
-  load_tile_wgmma<D>(q_tile, q, BQ, rows, thread, kThreads);
+  load_tile_wgmma<D>(q_tile, q, kRows, rows, thread, kThreads);
   if (count > 0) {
     load_block(k_tiles, k, 0, 0);
     load_block(v_tiles, v, 0, 0);
@@ -158,7 +174,9 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
     if (position + 2 < count) load_block(k_tiles, k, position + 2, stage);
     if (position + 1 < count) load_block(v_tiles, v, position + 1, stage ^ 1);
     commit_async();
-    if (position + 1 < count) issue_scores(next_scores, stage ^ 1);
+    if constexpr (Traits::kLookahead) {
+      if (position + 1 < count) issue_scores(next_scores, stage ^ 1);
+    }
 
     const int first_key = column_of(position) * BK;
     const bool needs_mask = first_key + BK - 1 > first_row;
@@ -227,10 +245,18 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
       wgmma_commit();
     }
     wgmma_wait_all();  // S_{j+1} and P·V_j
+    if constexpr (Traits::kLookahead) {
 #pragma unroll
-    for (int e = 0; e < BK / 2; ++e)
-      scores[e] = next_scores[e];
+      for (int e = 0; e < BK / 2; ++e)
+        scores[e] = next_scores[e];
+    }
     all_loads_in_place();
+    if constexpr (!Traits::kLookahead) {
+      if (position + 1 < count) {
+        issue_scores(scores, stage ^ 1);
+        wgmma_wait_all();
+      }
+    }
   }
 
   float l1 = 0.0f;
@@ -266,29 +292,42 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK>::kThreads)
       float total = 0.0f;
       for (int w = 0; w < kThreads / 32; ++w)
         total += warp_l1[w];
-      args.row_l1[row_slot] = total;
+      // Two parts add onto a zeroed sum: a + b = b + a, so the order does not matter.
+      if (Traits::kSplit > 1) {
+        atomicAdd(args.row_l1 + row_slot, total);
+      } else {
+        args.row_l1[row_slot] = total;
+      }
     }
   }
-  if (args.row_skipped && thread == 0) args.row_skipped[row_slot] = skipped;
+  if (args.row_skipped && thread == 0 && part == 0) args.row_skipped[row_slot] = skipped;
 }
 
-template <typename T, int D, int BQ, int BK>
+template <typename T, int D, int BQ, int BK, int WG>
 cudaError_t launch_shape(const afbs_attention_args& args, cudaStream_t stream) {
-  using Traits = Sm90Traits<T, D, BQ, BK>;
-  auto kernel = sparse_attention_wgmma<T, D, BQ, BK>;
+  using Traits = Sm90Traits<T, D, BQ, BK, WG>;
+  static_assert(Traits::kSplit <= 2, "row sums are exact only for two parts");
+  auto kernel = sparse_attention_wgmma<T, D, BQ, BK, WG>;
   cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                             Traits::kSharedBytes);
   if (status != cudaSuccess) return status;
-  const dim3 grid((args.length + BQ - 1) / BQ, args.job_count);
+  const int query_blocks = (args.length + BQ - 1) / BQ;
+  if (Traits::kSplit > 1 && args.row_l1) {
+    status = cudaMemsetAsync(args.row_l1, 0, sizeof(float) * query_blocks * args.job_count, stream);
+    if (status != cudaSuccess) return status;
+  }
+  const dim3 grid(query_blocks * Traits::kSplit, args.job_count);
   kernel<<<grid, Traits::kThreads, Traits::kSharedBytes, stream>>>(args);
   return cudaGetLastError();
 }
 
+// One warpgroup per CTA everywhere, except a 128-row block with PV-skip (the vote spans it).
 template <typename T, int D>
 cudaError_t launch_dim(const afbs_attention_args& args, cudaStream_t stream) {
-  if (args.block_q == 64 && args.block_k == 64) return launch_shape<T, D, 64, 64>(args, stream);
-  if (args.block_q == 128 && args.block_k == 64) return launch_shape<T, D, 128, 64>(args, stream);
-  return launch_shape<T, D, 64, 128>(args, stream);
+  if (args.block_q == 64 && args.block_k == 64) return launch_shape<T, D, 64, 64, 1>(args, stream);
+  if (args.block_q == 64) return launch_shape<T, D, 64, 128, 1>(args, stream);
+  if (args.job_lambda) return launch_shape<T, D, 128, 64, 2>(args, stream);
+  return launch_shape<T, D, 128, 64, 1>(args, stream);
 }
 
 template <typename T>

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -227,7 +228,10 @@ Result<KernelAttentionResult> run_kernel_attention(const KernelAttentionRequest&
     a.lut = r.masks->lut.data_ptr<int32_t>();
     a.counts = r.masks->counts.data_ptr<int32_t>();
   }
-  if (!r.lambdas.empty()) {
+  // No λ below "off": no PV-skip at all, which lets the kernels split 128-row blocks.
+  const bool any_pv_skip = std::any_of(r.lambdas.begin(), r.lambdas.end(),
+                                       [](float l) { return l < static_cast<float>(kPvSkipOff); });
+  if (any_pv_skip) {
     job_lambdas = at::tensor(at::ArrayRef<float>(r.lambdas)).to(device);
     a.job_lambda = job_lambdas.data_ptr<float>();
   }

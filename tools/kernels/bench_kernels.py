@@ -176,13 +176,13 @@ def main():
     parser.add_argument("--dims", default="64,128")
     parser.add_argument("--kv-heads", default="32,8")
     parser.add_argument("--sparsities", default="0.5,0.7,0.9")
-    parser.add_argument("--flex", default="128:32", help="D:Hkv pairs that also run Flex ('' none)")
+    parser.add_argument("--flex", default="128:32", help="D:Hkv pairs that also run Flex, or none")
     parser.add_argument("--heads", type=int, default=32)
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     kernels = Kernels(args.lib)
     flex = torch.compile(flex_attention, dynamic=False)
-    flex_pairs = {tuple(int(x) for x in p.split(":")) for p in args.flex.split(",") if p}
+    flex_pairs = {tuple(int(x) for x in p.split(":")) for p in args.flex.split(",") if p and p != "none"}
     generator = torch.Generator().manual_seed(0)
     rows = []
     for d in [int(x) for x in args.dims.split(",")]:
