@@ -4,9 +4,8 @@
 // (K-major descriptors); O += P·V takes P from registers and V from shared memory (N-major,
 // transposed). Tiles sit in shared memory in the 128-byte swizzle wgmma reads: 64 columns
 // (128 bytes) per region, regions one after another, 16-byte chunk c of row r at c ^ (r % 8).
-// K and V are double-buffered with cp.async; S for the next kept block is issued before this
-// block's softmax so the tensor cores work while the warpgroup exponentiates (FlashAttention-3's
-// intra-warpgroup overlap), and several CTAs per SM overlap one another.
+// K and V stream through a ring of cp.async stages kept several blocks ahead, so L2 latency
+// hides behind the products.
 // Built only for sm_90a (its own target); sparse_attention.cu picks it on compute capability 9.0.
 
 #include "kernels/afbs_kernels.h"
@@ -59,18 +58,18 @@ __device__ __forceinline__ void load_tile_wgmma(uint32_t tile, const T* source, 
 // WG warpgroups per CTA: the CTA attends 64·WG rows of a BQ-row query block (kSplit CTAs
 // share one mask row). Splitting a 128-row block over two one-warpgroup CTAs lets CTAs on an
 // SM overlap one another freely; it is used only without PV-skip, whose vote spans the whole
-// query block. kLookahead: S of the next block is issued before this block's softmax (when
-// the registers allow: two score tiles of 64 keys).
+// query block. kStages: K/V tiles in flight (cp.async ring); loads run kStages − 1 blocks
+// ahead, so an L2 latency longer than one block's compute is hidden.
 template <typename T, int D, int BQ, int BK, int WG>
 struct Sm90Traits {
   static constexpr int kWarpgroups = WG;
   static constexpr int kRows = 64 * WG;
   static constexpr int kSplit = BQ / kRows;
-  static constexpr bool kLookahead = BK == 64;
+  static constexpr int kStages = BK == 128 ? 2 : (WG == 2 ? 4 : 3);
   static constexpr int kThreads = 128 * kWarpgroups;
   static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kKVBytes = BK * D * 2;
-  static constexpr int kSharedBytes = kQBytes + 4 * kKVBytes + 1024;  // + alignment slack
+  static constexpr int kSharedBytes = kQBytes + 2 * kStages * kKVBytes + 1024;  // + alignment
 };
 
 template <typename T, int D, int BQ, int BK, int WG>
@@ -84,7 +83,8 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   const uint32_t raw = shared_address(shared_bytes);
   const uint32_t q_tile = (raw + 1023) & ~1023u;  // the swizzle pattern repeats every 1024 bytes
   const uint32_t k_tiles = q_tile + Traits::kQBytes;
-  const uint32_t v_tiles = k_tiles + 2 * Traits::kKVBytes;
+  const uint32_t v_tiles = k_tiles + Traits::kStages * Traits::kKVBytes;
+  constexpr int kStages = Traits::kStages;
 
   const int n = args.length;
   const int query_blocks = (n + BQ - 1) / BQ, key_blocks = (n + BK - 1) / BK;
@@ -135,10 +135,12 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
     }
     wgmma_commit();
   };
-  auto all_loads_in_place = [] {
-    wait_async_all();
-    fence_proxy_async();
-    __syncthreads();
+  auto load_kv = [&](int position) {  // block `position` into its ring slot, one commit group
+    if (position < count) {
+      load_block(k_tiles, k, position, position % kStages);
+      load_block(v_tiles, v, position, position % kStages);
+    }
+    commit_async();  // empty groups too, so "all but the newest kStages − 2" is block j
   };
 
   // This thread's rows: row0 and row0 + 8 of the query block. Scores stay raw (q·k) until
@@ -150,33 +152,22 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
   int skipped = 0;
   float scores[BK / 2] = {};
-  float next_scores[Traits::kLookahead ? BK / 2 : 1] = {};
 
-  // Prologue: Q, K_0, V_0 and K_1 in place, S_0 computed.
   load_tile_wgmma<D>(q_tile, q, kRows, rows, thread, kThreads);
-  if (count > 0) {
-    load_block(k_tiles, k, 0, 0);
-    load_block(v_tiles, v, 0, 0);
-  }
-  if (count > 1) load_block(k_tiles, k, 1, 1);
   commit_async();
-  all_loads_in_place();
-  if (count > 0) {
-    issue_scores(scores, 0);
-    wgmma_wait_all();
-  }
+  for (int position = 0; position < kStages - 1; ++position)
+    load_kv(position);
 
-  // Iteration j: K_{j+1} and V_j are in place and S_j is in `scores`. S_{j+1} runs on the
-  // tensor cores while this warpgroup's softmax of S_j runs, then P·V_j; K_{j+2} and V_{j+1}
-  // load meanwhile into the stages S_j and P·V_{j−1} have finished with.
   for (int position = 0; position < count; ++position) {
-    const int stage = position & 1;
-    if (position + 2 < count) load_block(k_tiles, k, position + 2, stage);
-    if (position + 1 < count) load_block(v_tiles, v, position + 1, stage ^ 1);
-    commit_async();
-    if constexpr (Traits::kLookahead) {
-      if (position + 1 < count) issue_scores(next_scores, stage ^ 1);
-    }
+    // Block `position` is in place once at most kStages − 2 newer groups are pending; the
+    // barrier also tells that every warpgroup is done with the slot refilled next.
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(kStages - 2));
+    fence_proxy_async();
+    __syncthreads();
+    load_kv(position + kStages - 1);
+    const int stage = position % kStages;
+    issue_scores(scores, stage);
+    wgmma_wait_all();
 
     const int first_key = column_of(position) * BK;
     const bool needs_mask = first_key + BK - 1 > first_row;
@@ -196,68 +187,56 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
     block_max[0] = quad_max(block_max[0]);
     block_max[1] = quad_max(block_max[1]);
 
-    bool compute = true;
     if (pv_skip && position > 0) {
       int rises = 0;
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         if (row0 + h * 8 < n && !((block_max[h] - row_max[h]) * scale_log2 < -lambda)) rises = 1;
       }
-      compute = __syncthreads_or(rises) != 0;
-      if (!compute) ++skipped;
-    }
-    if (compute) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const float new_max = fmaxf(row_max[h], block_max[h]);
-        const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
-        const float rescale = exp2f(fmaf(row_max[h], scale_log2, -shift));
-        row_max[h] = new_max;
-        row_sum[h] *= rescale;
-#pragma unroll
-        for (int dt = 0; dt < kDimTiles; ++dt) {
-          out[dt * 4 + 2 * h] *= rescale;
-          out[dt * 4 + 2 * h + 1] *= rescale;
-        }
-#pragma unroll
-        for (int nt = 0; nt < kKeyTiles; ++nt) {
-          const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
-          const float p1 = exp2f(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
-          scores[nt * 4 + 2 * h] = p0;
-          scores[nt * 4 + 2 * h + 1] = p1;
-          row_sum[h] += p0 + p1;
-        }
-      }
-      uint32_t p[BK / 16][4];
-#pragma unroll
-      for (int kk = 0; kk < BK / 16; ++kk) {
-        p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
-        p[kk][1] = Mma<T>::pack(scores[8 * kk + 2], scores[8 * kk + 3]);
-        p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
-        p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
-      }
-      const uint32_t v_base = v_tiles + stage * Traits::kKVBytes;
-      wgmma_fence();
-#pragma unroll
-      for (int kk = 0; kk < BK / 16; ++kk) {
-        Wgmma<T, D>::rs(out, p[kk], descriptor(v_base + kk * 16 * 128, BK * 128, 1024));
-      }
-      wgmma_commit();
-    }
-    wgmma_wait_all();  // S_{j+1} and P·V_j
-    if constexpr (Traits::kLookahead) {
-#pragma unroll
-      for (int e = 0; e < BK / 2; ++e)
-        scores[e] = next_scores[e];
-    }
-    all_loads_in_place();
-    if constexpr (!Traits::kLookahead) {
-      if (position + 1 < count) {
-        issue_scores(scores, stage ^ 1);
-        wgmma_wait_all();
+      if (!__syncthreads_or(rises)) {
+        ++skipped;
+        continue;
       }
     }
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const float new_max = fmaxf(row_max[h], block_max[h]);
+      const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
+      const float rescale = exp2f(fmaf(row_max[h], scale_log2, -shift));
+      row_max[h] = new_max;
+      row_sum[h] *= rescale;
+#pragma unroll
+      for (int dt = 0; dt < kDimTiles; ++dt) {
+        out[dt * 4 + 2 * h] *= rescale;
+        out[dt * 4 + 2 * h + 1] *= rescale;
+      }
+#pragma unroll
+      for (int nt = 0; nt < kKeyTiles; ++nt) {
+        const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
+        const float p1 = exp2f(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
+        scores[nt * 4 + 2 * h] = p0;
+        scores[nt * 4 + 2 * h + 1] = p1;
+        row_sum[h] += p0 + p1;
+      }
+    }
+    uint32_t p[BK / 16][4];
+#pragma unroll
+    for (int kk = 0; kk < BK / 16; ++kk) {
+      p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
+      p[kk][1] = Mma<T>::pack(scores[8 * kk + 2], scores[8 * kk + 3]);
+      p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
+      p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
+    }
+    const uint32_t v_base = v_tiles + stage * Traits::kKVBytes;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < BK / 16; ++kk) {
+      Wgmma<T, D>::rs(out, p[kk], descriptor(v_base + kk * 16 * 128, BK * 128, 1024));
+    }
+    wgmma_commit();
+    wgmma_wait_all();
   }
+  wait_async_all();  // nothing may land in shared memory after the CTA is gone
 
   float l1 = 0.0f;
 #pragma unroll
@@ -321,13 +300,12 @@ cudaError_t launch_shape(const afbs_attention_args& args, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-// One warpgroup per CTA everywhere, except a 128-row block with PV-skip (the vote spans it).
+// Two warpgroups share a 128-row block's K/V tiles (half the L2 traffic of two CTAs).
 template <typename T, int D>
 cudaError_t launch_dim(const afbs_attention_args& args, cudaStream_t stream) {
   if (args.block_q == 64 && args.block_k == 64) return launch_shape<T, D, 64, 64, 1>(args, stream);
   if (args.block_q == 64) return launch_shape<T, D, 64, 128, 1>(args, stream);
-  if (args.job_lambda) return launch_shape<T, D, 128, 64, 2>(args, stream);
-  return launch_shape<T, D, 128, 64, 1>(args, stream);
+  return launch_shape<T, D, 128, 64, 2>(args, stream);
 }
 
 template <typename T>
