@@ -178,6 +178,8 @@ def main():
     parser.add_argument("--sparsities", default="0.5,0.7,0.9")
     parser.add_argument("--flex", default="128:32", help="D:Hkv pairs that also run Flex, or none")
     parser.add_argument("--heads", type=int, default=32)
+    parser.add_argument("--profile-predict", action="store_true",
+                        help="print the prediction's kernels by GPU time (torch.profiler)")
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     kernels = Kernels(args.lib)
@@ -215,6 +217,12 @@ def main():
                 predict, prepare, select, _, _ = kernels.predictor(q, k, 128, 64)
                 row["ms"]["predict"] = bench(predict)
                 row["predict_parts_ms"] = {"prepare": bench(prepare), "select": bench(select)}
+                if args.profile_predict:
+                    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+                        for _ in range(5):
+                            predict()
+                        torch.cuda.synchronize()
+                    print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=8), flush=True)
                 blocks = (n + 127) // 128
                 use_flex = (d, hkv) in flex_pairs
                 if use_flex:
