@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr int kMeanSplits = 32;
+constexpr int kMeanSplits = 512;  // 64 rows a CTA at 32k tokens: enough CTAs to fill the GPU
 constexpr int kMaxKeyBlocks = 8192;  // the sort holds a row in shared memory
 
 struct Workspace {  // offsets into the caller's buffer, each 256-byte aligned

@@ -4,8 +4,8 @@
 // (K-major descriptors); O += P·V takes P from registers and V from shared memory (N-major,
 // transposed). Tiles sit in shared memory in the 128-byte swizzle wgmma reads: 64 columns
 // (128 bytes) per region, regions one after another, 16-byte chunk c of row r at c ^ (r % 8).
-// K and V stream through a ring of cp.async stages kept several blocks ahead, so L2 latency
-// hides behind the products.
+// K and V stream through a two-step ring of cp.async tiles: the next step loads while this
+// one computes.
 // Built only for sm_90a (its own target); sparse_attention.cu picks it on compute capability 9.0.
 
 #include "kernels/afbs_kernels.h"
@@ -30,11 +30,6 @@ __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 }
 
-// Byte offset of 16-byte chunk `chunk` of `row` in a swizzled tile of `rows` rows.
-__device__ __forceinline__ uint32_t swizzled128(int row, int chunk, int rows) {
-  return static_cast<uint32_t>((chunk >> 3) * rows * 128 + row * 128 + (((chunk & 7) ^ (row & 7)) << 4));
-}
-
 // Shared-memory matrix descriptor, 128-byte swizzle (PTX ISA "Matrix Descriptor Format").
 __device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leading, uint32_t stride) {
   return static_cast<uint64_t>((address & 0x3FFFF) >> 4) |
@@ -42,30 +37,34 @@ __device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leadin
          (static_cast<uint64_t>((stride & 0x3FFFF) >> 4) << 32) | (1ull << 62);
 }
 
+// `region_bytes`: from one 64-column region of the tile to the next (rows·128 for a lone tile;
+// the ring's slots share regions so two adjacent slots read as one tile of twice the rows).
 template <int D, typename T>
-__device__ __forceinline__ void load_tile_wgmma(uint32_t tile, const T* source, int rows, int valid_rows,
-                                                int thread, int threads) {
+__device__ __forceinline__ void load_tile_wgmma(uint32_t tile, uint32_t region_bytes, const T* source,
+                                                int rows, int valid_rows, int thread, int threads) {
   constexpr int kChunks = D / 8;
   for (int c = thread; c < rows * kChunks; c += threads) {
     const int row = c / kChunks, chunk = c % kChunks;
     const bool valid = row < valid_rows;
     const T* from = valid ? source + static_cast<size_t>(row) * D + chunk * 8 : source;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(tile + swizzled128(row, chunk, rows)),
-                 "l"(from), "r"(valid ? 16 : 0));
+    const uint32_t to = tile + (chunk >> 3) * region_bytes + row * 128 + (((chunk & 7) ^ (row & 7)) << 4);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(to), "l"(from),
+                 "r"(valid ? 16 : 0));
   }
 }
 
 // WG warpgroups per CTA: the CTA attends 64·WG rows of a BQ-row query block (kSplit CTAs
 // share one mask row). Splitting a 128-row block over two one-warpgroup CTAs lets CTAs on an
 // SM overlap one another freely; it is used only without PV-skip, whose vote spans the whole
-// query block. kStages: K/V tiles in flight (cp.async ring); loads run kStages − 1 blocks
-// ahead, so an L2 latency longer than one block's compute is hidden.
+// query block. kPair: kept blocks of 64 keys go two at a time, so every product has N or K
+// = 128 (a 64-wide wgmma spends as long issuing as computing). The ring holds two steps.
 template <typename T, int D, int BQ, int BK, int WG>
 struct Sm90Traits {
   static constexpr int kWarpgroups = WG;
   static constexpr int kRows = 64 * WG;
   static constexpr int kSplit = BQ / kRows;
-  static constexpr int kStages = BK == 128 ? 2 : (WG == 2 ? 4 : 3);
+  static constexpr int kPair = 128 / BK;       // blocks per step
+  static constexpr int kStages = 2 * kPair;     // ring slots of BK rows
   static constexpr int kThreads = 128 * kWarpgroups;
   static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kKVBytes = BK * D * 2;
@@ -78,7 +77,7 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   using Traits = Sm90Traits<T, D, BQ, BK, WG>;
   constexpr int kRows = Traits::kRows;
   constexpr int kThreads = Traits::kThreads;
-  constexpr int kKeyTiles = BK / 8, kDimTiles = D / 8;
+  constexpr int kDimTiles = D / 8;
   extern __shared__ uint8_t shared_bytes[];
   const uint32_t raw = shared_address(shared_bytes);
   const uint32_t q_tile = (raw + 1023) & ~1023u;  // the swizzle pattern repeats every 1024 bytes
@@ -116,31 +115,22 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   const int thread = threadIdx.x, lane = thread % 32;
   const int group = thread / 128, warp_in_group = (thread % 128) / 32;
 
+  constexpr int kPair = Traits::kPair;
+  constexpr uint32_t kRegion = kStages * BK * 128;  // the ring's 64-column region stride
   auto column_of = [&](int position) { return columns ? columns[position] : position; };
-  auto load_block = [&](uint32_t tiles, const T* source, int position, int stage) {
-    const int column = column_of(position);
-    load_tile_wgmma<D>(tiles + stage * Traits::kKVBytes, source + static_cast<size_t>(column) * BK * D,
-                       BK, min(BK, n - column * BK), thread, kThreads);
-  };
-  // S = Q·Kᵀ for the K tile in `stage`, issued and committed, not waited for.
-  auto issue_scores = [&](float(&s)[BK / 2], int stage) {
-    const uint32_t k_base = k_tiles + stage * Traits::kKVBytes;
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const uint32_t chunk = (kk % 4) * 32;
-      const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
-      const uint64_t b = descriptor(k_base + chunk + (kk / 4) * BK * 128, 16, 1024);
-      Wgmma<T, BK>::ss(s, a, b, kk > 0);
+  // Step `step` (blocks kPair·step …) into ring half step % 2, one commit group.
+  auto load_step = [&](int step) {
+    for (int b = 0; b < kPair; ++b) {
+      const int position = step * kPair + b;
+      if (position >= count) break;
+      const int column = column_of(position);
+      const uint32_t slot = ((step & 1) * kPair + b) * BK * 128;
+      const size_t offset = static_cast<size_t>(column) * BK * D;
+      const int valid = min(BK, n - column * BK);
+      load_tile_wgmma<D>(k_tiles + slot, kRegion, k + offset, BK, valid, thread, kThreads);
+      load_tile_wgmma<D>(v_tiles + slot, kRegion, v + offset, BK, valid, thread, kThreads);
     }
-    wgmma_commit();
-  };
-  auto load_kv = [&](int position) {  // block `position` into its ring slot, one commit group
-    if (position < count) {
-      load_block(k_tiles, k, position, position % kStages);
-      load_block(v_tiles, v, position, position % kStages);
-    }
-    commit_async();  // empty groups too, so "all but the newest kStages − 2" is block j
+    commit_async();
   };
 
   // This thread's rows: row0 and row0 + 8 of the query block. Scores stay raw (q·k) until
@@ -151,56 +141,85 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
     out[e] = 0.0f;
   float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
   int skipped = 0;
-  float scores[BK / 2] = {};
+  float scores[64] = {};  // S for 128 keys
 
-  load_tile_wgmma<D>(q_tile, q, kRows, rows, thread, kThreads);
-  commit_async();
-  for (int position = 0; position < kStages - 1; ++position)
-    load_kv(position);
-
-  for (int position = 0; position < count; ++position) {
-    // Block `position` is in place once at most kStages − 2 newer groups are pending; the
-    // barrier also tells that every warpgroup is done with the slot refilled next.
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(kStages - 2));
+  load_tile_wgmma<D>(q_tile, kRows * 128, q, kRows, rows, thread, kThreads);
+  load_step(0);
+  const int steps = (count + kPair - 1) / kPair;
+  for (int step = 0; step < steps; ++step) {
+    wait_async_all();
     fence_proxy_async();
-    __syncthreads();
-    load_kv(position + kStages - 1);
-    const int stage = position % kStages;
-    issue_scores(scores, stage);
+    __syncthreads();  // this step's tiles in place; every warpgroup done with the other half
+    if (step + 1 < steps) load_step(step + 1);
+    const uint32_t half = (step & 1) * kPair * BK * 128;
+
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const uint32_t chunk = (kk % 4) * 32;
+      const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
+      const uint64_t b = descriptor(k_tiles + half + chunk + (kk / 4) * kRegion, 16, 1024);
+      Wgmma<T, 128>::ss(scores, a, b, kk > 0);
+    }
+    wgmma_commit();
     wgmma_wait_all();
 
-    const int first_key = column_of(position) * BK;
-    const bool needs_mask = first_key + BK - 1 > first_row;
-    float block_max[2] = {-INFINITY, -INFINITY};
+    // Per block of the step: causal mask, block maximum, PV-skip vote in ascending order (a
+    // skipped block's scores become −∞, as if it had not been kept).
+    float running[2] = {row_max[0], row_max[1]};
+    bool any = false;
 #pragma unroll
-    for (int nt = 0; nt < kKeyTiles; ++nt) {
+    for (int b = 0; b < kPair; ++b) {
+      const int position = step * kPair + b;
+      const bool real = position < count;
+      const int first_key = real ? column_of(position) * BK : 0;
+      const bool needs_mask = first_key + BK - 1 > first_row;
+      float block_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        if (needs_mask) {
-          const int key = first_key + nt * 8 + (lane % 4) * 2 + (e & 1);
-          const int row = row0 + (e >> 1) * 8;
-          if (key > row || key >= n) scores[nt * 4 + e] = -INFINITY;
+      for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          if (!real) {
+            scores[nt * 4 + e] = -INFINITY;
+          } else if (needs_mask) {
+            const int key = first_key + (nt - b * (BK / 8)) * 8 + (lane % 4) * 2 + (e & 1);
+            const int row = row0 + (e >> 1) * 8;
+            if (key > row || key >= n) scores[nt * 4 + e] = -INFINITY;
+          }
+          block_max[e >> 1] = fmaxf(block_max[e >> 1], scores[nt * 4 + e]);
         }
-        block_max[e >> 1] = fmaxf(block_max[e >> 1], scores[nt * 4 + e]);
       }
-    }
-    block_max[0] = quad_max(block_max[0]);
-    block_max[1] = quad_max(block_max[1]);
-
-    if (pv_skip && position > 0) {
-      int rises = 0;
+      if (!real) continue;
+      block_max[0] = quad_max(block_max[0]);
+      block_max[1] = quad_max(block_max[1]);
+      bool computed = true;
+      if (pv_skip && position > 0) {
+        int rises = 0;
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        if (row0 + h * 8 < n && !((block_max[h] - row_max[h]) * scale_log2 < -lambda)) rises = 1;
+        for (int h = 0; h < 2; ++h) {
+          if (row0 + h * 8 < n && !((block_max[h] - running[h]) * scale_log2 < -lambda)) rises = 1;
+        }
+        computed = __syncthreads_or(rises) != 0;
       }
-      if (!__syncthreads_or(rises)) {
+      if (computed) {
+        running[0] = fmaxf(running[0], block_max[0]);
+        running[1] = fmaxf(running[1], block_max[1]);
+        any = true;
+      } else {
         ++skipped;
-        continue;
+#pragma unroll
+        for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            scores[nt * 4 + e] = -INFINITY;
+        }
       }
     }
+    if (!any) continue;
+
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const float new_max = fmaxf(row_max[h], block_max[h]);
+      const float new_max = running[h];
       const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
       const float rescale = exp2f(fmaf(row_max[h], scale_log2, -shift));
       row_max[h] = new_max;
@@ -211,7 +230,7 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
         out[dt * 4 + 2 * h + 1] *= rescale;
       }
 #pragma unroll
-      for (int nt = 0; nt < kKeyTiles; ++nt) {
+      for (int nt = 0; nt < 16; ++nt) {
         const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
         const float p1 = exp2f(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
         scores[nt * 4 + 2 * h] = p0;
@@ -219,19 +238,18 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
         row_sum[h] += p0 + p1;
       }
     }
-    uint32_t p[BK / 16][4];
+    uint32_t p[8][4];
 #pragma unroll
-    for (int kk = 0; kk < BK / 16; ++kk) {
+    for (int kk = 0; kk < 8; ++kk) {
       p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
       p[kk][1] = Mma<T>::pack(scores[8 * kk + 2], scores[8 * kk + 3]);
       p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
       p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
     }
-    const uint32_t v_base = v_tiles + stage * Traits::kKVBytes;
     wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < BK / 16; ++kk) {
-      Wgmma<T, D>::rs(out, p[kk], descriptor(v_base + kk * 16 * 128, BK * 128, 1024));
+    for (int kk = 0; kk < 8; ++kk) {
+      Wgmma<T, D>::rs(out, p[kk], descriptor(v_tiles + half + kk * 16 * 128, kRegion, 1024));
     }
     wgmma_commit();
     wgmma_wait_all();
