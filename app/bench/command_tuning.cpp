@@ -200,6 +200,7 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
   json["device"] = options.device;
   json["evaluator_device"] =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
+  json["evaluator_path"] = options.evaluator_kernels ? "kernels (on CUDA)" : "aten";
   json["fidelities"] = options.engine.fidelity_lengths;
   json["top_fidelity"] = top;
   json["layers"] = layers_text;
@@ -220,7 +221,8 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
      << "\n- threads: " << threads << "\n- model: " << options.model_dir.string()
      << "\n- device: " << options.device << " (evaluator's attention: "
-     << (options.evaluator_device.empty() ? options.device : options.evaluator_device) << ")"
+     << (options.evaluator_device.empty() ? options.device : options.evaluator_device)
+     << (options.evaluator_kernels ? ", our kernels on CUDA" : ", ATen path") << ")"
      << "\n- fidelity ladder: " << ladder_text << " (n_F = " << top << ")"
      << "\n- layers: " << layers_text << "; tune windows " << options.tune_windows
      << ", validation windows " << options.validation_windows << "; seed " << options.engine.seed
@@ -288,7 +290,8 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   auto args = cli::CliArgs::parse(
       argv,
       cli::with_model_options({"fidelities", "tune-windows", "validation-windows", "seed",
-                               "methods", "statics", "layers", "out", "text", "evaluator-device"}),
+                               "methods", "statics", "layers", "out", "text", "evaluator-device",
+                               "evaluator-path"}),
       {});
   if (!args) return fail(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -300,6 +303,11 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   options.model_dir = *model_dir;
   options.device = args->get("device", "cpu");
   options.evaluator_device = args->get("evaluator-device", "");
+  const std::string evaluator_path = args->get("evaluator-path", "kernels");
+  if (evaluator_path != "kernels" && evaluator_path != "aten") {
+    return fail("--evaluator-path must be kernels or aten (on CUDA), not '" + evaluator_path + "'");
+  }
+  options.evaluator_kernels = evaluator_path == "kernels";
   options.dtype = args->get("dtype", "");
   options.text = args->get("text", cli::default_data_file("kjv-validation.txt").string());
   auto tune_windows = args->get_int("tune-windows", options.tune_windows);
@@ -333,8 +341,9 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
     }
     methods.push_back(*method);
   }
-  const std::vector<std::string> statics =
+  std::vector<std::string> statics =
       split_commas(args->get("statics", "sparge-default,topk:0.5,window:equal"));
+  if (statics == std::vector<std::string>{"none"}) statics.clear();
   for (const std::string& preset : statics) {
     if (preset == "window:equal") continue;
     if (auto setting = preset_head_setting(preset); !setting) {

@@ -18,8 +18,11 @@ const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = {
       {"optimiser", "time the Bayesian optimiser per ask() and measure its regret",
        "optimiser [--seeds N] [--repetitions R] [--out DIR]", run_optimiser},
-      {"attention", "sparse-attention evaluator throughput, cached vs recomputed (CPU)",
-       "attention [--lengths 1024,4096] [--calls C] [--repetitions R] [--threads N] [--out DIR]",
+      {"attention",
+       "sparse-attention evaluator throughput: cached vs recomputed (CPU), or our CUDA kernels "
+       "vs the ATen path (--device cuda)",
+       "attention [--lengths 1024,4096] [--calls C] [--repetitions R] [--threads N] [--out DIR]\n"
+       "       [--device cpu|cuda[:i]] [--heads 8] [--kv-heads 2] [--head-dim 64]",
        run_attention},
       {"forward", "tokens/s and peak memory of the model forward pass; logits dump for parity",
        "forward (MODEL_DIR | --config CONFIG.json) [--tokens N] [--batch B] [--device D] "
@@ -31,7 +34,8 @@ const std::vector<Command>& all_commands() {
        "tuning [MODEL_DIR] [--fidelities 256,512,1024] [--tune-windows N] "
        "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] "
        "[--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N] "
-       "[--device D] [--evaluator-device D] [--dtype T] [--out DIR]",
+       "[--device D] [--evaluator-device D] [--evaluator-path kernels|aten] [--dtype T] "
+       "[--out DIR]",
        run_tuning},
   };
   return commands;

@@ -122,10 +122,11 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   state_->ladder.clear();
   auto captures = capture_windows(*state_->model, stream, top, window_ids);
   if (!captures) return captures.error();
-  // The evaluator's attention runs where the model does (mask prediction stays on the CPU).
+  // The evaluator runs where the model does: on CUDA with our kernels (prediction too).
   AttentionEvaluator::Options evaluator_options;
   evaluator_options.device =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
+  evaluator_options.kernels = options.evaluator_kernels;
   auto attention = std::make_unique<AttentionEvaluator>(evaluator_options);
   if (Status registered = engine::register_captures(*attention, *captures); !registered) {
     return registered.error();

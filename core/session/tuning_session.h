@@ -23,6 +23,7 @@ struct SessionOptions {
   std::filesystem::path model_dir;
   std::string device = "cpu";    // cpu, cuda, cuda:N: the model's and the evaluator's attention
   std::string evaluator_device;  // the evaluator's attention elsewhere (empty: `device`)
+  bool evaluator_kernels = true;  // on CUDA: our kernels (false: the whole-tensor ATen path)
   std::string dtype;             // f32, bf16, f16; empty: the model's default for the device
   std::filesystem::path text;    // calibration text (one token stream)
   bool bos = false;              // prepend BOS to the stream

@@ -134,6 +134,7 @@ def random_block_mask(heads, blocks, kept_fraction, generator):
 
 def lut_from_mask(keep, length, block_q, block_k):
     """Our LUT for a 128 × 128 mask, in block_q × block_k blocks (128 × 64: two columns each)."""
+    keep = keep.cuda()
     heads, blocks, _ = keep.shape
     split = 128 // block_k
     fine = keep.repeat_interleave(split, dim=2)  # [heads, blocks, blocks·split]
@@ -147,14 +148,15 @@ def lut_from_mask(keep, length, block_q, block_k):
 def flex_block_mask(keep, length):
     """Flex's BlockMask for the same blocks: the diagonal as partial blocks (the causal
     mask_mod runs there), every other kept block as a full block (no mask_mod)."""
+    keep = keep.cuda()
     heads, blocks, _ = keep.shape
-    diagonal = torch.eye(blocks, dtype=torch.bool).expand(heads, blocks, blocks)
+    diagonal = torch.eye(blocks, dtype=torch.bool, device="cuda").expand(heads, blocks, blocks)
     full = keep & ~diagonal
 
     def as_indices(m):
         counts = m.sum(-1).to(torch.int32)
         indices = torch.argsort((~m).to(torch.int8), dim=-1, stable=True).to(torch.int32)
-        return counts[None].cuda(), indices[None].cuda()
+        return counts[None].contiguous(), indices[None].contiguous()
 
     def causal(b, h, q_idx, kv_idx):
         return q_idx >= kv_idx
