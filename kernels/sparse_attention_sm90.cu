@@ -121,12 +121,14 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   // Step `step` (blocks kPair·step …) into ring half step % 2, one commit group.
   auto load_step = [&](int step) {
     for (int b = 0; b < kPair; ++b) {
+      // Past the last kept block the slot is zero-filled: its scores are masked, but P·V
+      // would still multiply its stale V (possibly NaN) by zero.
       const int position = step * kPair + b;
-      if (position >= count) break;
-      const int column = column_of(position);
+      const bool real = position < count;
+      const int column = real ? column_of(position) : 0;
       const uint32_t slot = ((step & 1) * kPair + b) * BK * 128;
       const size_t offset = static_cast<size_t>(column) * BK * D;
-      const int valid = min(BK, n - column * BK);
+      const int valid = real ? min(BK, n - column * BK) : 0;
       load_tile_wgmma<D>(k_tiles + slot, kRegion, k + offset, BK, valid, thread, kThreads);
       load_tile_wgmma<D>(v_tiles + slot, kRegion, v + offset, BK, valid, thread, kThreads);
     }
