@@ -8,6 +8,7 @@ int run_optimiser(const std::vector<std::string>& args, const std::string& comma
 int run_attention(const std::vector<std::string>& args, const std::string& command_line);
 int run_forward(const std::vector<std::string>& args, const std::string& command_line);
 int run_tuning(const std::vector<std::string>& args, const std::string& command_line);
+int run_synth_model(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -37,6 +38,11 @@ const std::vector<Command>& all_commands() {
        "[--device D] [--evaluator-device D] [--evaluator-path kernels|aten] [--dtype T] "
        "[--out DIR]",
        run_tuning},
+      {"synth-model",
+       "B5's inputs: a random-weight checkpoint of a real shape (llama2-7b, llama3-8b with GQA "
+       "8, llama2-13b, tiny-gqa) with the demo tokenizer, one shard per layer",
+       "synth-model --out DIR [--shape llama2-7b] [--layers N] [--context N] [--seed S]",
+       run_synth_model},
   };
   return commands;
 }

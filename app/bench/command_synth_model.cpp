@@ -1,0 +1,49 @@
+// afbs-bench synth-model: a random-weight checkpoint of a real model's shape (B5's inputs), so
+// anyone can reproduce the scale figures without downloading weights.
+#include <chrono>
+#include <cstdio>
+
+#include "app/bench/commands.h"
+#include "app/tune/cli_args.h"
+#include "app/tune/model_options.h"
+#include "core/model/synthetic_checkpoint.h"
+
+namespace afbs::bench {
+
+int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
+  auto args = cli::CliArgs::parse(argv, {"shape", "out", "layers", "context", "seed"}, {});
+  if (!args) return fail(args.error().message);
+  if (!args->has("out")) return fail("synth-model: --out DIR is required");
+  auto shape = synthetic_shape(args->get("shape", "llama2-7b"));
+  if (!shape) return fail(shape.error().message);
+  auto layers = args->get_int("layers", shape->layers);
+  auto context = args->get_int("context", shape->context);
+  auto seed = args->get_int("seed", 0);
+  for (const auto* value : {&layers, &context, &seed}) {
+    if (!*value) return fail(value->error().message);
+  }
+  if (*layers < 1 || *layers > 1000) return fail("--layers must lie in [1, 1000]");
+  if (*context < 64 || *context > (int64_t{1} << 22)) return fail("--context must lie in [64, 4194304]");
+  shape->layers = *layers;
+  shape->context = *context;
+  auto demo = cli::resolve_model_dir(*args);  // no positional: the bundled demo model
+  if (!demo) return fail(demo.error().message);
+  const auto tokenizer = *demo / "tokenizer.model";
+  const auto started = std::chrono::steady_clock::now();
+  Status written = write_synthetic_checkpoint(
+      *shape, args->get("out", ""), tokenizer, static_cast<uint64_t>(*seed),
+      [](const SyntheticProgress& p) {
+        std::fprintf(stderr, "\rsynth-model: shard %lld/%lld, %.1f GB   ",
+                     static_cast<long long>(p.shards_done), static_cast<long long>(p.shards_total),
+                     static_cast<double>(p.bytes_written) / 1e9);
+      });
+  std::fprintf(stderr, "\n");
+  if (!written) return fail(written.error().message);
+  std::printf("wrote %s (%s, %lld layers, context %lld) in %.1f s\n", args->get("out", "").c_str(),
+              shape->name.c_str(), static_cast<long long>(shape->layers),
+              static_cast<long long>(shape->context),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return 0;
+}
+
+}  // namespace afbs::bench
