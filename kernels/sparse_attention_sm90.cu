@@ -53,17 +53,15 @@ __device__ __forceinline__ void load_tile_wgmma(uint32_t tile, uint32_t region_b
   }
 }
 
-// WG warpgroups per CTA: the CTA attends 64·WG rows of a BQ-row query block (kSplit CTAs
-// share one mask row). Splitting a 128-row block over two one-warpgroup CTAs lets CTAs on an
-// SM overlap one another freely; it is used only without PV-skip, whose vote spans the whole
-// query block. kPair: with D = 128, kept blocks of 64 keys go two at a time, so every product
+// WG = BQ / 64 warpgroups per CTA, one query block per CTA (splitting a 128-row block over
+// two CTAs measured slower: each re-reads K/V; see bench/results/kernels/NOTES.md). kPair: with D = 128, kept blocks of 64 keys go two at a time, so every product
 // has N or K = 128 (measured: 294 against 285 TFLOP/s dense at 32k); with D = 64 the pair
 // measured slower (191 against 226), so there a step is one block. The ring holds two steps.
-template <typename T, int D, int BQ, int BK, int WG>
+template <typename T, int D, int BQ, int BK, int WG = BQ / 64>
 struct Sm90Traits {
   static constexpr int kWarpgroups = WG;
   static constexpr int kRows = 64 * WG;
-  static constexpr int kSplit = BQ / kRows;
+  static_assert(kRows == BQ, "one CTA per query block");
   static constexpr int kPair = (D == 128 && BK == 64) ? 2 : 1;  // blocks per step
   static constexpr int kKeys = kPair * BK;                        // keys per step
   static constexpr int kStages = 2 * kPair;     // ring slots of BK rows
@@ -89,22 +87,16 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
 
   const int n = args.length;
   const int query_blocks = (n + BQ - 1) / BQ, key_blocks = (n + BK - 1) / BK;
-  const int block_row = query_blocks - 1 - static_cast<int>(blockIdx.x) / Traits::kSplit;
-  const int part = static_cast<int>(blockIdx.x) % Traits::kSplit;
+  const int block_row = query_blocks - 1 - static_cast<int>(blockIdx.x);  // longest rows first
   const int job = blockIdx.y;
   const int head = args.job_head ? args.job_head[job] : job;
   const int kv_head = head / (args.query_heads / args.kv_heads);
-  const int first_row = block_row * BQ + part * kRows;
-  const int rows = min(kRows, n - first_row);
-  if (rows <= 0) return;  // the far part of a partial last block
-  const int visible = (first_row + rows - 1) / BK + 1;  // of this CTA's rows
+  const int first_row = block_row * BQ;
+  const int rows = min(BQ, n - first_row);
+  const int visible = (first_row + rows - 1) / BK + 1;
   const size_t row_slot = static_cast<size_t>(job) * query_blocks + block_row;
   const int32_t* columns = args.lut ? args.lut + row_slot * key_blocks : nullptr;
-  int count = args.lut ? args.counts[row_slot] : visible;
-  if (Traits::kSplit > 1) {  // blocks wholly after this part's rows add nothing: leave them
-    while (count > 1 && columns && columns[count - 1] >= visible)
-      --count;
-  }
+  const int count = args.lut ? args.counts[row_slot] : visible;
   const float lambda = args.job_lambda ? args.job_lambda[job] : kPvSkipOff;
   const bool pv_skip = lambda < kPvSkipOff;
   const float scale_log2 = args.scale * kLog2E;
@@ -294,31 +286,20 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
       float total = 0.0f;
       for (int w = 0; w < kThreads / 32; ++w)
         total += warp_l1[w];
-      // Two parts add onto a zeroed sum: a + b = b + a, so the order does not matter.
-      if (Traits::kSplit > 1) {
-        atomicAdd(args.row_l1 + row_slot, total);
-      } else {
-        args.row_l1[row_slot] = total;
-      }
+      args.row_l1[row_slot] = total;
     }
   }
-  if (args.row_skipped && thread == 0 && part == 0) args.row_skipped[row_slot] = skipped;
+  if (args.row_skipped && thread == 0) args.row_skipped[row_slot] = skipped;
 }
 
 template <typename T, int D, int BQ, int BK, int WG>
 cudaError_t launch_shape(const afbs_attention_args& args, cudaStream_t stream) {
   using Traits = Sm90Traits<T, D, BQ, BK, WG>;
-  static_assert(Traits::kSplit <= 2, "row sums are exact only for two parts");
   auto kernel = sparse_attention_wgmma<T, D, BQ, BK, WG>;
   cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                             Traits::kSharedBytes);
   if (status != cudaSuccess) return status;
-  const int query_blocks = (args.length + BQ - 1) / BQ;
-  if (Traits::kSplit > 1 && args.row_l1) {
-    status = cudaMemsetAsync(args.row_l1, 0, sizeof(float) * query_blocks * args.job_count, stream);
-    if (status != cudaSuccess) return status;
-  }
-  const dim3 grid(query_blocks * Traits::kSplit, args.job_count);
+  const dim3 grid((args.length + BQ - 1) / BQ, args.job_count);
   kernel<<<grid, Traits::kThreads, Traits::kSharedBytes, stream>>>(args);
   return cudaGetLastError();
 }

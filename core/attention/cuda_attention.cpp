@@ -228,7 +228,7 @@ Result<KernelAttentionResult> run_kernel_attention(const KernelAttentionRequest&
     a.lut = r.masks->lut.data_ptr<int32_t>();
     a.counts = r.masks->counts.data_ptr<int32_t>();
   }
-  // No λ below "off": no PV-skip at all, which lets the kernels split 128-row blocks.
+  // No λ below "off": no PV-skip anywhere, and the kernels skip the vote altogether.
   const bool any_pv_skip = std::any_of(r.lambdas.begin(), r.lambdas.end(),
                                        [](float l) { return l < static_cast<float>(kPvSkipOff); });
   if (any_pv_skip) {
