@@ -73,7 +73,7 @@ typedef struct afbs_attention_args {
   afbs_dtype dtype;
   int query_heads, kv_heads, length, head_dim;
   int block_q, block_k;
-  float scale;  // softmax scale, usually 1/√D
+  float scale;                            // softmax scale, usually 1/√D
   int64_t q_head_stride, kv_head_stride;  // elements from one head to the next (0: n·D)
 
   // Jobs: job t attends query head job_head[t] (null: job t is head t) with the mask rows
@@ -85,10 +85,10 @@ typedef struct afbs_attention_args {
   const float* job_lambda;  // PV-skip λ per job in log2 units, ≥ 50 off; null: off
 
   // Outputs, each optional (null), indexed by job:
-  void* out;           // [jobs, n, D] in dtype
-  float* out_f32;      // [jobs, n, D] fp32, before rounding
-  const float* dense;  // [Hq, n, D] fp32 reference for the query head: with row_l1,
-  float* row_l1;       //   [jobs, nq] Σ|O − dense| per query block
+  void* out;             // [jobs, n, D] in dtype
+  float* out_f32;        // [jobs, n, D] fp32, before rounding
+  const float* dense;    // [Hq, n, D] fp32 reference for the query head: with row_l1,
+  float* row_l1;         //   [jobs, nq] Σ|O − dense| per query block
   int32_t* row_skipped;  // [jobs, nq] kept blocks skipped by PV-skip
 } afbs_attention_args;
 

@@ -10,17 +10,20 @@
 
 namespace {
 
-constexpr int kMeanSplits = 512;  // 64 rows a CTA at 32k tokens: enough CTAs to fill the GPU
+constexpr int kMeanSplits = 512;     // 64 rows a CTA at 32k tokens: enough CTAs to fill the GPU
 constexpr int kMaxKeyBlocks = 8192;  // the sort holds a row in shared memory
 
 struct Workspace {  // offsets into the caller's buffer, each 256-byte aligned
   size_t key_partial, key_mean, pooled_q, coherence_q, pooled_k, coherence_k, scores, order, bytes;
 };
 
-size_t align256(size_t x) { return (x + 255) / 256 * 256; }
+size_t align256(size_t x) {
+  return (x + 255) / 256 * 256;
+}
 
 Workspace layout(const afbs_predict_shape& s) {
-  const size_t nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  const size_t nq = (s.length + s.block_q - 1) / s.block_q,
+               nk = (s.length + s.block_k - 1) / s.block_k;
   Workspace w{};
   size_t at = 0;
   auto take = [&](size_t bytes) {
@@ -121,7 +124,8 @@ __global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, 
   for (int e = 0; e < kPerLane; ++e) {
     const int d = lane + 32 * e;
     const float s = partial_sum[0][d] + partial_sum[1][d] + partial_sum[2][d] + partial_sum[3][d];
-    const float u = partial_unit[0][d] + partial_unit[1][d] + partial_unit[2][d] + partial_unit[3][d];
+    const float u =
+        partial_unit[0][d] + partial_unit[1][d] + partial_unit[2][d] + partial_unit[3][d];
     pooled[(static_cast<size_t>(head) * blocks + b) * D + d] = s / static_cast<float>(rows);
     norm2 += u * u;
   }
@@ -163,7 +167,8 @@ __global__ void compressed_scores(const float* pooled_q, const float* pooled_k, 
   for (int e = 0; e < 4; ++e) {
     const int i = i0 + ty + 8 * e, j = j0 + tx;
     if (i < query_blocks && j < key_blocks)
-      scores[(static_cast<size_t>(head) * query_blocks + i) * key_blocks + j] = acc[e] * inverse_sqrt_dim;
+      scores[(static_cast<size_t>(head) * query_blocks + i) * key_blocks + j] =
+          acc[e] * inverse_sqrt_dim;
   }
 }
 
@@ -195,7 +200,8 @@ __global__ void sort_rows(const float* scores, int query_blocks, int key_blocks,
       for (int t = threadIdx.x; t < size; t += blockDim.x) {
         const int partner = t ^ j;
         if (partner <= t) continue;
-        const bool before = key[partner] > key[t] || (key[partner] == key[t] && column[partner] < column[t]);
+        const bool before =
+            key[partner] > key[t] || (key[partner] == key[t] && column[partner] < column[t]);
         const bool ascending_run = (t & k) == 0;  // this run puts the "first" element first
         if (before == ascending_run) {
           const float kf = key[t];
@@ -223,11 +229,14 @@ struct SelectArgs {
 
 constexpr int kSelectWarps = 4;
 
-__device__ __forceinline__ void keep(unsigned* words, int j) { atomicOr(&words[j / 32], 1u << (j % 32)); }
+__device__ __forceinline__ void keep(unsigned* words, int j) {
+  atomicOr(&words[j / 32], 1u << (j % 32));
+}
 
 // One warp per (job, query block): the rule, then the forced blocks, then the kept columns in
 // ascending order.
-__global__ void select_rows(SelectArgs a, const afbs_mask_job* jobs, int32_t* lut, int32_t* counts) {
+__global__ void select_rows(SelectArgs a, const afbs_mask_job* jobs, int32_t* lut,
+                            int32_t* counts) {
   extern __shared__ unsigned select_words[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int i = blockIdx.x * kSelectWarps + warp, t = blockIdx.y;
@@ -329,7 +338,8 @@ __global__ void select_rows(SelectArgs a, const afbs_mask_job* jobs, int32_t* lu
 }
 
 bool valid(const afbs_predict_shape& s) {
-  const bool shape_ok = (s.block_q == 64 && s.block_k == 64) || (s.block_q == 128 && s.block_k == 64) ||
+  const bool shape_ok = (s.block_q == 64 && s.block_k == 64) ||
+                        (s.block_q == 128 && s.block_k == 64) ||
                         (s.block_q == 64 && s.block_k == 128);
   return shape_ok && (s.head_dim == 64 || s.head_dim == 128) && s.length > 0 && s.kv_heads > 0 &&
          s.query_heads > 0 && s.query_heads % s.kv_heads == 0 &&
@@ -340,7 +350,8 @@ bool valid(const afbs_predict_shape& s) {
 template <typename T, int D>
 cudaError_t pool(const afbs_predict_shape& s, const void* q, const void* k, char* base,
                  const Workspace& w, cudaStream_t stream) {
-  const int nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  const int nq = (s.length + s.block_q - 1) / s.block_q,
+            nk = (s.length + s.block_k - 1) / s.block_k;
   float* partial = reinterpret_cast<float*>(base + w.key_partial);
   float* mean = reinterpret_cast<float*>(base + w.key_mean);
   const int64_t q_stride = s.q_head_stride ? s.q_head_stride : static_cast<int64_t>(s.length) * D;
@@ -349,18 +360,19 @@ cudaError_t pool(const afbs_predict_shape& s, const void* q, const void* k, char
       static_cast<const T*>(k), s.length, D, k_stride, partial);
   key_mean_final<<<s.kv_heads, D, 0, stream>>>(partial, s.length, D, mean);
   pool_blocks<T, D><<<dim3(nq, s.query_heads), 128, 0, stream>>>(
-      static_cast<const T*>(q), q_stride, nullptr, s.length, s.block_q, reinterpret_cast<float*>(base + w.pooled_q),
-      reinterpret_cast<float*>(base + w.coherence_q));
+      static_cast<const T*>(q), q_stride, nullptr, s.length, s.block_q,
+      reinterpret_cast<float*>(base + w.pooled_q), reinterpret_cast<float*>(base + w.coherence_q));
   pool_blocks<T, D><<<dim3(nk, s.kv_heads), 128, 0, stream>>>(
-      static_cast<const T*>(k), k_stride, mean, s.length, s.block_k, reinterpret_cast<float*>(base + w.pooled_k),
-      reinterpret_cast<float*>(base + w.coherence_k));
+      static_cast<const T*>(k), k_stride, mean, s.length, s.block_k,
+      reinterpret_cast<float*>(base + w.pooled_k), reinterpret_cast<float*>(base + w.coherence_k));
   return cudaGetLastError();
 }
 
 template <typename T>
 cudaError_t pool_dtype(const afbs_predict_shape& s, const void* q, const void* k, char* base,
                        const Workspace& w, cudaStream_t stream) {
-  return s.head_dim == 64 ? pool<T, 64>(s, q, k, base, w, stream) : pool<T, 128>(s, q, k, base, w, stream);
+  return s.head_dim == 64 ? pool<T, 64>(s, q, k, base, w, stream)
+                          : pool<T, 128>(s, q, k, base, w, stream);
 }
 
 }  // namespace
@@ -378,12 +390,14 @@ extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_p
                        : s.dtype == AFBS_BF16 ? pool_dtype<__nv_bfloat16>(s, q, k, base, w, stream)
                                               : pool_dtype<__half>(s, q, k, base, w, stream);
   if (status != cudaSuccess) return status;
-  const int nq = (s.length + s.block_q - 1) / s.block_q, nk = (s.length + s.block_k - 1) / s.block_k;
+  const int nq = (s.length + s.block_q - 1) / s.block_q,
+            nk = (s.length + s.block_k - 1) / s.block_k;
   float* scores = reinterpret_cast<float*>(base + w.scores);
   const dim3 tiles((nk + 31) / 32, (nq + 31) / 32, s.query_heads);
   compressed_scores<<<tiles, 256, 0, stream>>>(
-      reinterpret_cast<const float*>(base + w.pooled_q), reinterpret_cast<const float*>(base + w.pooled_k),
-      nq, nk, s.head_dim, s.query_heads / s.kv_heads, s.block_q, s.block_k, s.length,
+      reinterpret_cast<const float*>(base + w.pooled_q),
+      reinterpret_cast<const float*>(base + w.pooled_k), nq, nk, s.head_dim,
+      s.query_heads / s.kv_heads, s.block_q, s.block_k, s.length,
       1.0f / sqrtf(static_cast<float>(s.head_dim)), scores);
   int size = 1;
   while (size < nk)
@@ -408,9 +422,13 @@ extern "C" cudaError_t afbs_predict_select(const void* workspace, afbs_predict_s
                reinterpret_cast<const float*>(base + w.coherence_k),
                reinterpret_cast<const float*>(base + w.scores),
                reinterpret_cast<const int32_t*>(base + w.order),
-               s.query_heads, s.query_heads / s.kv_heads,
-               (s.length + s.block_q - 1) / s.block_q, (s.length + s.block_k - 1) / s.block_k,
-               s.length, s.block_q, s.block_k};
+               s.query_heads,
+               s.query_heads / s.kv_heads,
+               (s.length + s.block_q - 1) / s.block_q,
+               (s.length + s.block_k - 1) / s.block_k,
+               s.length,
+               s.block_q,
+               s.block_k};
   const size_t shared = sizeof(unsigned) * kSelectWarps * ((a.key_blocks + 31) / 32);
   const dim3 grid((a.query_blocks + kSelectWarps - 1) / kSelectWarps, job_count);
   select_rows<<<grid, 32 * kSelectWarps, shared, stream>>>(a, jobs, lut, counts);

@@ -38,8 +38,12 @@ __device__ __forceinline__ void load_tile_async(T* tile, const T* source, int ro
   }
 }
 
-__device__ __forceinline__ void commit_async() { asm volatile("cp.async.commit_group;\n" ::); }
-__device__ __forceinline__ void wait_async_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
+__device__ __forceinline__ void commit_async() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+__device__ __forceinline__ void wait_async_all() {
+  asm volatile("cp.async.wait_group 0;\n" ::);
+}
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t address) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"

@@ -197,7 +197,8 @@ __global__ void __launch_bounds__(SparseAttentionTraits<T, D, BQ, BK, MT>::kThre
 #pragma unroll
       for (int pair = 0; pair < kDimTiles / 2; ++pair) {
         uint32_t b[4];
-        ldmatrix_x4_trans(b, v_base + swizzled<D>(kk * 16 + (lane & 15), pair * 2 + (lane >> 4)) * 2);
+        ldmatrix_x4_trans(b,
+                          v_base + swizzled<D>(kk * 16 + (lane & 15), pair * 2 + (lane >> 4)) * 2);
 #pragma unroll
         for (int t = 0; t < MT; ++t) {
           Mma<T>::run(out[t][2 * pair], a[t], b[0], b[1]);

@@ -18,7 +18,9 @@ namespace {
 constexpr float kLog2E = 1.44269504088896340736f;
 constexpr float kPvSkipOff = 50.0f;
 
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_fence() {
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
 __device__ __forceinline__ void wgmma_commit() {
   asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
 }
@@ -31,7 +33,8 @@ __device__ __forceinline__ void fence_proxy_async() {
 }
 
 // Shared-memory matrix descriptor, 128-byte swizzle (PTX ISA "Matrix Descriptor Format").
-__device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leading, uint32_t stride) {
+__device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leading,
+                                               uint32_t stride) {
   return static_cast<uint64_t>((address & 0x3FFFF) >> 4) |
          (static_cast<uint64_t>((leading & 0x3FFFF) >> 4) << 16) |
          (static_cast<uint64_t>((stride & 0x3FFFF) >> 4) << 32) | (1ull << 62);
@@ -40,31 +43,34 @@ __device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leadin
 // `region_bytes`: from one 64-column region of the tile to the next (rows·128 for a lone tile;
 // the ring's slots share regions so two adjacent slots read as one tile of twice the rows).
 template <int D, typename T>
-__device__ __forceinline__ void load_tile_wgmma(uint32_t tile, uint32_t region_bytes, const T* source,
-                                                int rows, int valid_rows, int thread, int threads) {
+__device__ __forceinline__ void load_tile_wgmma(uint32_t tile, uint32_t region_bytes,
+                                                const T* source, int rows, int valid_rows,
+                                                int thread, int threads) {
   constexpr int kChunks = D / 8;
   for (int c = thread; c < rows * kChunks; c += threads) {
     const int row = c / kChunks, chunk = c % kChunks;
     const bool valid = row < valid_rows;
     const T* from = valid ? source + static_cast<size_t>(row) * D + chunk * 8 : source;
-    const uint32_t to = tile + (chunk >> 3) * region_bytes + row * 128 + (((chunk & 7) ^ (row & 7)) << 4);
+    const uint32_t to =
+        tile + (chunk >> 3) * region_bytes + row * 128 + (((chunk & 7) ^ (row & 7)) << 4);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(to), "l"(from),
                  "r"(valid ? 16 : 0));
   }
 }
 
 // WG = BQ / 64 warpgroups per CTA, one query block per CTA (splitting a 128-row block over
-// two CTAs measured slower: each re-reads K/V; see bench/results/kernels/NOTES.md). kPair: with D = 128, kept blocks of 64 keys go two at a time, so every product
-// has N or K = 128 (measured: 294 against 285 TFLOP/s dense at 32k); with D = 64 the pair
-// measured slower (191 against 226), so there a step is one block. The ring holds two steps.
+// two CTAs measured slower: each re-reads K/V; see bench/results/kernels/NOTES.md). kPair: with D =
+// 128, kept blocks of 64 keys go two at a time, so every product has N or K = 128 (measured: 294
+// against 285 TFLOP/s dense at 32k); with D = 64 the pair measured slower (191 against 226), so
+// there a step is one block. The ring holds two steps.
 template <typename T, int D, int BQ, int BK, int WG = BQ / 64>
 struct Sm90Traits {
   static constexpr int kWarpgroups = WG;
   static constexpr int kRows = 64 * WG;
   static_assert(kRows == BQ, "one CTA per query block");
   static constexpr int kPair = (D == 128 && BK == 64) ? 2 : 1;  // blocks per step
-  static constexpr int kKeys = kPair * BK;                        // keys per step
-  static constexpr int kStages = 2 * kPair;     // ring slots of BK rows
+  static constexpr int kKeys = kPair * BK;                      // keys per step
+  static constexpr int kStages = 2 * kPair;                     // ring slots of BK rows
   static constexpr int kThreads = 128 * kWarpgroups;
   static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kKVBytes = BK * D * 2;
@@ -154,7 +160,8 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint32_t chunk = (kk % 4) * 32;
-      const uint64_t a = descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
+      const uint64_t a =
+          descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
       const uint64_t b = descriptor(k_tiles + half + chunk + (kk / 4) * kRegion, 16, 1024);
       Wgmma<T, kKeys>::ss(scores, a, b, kk > 0);
     }
@@ -267,7 +274,8 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
       const int col = dt * 8 + (lane % 4) * 2;
       const float o0 = out[dt * 4 + 2 * h] * inverse, o1 = out[dt * 4 + 2 * h + 1] * inverse;
       if (args.out) {
-        *reinterpret_cast<uint32_t*>(static_cast<T*>(args.out) + out_row + col) = Mma<T>::pack(o0, o1);
+        *reinterpret_cast<uint32_t*>(static_cast<T*>(args.out) + out_row + col) =
+            Mma<T>::pack(o0, o1);
       }
       if (args.out_f32) *reinterpret_cast<float2*>(args.out_f32 + out_row + col) = {o0, o1};
       if (args.row_l1) {
@@ -320,7 +328,8 @@ cudaError_t launch(const afbs_attention_args& args, cudaStream_t stream) {
 }  // namespace
 
 cudaError_t launch_sparse_attention_sm90(const afbs_attention_args& args, cudaStream_t stream) {
-  return args.dtype == AFBS_BF16 ? launch<__nv_bfloat16>(args, stream) : launch<__half>(args, stream);
+  return args.dtype == AFBS_BF16 ? launch<__nv_bfloat16>(args, stream)
+                                 : launch<__half>(args, stream);
 }
 
 }  // namespace afbs_kernels

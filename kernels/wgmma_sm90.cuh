@@ -14,6 +14,7 @@
 
 namespace afbs_kernels {
 
+// clang-format off
 template <typename T, int N>
 struct Wgmma {
   static __device__ void ss(float (&d)[N / 2], uint64_t a, uint64_t b, int accumulate);
@@ -100,4 +101,5 @@ __device__ __forceinline__ void Wgmma<__half, 128>::rs(float (&d)[64], const uin
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
 }
 
+// clang-format on
 }  // namespace afbs_kernels

@@ -3,8 +3,8 @@
 // the cached evaluator (dense output, block summaries and sorted score rows kept per
 // length) against one that recomputes all of it for every call.
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -108,18 +108,20 @@ struct LengthFigures {
 }  // namespace
 
 int run_attention(const std::vector<std::string>& argv, const std::string& command_line) {
-  auto args = cli::CliArgs::parse(
-      argv, {"lengths", "calls", "repetitions", "threads", "out", "device", "heads", "kv-heads", "head-dim"},
-      {});
+  auto args = cli::CliArgs::parse(argv,
+                                  {"lengths", "calls", "repetitions", "threads", "out", "device",
+                                   "heads", "kv-heads", "head-dim"},
+                                  {});
   if (!args) return fail(args.error().message);
   // On a GPU the two evaluators compared are our CUDA kernels and the whole-tensor ATen path
   // (both cached); on the CPU, the cached evaluator and one that recomputes everything.
   const std::string device = args->get("device", "cpu");
   const bool gpu = device != "cpu";
-  for (auto [name, value] : {std::pair{"heads", &kQueryHeads}, {"kv-heads", &kKvHeads},
-                             {"head-dim", &kHeadDim}}) {
+  for (auto [name, value] :
+       {std::pair{"heads", &kQueryHeads}, {"kv-heads", &kKvHeads}, {"head-dim", &kHeadDim}}) {
     auto parsed = args->get_int(name, *value);
-    if (!parsed || *parsed < 1) return fail(std::string("--") + name + " must be a positive integer");
+    if (!parsed || *parsed < 1)
+      return fail(std::string("--") + name + " must be a positive integer");
     *value = *parsed;
   }
   if (kQueryHeads % kKvHeads != 0) return fail("--heads must be a multiple of --kv-heads");
@@ -177,12 +179,12 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
       f.mean_sparsity = warm->mean_sparsity;
       f.mean_error = warm->mean_error;
       // On a GPU the two paths round differently: sparsity within 1e-6, error within 1 %.
-      f.identical = f.identical &&
-                    (gpu ? std::abs(warm->mean_sparsity - fresh->mean_sparsity) < 1e-6 &&
-                               std::abs(warm->mean_error - fresh->mean_error) <=
-                                   0.01 * std::max(warm->mean_error, 1e-9)
-                         : warm->mean_sparsity == fresh->mean_sparsity &&
-                               warm->mean_error == fresh->mean_error);
+      f.identical =
+          f.identical && (gpu ? std::abs(warm->mean_sparsity - fresh->mean_sparsity) < 1e-6 &&
+                                    std::abs(warm->mean_error - fresh->mean_error) <=
+                                        0.01 * std::max(warm->mean_error, 1e-9)
+                              : warm->mean_sparsity == fresh->mean_sparsity &&
+                                    warm->mean_error == fresh->mean_error);
       f.other_sparsity = fresh->mean_sparsity;
       f.other_error = fresh->mean_error;
     }
@@ -210,8 +212,8 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
       "cached: dense output, block summaries and sorted score rows reused (warm); recomputed: "
       "all of it rebuilt per call. Sweeps interleaved, median of the repetitions.";
   std::ostringstream md;
-  md << "# Attention evaluator benchmark (" << (gpu ? device + ": our kernels vs the ATen path" : "CPU")
-     << ")\n\n"
+  md << "# Attention evaluator benchmark ("
+     << (gpu ? device + ": our kernels vs the ATen path" : "CPU") << ")\n\n"
      << "- date: " << provenance.date_utc << "\n- machine: " << provenance.machine
      << "\n- commit: " << provenance.commit << "\n- command: `" << provenance.command
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
@@ -244,12 +246,11 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
          {"other_mean_sparsity", f.other_sparsity},
          {"other_mean_error", f.other_error}});
     char row[320];
-    std::snprintf(row, sizeof row,
-                  "| %lld | %.1f | %.1f | %.2fx | %.3f | %.3f | %.4f | %.3f / %.4f | %s |\n",
-                  static_cast<long long>(f.length), evaluations_per_sweep / cached,
-                  evaluations_per_sweep / recomputed, speedup, f.first_call_seconds,
-                  f.mean_sparsity, f.mean_error, f.other_sparsity, f.other_error,
-                  f.identical ? "yes" : "NO");
+    std::snprintf(
+        row, sizeof row, "| %lld | %.1f | %.1f | %.2fx | %.3f | %.3f | %.4f | %.3f / %.4f | %s |\n",
+        static_cast<long long>(f.length), evaluations_per_sweep / cached,
+        evaluations_per_sweep / recomputed, speedup, f.first_call_seconds, f.mean_sparsity,
+        f.mean_error, f.other_sparsity, f.other_error, f.identical ? "yes" : "NO");
     md << row;
   }
   for (const auto& [path, text] : {std::pair{out + "/attention.json", json.dump(2) + "\n"},

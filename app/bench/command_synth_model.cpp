@@ -23,7 +23,8 @@ int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
     if (!*value) return fail(value->error().message);
   }
   if (*layers < 1 || *layers > 1000) return fail("--layers must lie in [1, 1000]");
-  if (*context < 64 || *context > (int64_t{1} << 22)) return fail("--context must lie in [64, 4194304]");
+  if (*context < 64 || *context > (int64_t{1} << 22))
+    return fail("--context must lie in [64, 4194304]");
   shape->layers = *layers;
   shape->context = *context;
   auto demo = cli::resolve_model_dir(*args);  // no positional: the bundled demo model

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "app/tune/commands.h"

@@ -28,11 +28,11 @@ struct AttentionEvaluator::Capture {
 
 struct AttentionEvaluator::LengthCache {
   BlockGeometry geometry;
-  int64_t group = 1;                             // query heads per KV head
-  std::optional<MaskPredictor> predictor;        // the CPU reference's, off the kernel path
+  int64_t group = 1;                               // query heads per KV head
+  std::optional<MaskPredictor> predictor;          // the CPU reference's, off the kernel path
   std::optional<CudaMaskPredictor> gpu_predictor;  // on the kernel path
-  at::Tensor dense;              // [Hq, n, D] fp32 on the attention's device
-  std::vector<double> dense_l1;  // Σ|O_dense| per head
+  at::Tensor dense;                                // [Hq, n, D] fp32 on the attention's device
+  std::vector<double> dense_l1;                    // Σ|O_dense| per head
 };
 
 namespace {

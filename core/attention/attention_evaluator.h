@@ -80,12 +80,12 @@ class AttentionEvaluator {
 
   Result<std::shared_ptr<const LengthCache>> length_cache(const Capture& capture,
                                                           const LengthKey& key);
-  std::vector<HeadAttentionTally> attend_on_reference(
-      const Capture& capture, const LengthCache& cached, int64_t length,
-      const std::vector<HeadRequest>& requests);
-  std::vector<HeadAttentionTally> attend_on_kernels(
-      const Capture& capture, const LengthCache& cached, int64_t length,
-      const std::vector<HeadRequest>& requests);
+  std::vector<HeadAttentionTally> attend_on_reference(const Capture& capture,
+                                                      const LengthCache& cached, int64_t length,
+                                                      const std::vector<HeadRequest>& requests);
+  std::vector<HeadAttentionTally> attend_on_kernels(const Capture& capture,
+                                                    const LengthCache& cached, int64_t length,
+                                                    const std::vector<HeadRequest>& requests);
 
   Options options_;
   mutable std::mutex mutex_;

@@ -81,14 +81,15 @@ afbs_predict_shape predict_shape(const at::Tensor& q, const at::Tensor& k, Block
 }
 
 at::Tensor int32_on(const std::vector<int32_t>& values, const at::Device& device) {
-  return at::tensor(at::IntArrayRef(std::vector<int64_t>(values.begin(), values.end())),
-                    at::kLong)
+  return at::tensor(at::IntArrayRef(std::vector<int64_t>(values.begin(), values.end())), at::kLong)
       .to(device, at::kInt);
 }
 
 }  // namespace
 
-bool cuda_kernels_compiled() { return true; }
+bool cuda_kernels_compiled() {
+  return true;
+}
 
 bool cuda_kernels_serve(const at::Tensor& t) {
   return t.defined() && t.is_cuda() &&
@@ -124,10 +125,10 @@ Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at
   predictor.k_ = k;
   predictor.shape_ = shape;
   predictor.workspace_ = at::empty({static_cast<int64_t>(bytes)}, q.options().dtype(at::kByte));
-  Status launched = check_cuda(afbs_predict_prepare(q.data_ptr(), k.data_ptr(), s,
-                                                    predictor.workspace_.data_ptr(),
-                                                    c10::cuda::getCurrentCUDAStream()),
-                               "mask prediction");
+  Status launched = check_cuda(
+      afbs_predict_prepare(q.data_ptr(), k.data_ptr(), s, predictor.workspace_.data_ptr(),
+                           c10::cuda::getCurrentCUDAStream()),
+      "mask prediction");
   if (!launched) return launched.error();
   return predictor;
 }
@@ -250,17 +251,23 @@ Result<KernelAttentionResult> run_kernel_attention(const KernelAttentionRequest&
   }
   result.row_skipped = at::empty({jobs, query_blocks}, r.q.options().dtype(at::kInt));
   a.row_skipped = result.row_skipped.data_ptr<int32_t>();
-  Status launched = check_cuda(
-      afbs_sparse_attention_forward(&a, c10::cuda::getCurrentCUDAStream()), "attention");
+  Status launched =
+      check_cuda(afbs_sparse_attention_forward(&a, c10::cuda::getCurrentCUDAStream()), "attention");
   if (!launched) return launched.error();
   return result;
 }
 
 #else  // no CUDA kernels in this build
 
-bool cuda_kernels_compiled() { return false; }
-bool cuda_kernels_serve(const at::Tensor&) { return false; }
-at::Tensor kernel_dtype_copy(const at::Tensor& x) { return x; }
+bool cuda_kernels_compiled() {
+  return false;
+}
+bool cuda_kernels_serve(const at::Tensor&) {
+  return false;
+}
+at::Tensor kernel_dtype_copy(const at::Tensor& x) {
+  return x;
+}
 
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::Tensor&,
                                                    BlockShape) {
@@ -269,8 +276,12 @@ Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::
 Result<KernelMasks> CudaMaskPredictor::predict(const std::vector<HeadRequest>&) const {
   return Error{"CUDA kernels: not in this build"};
 }
-int64_t CudaMaskPredictor::query_blocks() const { return 0; }
-int64_t CudaMaskPredictor::key_blocks() const { return 0; }
+int64_t CudaMaskPredictor::query_blocks() const {
+  return 0;
+}
+int64_t CudaMaskPredictor::key_blocks() const {
+  return 0;
+}
 Result<KernelAttentionResult> run_kernel_attention(const KernelAttentionRequest&) {
   return Error{"CUDA kernels: not in this build (libtorch without CUDA or AFBS_WITH_CUDA=OFF)"};
 }

@@ -137,9 +137,9 @@ at::Tensor SparseLayerAttention::attend_on_kernels(int layer, const at::Tensor& 
   request.masks = &*masks;
   auto result = run_kernel_attention(request);
   if (!result) throw std::invalid_argument(where + ": " + result.error().message);
-  const at::Tensor sums =
-      at::stack({masks->counts.sum(1, false, at::kLong), result->row_skipped.sum(1, false, at::kLong)})
-          .cpu();
+  const at::Tensor sums = at::stack({masks->counts.sum(1, false, at::kLong),
+                                     result->row_skipped.sum(1, false, at::kLong)})
+                              .cpu();
   const int64_t causal = BlockGeometry(length, config_.blocks).causal_blocks();
   {
     std::lock_guard lock(mutex_);

@@ -4,8 +4,9 @@
 // dense and sparse heads mixed in one layer, any batch size, any float dtype, returned in
 // q's dtype and device. On a CUDA device (head size 64 or 128, kernels in the build) our
 // kernels predict and attend there in fp16/bf16; elsewhere masks are predicted on the CPU
-// and attention runs in fp32 (the CPU reference, or ATen ops on another device). It also tallies the causal-block
-// sparsity it actually ran, per layer and head, for reports such as `afbs-tune perplexity`.
+// and attention runs in fp32 (the CPU reference, or ATen ops on another device). It also tallies
+// the causal-block sparsity it actually ran, per layer and head, for reports such as `afbs-tune
+// perplexity`.
 //
 // A layer whose heads are all provably dense (dense heads, or θ ≥ 1 or τ ≥ 1 with the
 // PV-skip off) is handed to `dense`, so such a config reproduces the model's own dense

@@ -100,8 +100,9 @@ Status write_synthetic_checkpoint(const SyntheticShape& shape, const fs::path& d
       std::vector<SafetensorsTensorData> tensors;
       for (const ExpectedTensor& t : by_shard[static_cast<size_t>(s)]) {
         const bool norm = t.name.find("norm") != std::string::npos;
-        const at::Tensor values =
-            (norm ? at::ones(t.shape) : at::randn(t.shape).mul_(0.02)).to(at::kBFloat16).contiguous();
+        const at::Tensor values = (norm ? at::ones(t.shape) : at::randn(t.shape).mul_(0.02))
+                                      .to(at::kBFloat16)
+                                      .contiguous();
         SafetensorsTensorData data{t.name, SafetensorsDType::BF16, t.shape, {}};
         data.bytes.resize(values.nbytes());
         std::memcpy(data.bytes.data(), values.data_ptr(), values.nbytes());

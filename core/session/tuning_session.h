@@ -21,15 +21,15 @@ namespace afbs {
 
 struct SessionOptions {
   std::filesystem::path model_dir;
-  std::string device = "cpu";    // cpu, cuda, cuda:N: the model's and the evaluator's attention
-  std::string evaluator_device;  // the evaluator's attention elsewhere (empty: `device`)
+  std::string device = "cpu";     // cpu, cuda, cuda:N: the model's and the evaluator's attention
+  std::string evaluator_device;   // the evaluator's attention elsewhere (empty: `device`)
   bool evaluator_kernels = true;  // on CUDA: our kernels (false: the whole-tensor ATen path)
-  std::string dtype;             // f32, bf16, f16; empty: the model's default for the device
-  std::filesystem::path text;    // calibration text (one token stream)
-  bool bos = false;              // prepend BOS to the stream
-  int tune_windows = 2;          // windows of n_F tokens the engine tunes on
-  int validation_windows = 2;    // held-out windows every tuned head must pass
-  int max_top_length = 4096;     // n_F: the largest multiple of 64 the model and text allow
+  std::string dtype;              // f32, bf16, f16; empty: the model's default for the device
+  std::filesystem::path text;     // calibration text (one token stream)
+  bool bos = false;               // prepend BOS to the stream
+  int tune_windows = 2;           // windows of n_F tokens the engine tunes on
+  int validation_windows = 2;     // held-out windows every tuned head must pass
+  int max_top_length = 4096;      // n_F: the largest multiple of 64 the model and text allow
   bool perplexity_guard = true;
   // After a successful run, measure perplexity dense and tuned at every ladder length and
   // report each as a QualityPoint to the run's observer (the workbench's Quality tab).

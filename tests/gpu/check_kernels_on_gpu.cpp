@@ -7,9 +7,9 @@
 // Exit 0: all agree; 1: a mismatch (printed); 77: no CUDA device or no kernels in the build.
 #include <ATen/ATen.h>
 
-#include <cstdio>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <span>
 #include <string>
@@ -144,9 +144,9 @@ void check_masks(const Shape& s, uint64_t seed, int64_t& rows_checked, int64_t& 
         ++rows_borderline;
         continue;
       }
-      fail("mask n=" + std::to_string(s.length) + " " + shape.text() + " job " +
-           std::to_string(t) + " row " + std::to_string(i) + ": " + std::to_string(got_count) +
-           " kept, reference " + std::to_string(row.size()));
+      fail("mask n=" + std::to_string(s.length) + " " + shape.text() + " job " + std::to_string(t) +
+           " row " + std::to_string(i) + ": " + std::to_string(got_count) + " kept, reference " +
+           std::to_string(row.size()));
       return;
     }
   }
@@ -168,10 +168,10 @@ void check_attention(const Shape& s, at::ScalarType dtype, uint64_t seed, int64_
   auto cpu = MaskPredictor::build(q32, k32, shape);
   if (!cpu) return fail(cpu.error().message);
   const double tolerance = dtype == at::kBFloat16 ? 1e-2 : 2e-3;
-  const std::string where = "attention n=" + std::to_string(s.length) + " " + shape.text() +
-                            " D=" + std::to_string(s.dim) + " Hq/Hkv=" +
-                            std::to_string(s.query_heads) + "/" + std::to_string(s.kv_heads) +
-                            (dtype == at::kBFloat16 ? " bf16" : " f16");
+  const std::string where =
+      "attention n=" + std::to_string(s.length) + " " + shape.text() +
+      " D=" + std::to_string(s.dim) + " Hq/Hkv=" + std::to_string(s.query_heads) + "/" +
+      std::to_string(s.kv_heads) + (dtype == at::kBFloat16 ? " bf16" : " f16");
 
   // Each head at θ 0.3, τ 0.9, and λ off, 6 and 1 in turn.
   std::vector<HeadRequest> requests;
@@ -276,7 +276,8 @@ void check_attention(const Shape& s, at::ScalarType dtype, uint64_t seed, int64_
   const at::Tensor sdpa = at::scaled_dot_product_attention(
       q_gpu.unsqueeze(0), k_gpu.repeat_interleave(group, 0).unsqueeze(0),
       v_gpu.repeat_interleave(group, 0).unsqueeze(0), {}, 0.0, true);
-  const double dense_error = relative_l1(dense_result->output.to(at::kFloat).cpu(), sdpa[0].to(at::kFloat).cpu());
+  const double dense_error =
+      relative_l1(dense_result->output.to(at::kFloat).cpu(), sdpa[0].to(at::kFloat).cpu());
   if (!(dense_error <= tolerance)) {
     fail(where + " dense mode vs SDPA: relative L1 " + std::to_string(dense_error));
   }

@@ -24,7 +24,8 @@ class TestSyntheticCheckpoint : public QObject {
     QVERIFY(shape.ok());
     int64_t shards_seen = 0;
     Status written = write_synthetic_checkpoint(
-        *shape, dir, tokenizer, 3, [&](const SyntheticProgress& p) { shards_seen = p.shards_done; });
+        *shape, dir, tokenizer, 3,
+        [&](const SyntheticProgress& p) { shards_seen = p.shards_done; });
     QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
     QCOMPARE(shards_seen, shape->layers + 1);
     QVERIFY(std::filesystem::exists(dir / "model.safetensors.index.json"));

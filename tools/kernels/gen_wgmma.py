@@ -59,6 +59,7 @@ def main():
 
 namespace afbs_kernels {
 
+// clang-format off
 template <typename T, int N>
 struct Wgmma {
   static __device__ void ss(float (&d)[N / 2], uint64_t a, uint64_t b, int accumulate);
@@ -69,6 +70,7 @@ struct Wgmma {
         for n in (64, 128):
             print(smem_smem(ctype, ptx, n))
             print(regs_smem(ctype, ptx, n))
+    print("// clang-format on")
     print("}  // namespace afbs_kernels")
 
 
