@@ -63,6 +63,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
       const ProbeOutcome outcome =
           co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, high, kLambdaOff},
                               context.ladder[rung], context.tune_windows, context.target_error);
+      if (rung == top) state.tau_points.push_back({high, outcome.sparsity, outcome.error});
       if (!outcome.meets(context.target_error)) {
         if (high >= 1.0 || expansions >= options.max_bracket_expansions) co_return;
         ++expansions;
@@ -84,6 +85,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
         const ProbeOutcome outcome =
             co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, low, kLambdaOff},
                                 context.ladder[rung], context.tune_windows, context.target_error);
+        if (rung == top) state.tau_points.push_back({low, outcome.sparsity, outcome.error});
         if (outcome.meets(context.target_error)) {
           ++expansions;
           const double width = std::max(high - low, 0.05);
@@ -109,6 +111,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
     const ProbeOutcome outcome =
         co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, middle, kLambdaOff},
                             context.ladder[rung], context.tune_windows, context.target_error);
+    if (rung == top) state.tau_points.push_back({middle, outcome.sparsity, outcome.error});
     if (outcome.meets(context.target_error)) {
       high = middle;
       high_sparsity = outcome.sparsity;
