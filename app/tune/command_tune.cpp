@@ -74,6 +74,18 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     if (!layers) return layers.error();
     engine.layers = *layers;
   }
+  if (args.has("perplexity-budget")) {
+    auto budget = parse_fraction(args.get("perplexity-budget"), "--perplexity-budget");
+    if (!budget) return budget.error();
+    if (engine.method != engine::TuningMethod::AfbsBo) {
+      return Error{"--perplexity-budget is for --method afbs-bo only"};
+    }
+    if (!options.perplexity_guard) {
+      return Error{"--perplexity-budget measures perplexity: it cannot go with --no-guard"};
+    }
+    engine.budget.enabled = true;
+    engine.afbs.perplexity_budget = *budget;
+  }
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -88,7 +100,8 @@ int run_tune(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
-                          "preset", "seed", "text", "tune-windows", "validation-windows", "csv"}),
+                          "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
+                          "perplexity-budget"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
@@ -146,6 +159,23 @@ int run_tune(const std::vector<std::string>& argv) {
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
     };
+    if (options->engine.budget.enabled) {
+      json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
+      json["epsilon_multiplier"] = run.epsilon_multiplier;
+      json["target_error"] = run.target_error;
+      json["pv_target_error"] = run.pv_target_error;
+      nlohmann::json probes = nlohmann::json::array();
+      for (const engine::BudgetProbe& probe : run.budget_probes) {
+        probes.push_back({{"multiplier", probe.multiplier},
+                          {"perplexity", probe.perplexity},
+                          {"rise", probe.rise},
+                          {"mean_sparsity", probe.mean_sparsity},
+                          {"within_budget", probe.within_budget},
+                          {"validated", probe.validated},
+                          {"evaluations", probe.evaluations}});
+      }
+      json["budget_probes"] = probes;
+    }
     std::printf("%s\n", json.dump(2).c_str());
   } else {
     std::printf("method            %s (%s)\n", engine::method_name(run.method),
@@ -159,6 +189,11 @@ int run_tune(const std::vector<std::string>& argv) {
     if (run.perplexity_dense && run.perplexity_tuned) {
       std::printf("perplexity        %.4f dense, %.4f tuned\n", *run.perplexity_dense,
                   *run.perplexity_tuned);
+    }
+    if (options->engine.budget.enabled) {
+      std::printf("budget            %.3g %% rise: ε × %.3g (ε1 %.4g, ε2 %.4g), %zu probes\n",
+                  100.0 * options->engine.afbs.perplexity_budget, run.epsilon_multiplier,
+                  run.target_error, run.pv_target_error, run.budget_probes.size());
     }
     std::printf("config            %s\n", out.c_str());
   }

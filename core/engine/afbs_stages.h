@@ -59,5 +59,8 @@ HeadTask retarget_tau(AfbsHeadState& state, SearchContext context, double tau_to
 // Stage 3: bisection on λ at n_F, then every validation window with bounded back-off;
 // fills state.result (dense when the head cannot stay sparse).
 HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsOptions options);
+// The same; without `search_lambda` PV-skip stays off (λ 50) and only the validation runs.
+HeadTask pv_and_validation(AfbsHeadState& state, SearchContext context, AfbsOptions options,
+                           bool search_lambda);
 
 }  // namespace afbs::engine

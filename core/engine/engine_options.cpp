@@ -64,7 +64,8 @@ std::string options_fingerprint(const EngineOptions& o) {
       {"algorithm", 3}};
   if (o.budget.enabled) {
     shape["budget"] = {o.budget.growth,          o.budget.max_multiplier, o.budget.min_multiplier,
-                       o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance};
+                       o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance,
+                       o.budget.refine_layers,   o.budget.layer_growth};
   }
   // FNV-1a 64: stable across builds and platforms, unlike std::hash.
   std::uint64_t hash = 0xcbf29ce484222325ull;

@@ -51,7 +51,10 @@ struct GridOptions {
 // probe re-targets stage 2 of every unpinned head at m·ε1 (reusing the τ points it already
 // measured at n_F, PV-skip off) and measures perplexity. The best measured config within the
 // budget gets stage 3 (λ and validation) and is measured once more; if that goes over, the
-// probe's own measured config stands.
+// same with PV-skip off, and if that goes over too, the probe's own measured config stands.
+// With `refine_layers`, each layer in turn then tries its multiplier times `growth` alone,
+// kept when the whole config stays within the budget (layers differ in what their error
+// costs in perplexity); the refined config goes through the same stage 3 and checks.
 struct BudgetOptions {
   bool enabled = false;
   double growth = 2.0;            // m steps up (or down) by this factor until bracketed
@@ -60,6 +63,8 @@ struct BudgetOptions {
   double ratio_tolerance = 0.15;  // bisection ends when m_high / m_low <= 1 + this
   int max_probes = 6;             // perplexity probes after the uniform run's (final excluded)
   double tau_tolerance = 0.01;    // stage 2 bracket width of a re-target
+  bool refine_layers = true;      // then each layer alone tries its m × layer_growth
+  double layer_growth = 1.5;
 };
 
 struct RandomOptions {

@@ -40,6 +40,7 @@ struct BudgetProbe {
   bool within_budget = false;
   bool validated = false;  // stage 3 ran (λ, validation windows); else PV-skip off, tune windows
   std::int64_t evaluations = 0;  // the run's evaluations when it was measured
+  int layer = -1;  // a per-layer refinement probe: only this layer moved to `multiplier`
 };
 
 struct RunResult {
@@ -53,7 +54,8 @@ struct RunResult {
   std::optional<double> perplexity_tuned;
   int guard_rounds = 0;                    // times the guard tightened the targets
   std::vector<BudgetProbe> budget_probes;  // budget mode: every probe, in order
-  double epsilon_multiplier = 1.0;         // budget mode: the chosen m (ε in force = m ε)
+  double epsilon_multiplier = 1.0;         // budget mode: the chosen global m (ε = m ε)
+  std::vector<double> layer_multipliers;   // budget mode: each tuned layer's own m, in order
   int perplexity_measurements = 0;         // end-to-end measurements (guard and budget)
   double target_error = 0.0;               // ε1 and ε2 in force at the end
   double pv_target_error = 0.0;
@@ -107,10 +109,10 @@ class TuningEngine {
                    RunResult& result);
   Status run_budget(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
                     RunResult& result);
-  Result<std::vector<LayerResult>> retarget_layers(const Plan& plan, EvaluationLedger& ledger,
-                                                   std::vector<LayerRun>& runs, double multiplier,
-                                                   bool with_stage3,
-                                                   std::vector<EvaluationCounts>& layer_counts);
+  enum class Stage3 { None, Validate, Full };
+  Result<LayerResult> retarget_layer(const Plan& plan, EvaluationLedger& ledger, int layer_index,
+                                     LayerRun& layer_run, double multiplier, Stage3 stage3,
+                                     EvaluationCounts& layer_counts);
   Result<double> measure_perplexity(EvaluationLedger& ledger, double multiplier,
                                     const std::vector<LayerResult>& layers);
   SearchContext context_for(const Plan& plan, int layer, const RunResult& result) const;

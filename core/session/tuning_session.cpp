@@ -239,6 +239,32 @@ Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* confi
   return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
 }
 
+Result<TuningSession::Measured> TuningSession::measure_held_out(const SparseConfig* config,
+                                                                int64_t max_windows) const {
+  const int64_t calibration_span =
+      state_->top_length * (state_->options.tune_windows + state_->options.validation_windows);
+  const int64_t left = static_cast<int64_t>(state_->tokens.size()) - calibration_span;
+  if (left < state_->top_length) {
+    return Error{state_->options.text.string() + ": no window of " +
+                 std::to_string(state_->top_length) +
+                 " tokens is left after the calibration windows for a held-out measurement"};
+  }
+  const std::vector<int32_t> tail(state_->tokens.begin() + calibration_span, state_->tokens.end());
+  PerplexityOptions options;
+  options.window_tokens = state_->top_length;
+  options.max_windows = std::max<int64_t>(1, max_windows);
+  options.prepend_bos = state_->options.bos;
+  options.bos_id = state_->bos_id;
+  std::unique_ptr<SparseLayerAttention> sparse;
+  if (config) {
+    sparse = std::make_unique<SparseLayerAttention>(*config, &state_->model->dense_attention());
+    options.attention = sparse.get();
+  }
+  auto result = compute_perplexity(*state_->model, tail, options);
+  if (!result) return result.error();
+  return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
+}
+
 Status TuningSession::report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
                                      engine::RunControl control) const {
   auto config = config_from(run);

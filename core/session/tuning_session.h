@@ -75,6 +75,9 @@ class TuningSession {
     double sparsity = 0.0;
   };
   Result<Measured> measure(const SparseConfig* config, int64_t length_tokens) const;
+  // Held out from everything the engine saw: up to `max_windows` windows of n_F tokens that
+  // follow the calibration windows in the text (errors when the text has none left over).
+  Result<Measured> measure_held_out(const SparseConfig* config, int64_t max_windows) const;
 
   // One QualityPoint per ladder length for `run`'s config; stops early on a cancel.
   Status report_quality(const engine::RunResult& run, engine::TuningObserver& observer,

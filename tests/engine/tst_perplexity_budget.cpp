@@ -22,8 +22,12 @@ constexpr double kDensePerplexity = 10.0;
 // Perplexity rises with every sparse head's error on a validation window:
 // ppl = 10 (1 + sensitivity · mean over heads of error).
 struct SyntheticPerplexity {
+  SyntheticPerplexity(const SyntheticLayerEvaluator* e, double s, std::vector<double> weights = {})
+      : evaluator(e), sensitivity(s), layer_weights(std::move(weights)) {}
+
   const SyntheticLayerEvaluator* evaluator = nullptr;
   double sensitivity = 0.1;
+  std::vector<double> layer_weights;  // per layer (empty: 1 each)
   int calls = 0;
 
   double rise(const std::vector<LayerResult>& layers) const {
@@ -33,7 +37,8 @@ struct SyntheticPerplexity {
       for (const HeadResult& head : layer.heads) {
         ++heads;
         if (!head.sparse) continue;
-        sum += evaluator->head_for(layer.layer, head.head).error(head.setting, 1.0, 1.0);
+        const double weight = layer_weights.empty() ? 1.0 : layer_weights[layer.layer];
+        sum += weight * evaluator->head_for(layer.layer, head.head).error(head.setting, 1.0, 1.0);
       }
     }
     return heads > 0 ? sensitivity * sum / heads : 0.0;
@@ -155,6 +160,40 @@ class TestPerplexityBudget : public QObject {
         summarise_heads(uniform).mean_sparsity, rise_uniform,
         static_cast<long long>(uniform.counts.evaluations), run.epsilon_multiplier,
         summarise_heads(run).mean_sparsity, rise, static_cast<long long>(run.counts.evaluations));
+  }
+
+  // A layer whose error costs little perplexity gets looser targets than one whose error
+  // costs much: the per-layer refinement spends the slack the global search left (wide here:
+  // the search stops as soon as it has one probe on each side) on the insensitive layer.
+  void insensitiveLayerGetsLooserTargets() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08, {0.1, 1.9}};
+    EngineOptions options = budget_options(0.01);
+    options.budget.ratio_tolerance = 1.0;
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(run.layer_multipliers.size(), std::size_t{2});
+    QVERIFY2(run.layer_multipliers[0] > run.layer_multipliers[1],
+             qPrintable(
+                 QString("%1 vs %2").arg(run.layer_multipliers[0]).arg(run.layer_multipliers[1])));
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+    int layer_probes = 0;
+    for (const BudgetProbe& probe : run.budget_probes)
+      layer_probes += probe.layer >= 0 ? 1 : 0;
+    QCOMPARE(layer_probes, 2);
+
+    // Without the refinement both layers share one multiplier, and less sparsity.
+    options.budget.refine_layers = false;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity_again{&again, 0.08, {0.1, 1.9}};
+    TuningEngine global_only(again, options);
+    global_only.set_perplexity_measure(perplexity_again.measure());
+    const RunResult global = global_only.run();
+    QCOMPARE(global.status, RunStatus::Succeeded);
+    QCOMPARE(global.layer_multipliers[0], global.layer_multipliers[1]);
+    QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(global).mean_sparsity);
   }
 
   // The uniform targets are already over a tight budget: the multiplier goes under 1.
