@@ -106,6 +106,8 @@ class FrontierMeasurer {
     point.evaluations = result.counts.evaluations;
     point.perplexity_measurements = result.perplexity_measurements;
     point.epsilon_multiplier = result.epsilon_multiplier;
+    point.probes = result.budget_probes;
+    point.layer_multipliers = result.layer_multipliers;
     if (options.method != engine::TuningMethod::Static) point.target_error = result.target_error;
     std::fprintf(stderr,
                  "afbs-bench frontier: %s %s: sparsity %.4f, rise %.3f %% (held out %.3f %%), "

@@ -37,6 +37,20 @@ nlohmann::ordered_json to_json(const FrontierPoint& p) {
     j["epsilon_multiplier"] = p.epsilon_multiplier;
   }
   if (p.target_error > 0.0) j["target_error"] = p.target_error;
+  if (!p.probes.empty()) {
+    j["layer_multipliers"] = p.layer_multipliers;
+    j["probes"] = nlohmann::ordered_json::array();
+    for (const engine::BudgetProbe& probe : p.probes) {
+      j["probes"].push_back({{"multiplier", probe.multiplier},
+                             {"layer", probe.layer},
+                             {"perplexity", probe.perplexity},
+                             {"rise", probe.rise},
+                             {"mean_sparsity", probe.mean_sparsity},
+                             {"within_budget", probe.within_budget},
+                             {"validated", probe.validated},
+                             {"evaluations", probe.evaluations}});
+    }
+  }
   return j;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/bench/result_files.h"
+#include "core/engine/tuning_engine.h"
 
 namespace afbs::bench {
 
@@ -27,6 +28,8 @@ struct FrontierPoint {
   long long evaluations = 0;
   int perplexity_measurements = 0;
   double wall_seconds = 0.0;
+  std::vector<engine::BudgetProbe> probes;  // budget mode: every probe, in order
+  std::vector<double> layer_multipliers;    // budget mode: each layer's final multiplier
 };
 
 struct FrontierRun {
