@@ -8,7 +8,7 @@
 //   afbs-bench frontier [MODEL_DIR] [--fidelities 256,512,1024] [--layers L]
 //       [--budgets 0.1%,0.5%,1%,2%] [--uniform-l1 0.025,0.05,0.1,0.2] [--grid-l1 0.05]
 //       [--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3]
-//       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4]
+//       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0]
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
 //       [--threads N] [--device D] [--dtype T] [--out DIR]
 #include <chrono>
@@ -132,7 +132,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       argv,
       cli::with_model_options({"fidelities", "layers", "budgets", "uniform-l1", "grid-l1",
                                "random-l1", "topk", "window-sparsities", "held-out-windows",
-                               "tune-windows", "validation-windows", "seed", "text", "out"}),
+                               "guard-windows", "tune-windows", "validation-windows", "seed",
+                               "text", "out"}),
       {});
   if (!args) return fail(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -148,12 +149,15 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   auto tune_windows = args->get_int("tune-windows", options.tune_windows);
   auto validation_windows = args->get_int("validation-windows", options.validation_windows);
   auto held_out_windows = args->get_int("held-out-windows", 4);
+  auto guard_windows = args->get_int("guard-windows", 0);
   auto seed = args->get_int("seed", 0);
-  for (const auto* value : {&tune_windows, &validation_windows, &held_out_windows, &seed}) {
+  for (const auto* value :
+       {&tune_windows, &validation_windows, &held_out_windows, &guard_windows, &seed}) {
     if (!*value) return fail(value->error().message);
   }
   options.tune_windows = static_cast<int>(*tune_windows);
   options.validation_windows = static_cast<int>(*validation_windows);
+  options.guard_windows = static_cast<int>(*guard_windows);
   options.engine.seed = static_cast<uint64_t>(*seed);
   auto ladder = cli::parse_int_list(args->get("fidelities", "256,512,1024"), "--fidelities");
   if (!ladder) return fail(ladder.error().message);
@@ -186,6 +190,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   run.layers = layers_text;
   run.tune_windows = options.tune_windows;
   run.validation_windows = options.validation_windows;
+  run.guard_windows = options.guard_windows;
   run.held_out_windows = static_cast<int>(*held_out_windows);
   run.seed = options.engine.seed;
   run.budgets = *budgets;

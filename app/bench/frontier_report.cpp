@@ -96,6 +96,7 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
   json["layers"] = run.layers;
   json["tune_windows"] = run.tune_windows;
   json["validation_windows"] = run.validation_windows;
+  json["guard_windows"] = run.guard_windows;
   json["held_out_windows"] = run.held_out_windows;
   json["seed"] = run.seed;
   json["perplexity_dense"] = run.perplexity_dense;
@@ -118,7 +119,7 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
   }
 
   const int top = run.ladder.empty() ? 0 : run.ladder.back();
-  const int calibration = run.tune_windows + run.validation_windows;
+  const int calibration = run.tune_windows + run.validation_windows + run.guard_windows;
   std::ostringstream md;
   md << "# B6: sparsity-quality frontier (afbs-bench frontier)\n\n"
      << "- date: " << run.provenance.date_utc << "\n- machine: " << run.provenance.machine
@@ -129,9 +130,8 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
      << "); layers: " << run.layers << "; tune windows " << run.tune_windows
      << ", validation windows " << run.validation_windows << "; seed " << run.seed
      << "\n- **calibration perplexity** (`rise`): the first " << calibration << " windows of "
-     << top
-     << " tokens of the text, the windows the engine tunes and validates on and the guard and "
-        "the budget stage measure; dense "
+     << top << " tokens of the text (tune and validation windows, then " << run.guard_windows
+     << " guard windows), the windows the guard and the budget stage measure; dense "
      << fixed(run.perplexity_dense, 4) << "\n- **held-out perplexity**: the next "
      << run.held_out_windows << " windows of " << top << " tokens, which no method saw; dense "
      << fixed(run.held_out_dense, 4)

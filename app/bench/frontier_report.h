@@ -43,6 +43,7 @@ struct FrontierRun {
   int tune_windows = 0;
   int validation_windows = 0;
   int held_out_windows = 0;
+  int guard_windows = 0;  // after the tune + validation windows, measured by guard and budget
   unsigned long long seed = 0;
   double perplexity_dense = 0.0;
   double held_out_dense = 0.0;

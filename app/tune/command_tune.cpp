@@ -29,6 +29,9 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   auto validation_windows = args.get_int("validation-windows", options.validation_windows);
   if (!tune_windows) return tune_windows.error();
   if (!validation_windows) return validation_windows.error();
+  auto guard_windows = args.get_int("guard-windows", options.guard_windows);
+  if (!guard_windows) return guard_windows.error();
+  options.guard_windows = static_cast<int>(*guard_windows);
   options.tune_windows = static_cast<int>(*tune_windows);
   options.validation_windows = static_cast<int>(*validation_windows);
 
@@ -101,7 +104,7 @@ int run_tune(const std::vector<std::string>& argv) {
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
-                          "perplexity-budget"}),
+                          "perplexity-budget", "guard-windows"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
