@@ -186,10 +186,14 @@ void MainWindow::start_run() {
   const QString method = options.method == engine::TuningMethod::Static
                              ? tr("static %1").arg(run_panel_->preset())
                              : run_panel_->method();
-  append_log(tr("Starting %1 (ε₁ %2, ε₂ %3).")
-                 .arg(method)
-                 .arg(options.target_error)
-                 .arg(options.pv_target_error));
+  append_log(
+      tr("Starting %1 (ε₁ %2, ε₂ %3%4).")
+          .arg(method)
+          .arg(options.target_error)
+          .arg(options.pv_target_error)
+          .arg(options.budget.enabled
+                   ? tr(", perplexity budget %1 %").arg(100.0 * options.afbs.perplexity_budget)
+                   : QString()));
   // The frontier groups runs by method: budget runs form one curve, statics one per family.
   run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));

@@ -242,6 +242,7 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(jobs, 1);
     QVERIFY(seen.budget.enabled);
+    QVERIFY(log_text(window).contains("perplexity budget 1.5 %"));
     QCOMPARE(seen.afbs.perplexity_budget, 0.015);
     QTRY_VERIFY(window.frontier_chart()->series("afbs-bo budget") != nullptr);
     QCOMPARE(window.frontier_chart()->series("afbs-bo budget")->at(0).x(),
