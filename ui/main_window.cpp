@@ -14,6 +14,7 @@
 #include "core/io/config_file.h"
 #include "ui/config_exchange.h"
 #include "ui/convergence_chart.h"
+#include "ui/frontier_chart.h"
 #include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
 #include "ui/progress_indicator.h"
@@ -51,8 +52,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* quality_layout = new QVBoxLayout(quality_tab);
   quality_ = new QualityChart(quality_tab);
   traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), tr("K/V MiB"), quality_tab);
+  frontier_ = new FrontierChart(quality_tab);
+  frontier_->setObjectName("frontierChart");
   quality_layout->addWidget(quality_);
   quality_layout->addWidget(traffic_);
+  quality_layout->addWidget(frontier_);
   log_ = new QPlainTextEdit(tabs_);
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(20000);  // a long run must not grow the log without bound
@@ -153,6 +157,15 @@ void MainWindow::start_run() {
     }
     options.static_setting = *setting;
   }
+  if (const double budget = run_panel_->perplexity_budget(); budget > 0.0) {
+    if (options.method != engine::TuningMethod::AfbsBo) {
+      append_log(tr("Not started: a perplexity budget is for afbs-bo only (set it to off)."));
+      tabs_->setCurrentWidget(log_);
+      return;
+    }
+    options.budget.enabled = true;
+    options.afbs.perplexity_budget = budget;
+  }
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
   options.layers = run_panel_->layers();
   TuningJob job;
@@ -173,10 +186,16 @@ void MainWindow::start_run() {
   const QString method = options.method == engine::TuningMethod::Static
                              ? tr("static %1").arg(run_panel_->preset())
                              : run_panel_->method();
-  append_log(tr("Starting %1 (ε₁ %2, ε₂ %3).")
-                 .arg(method)
-                 .arg(options.target_error)
-                 .arg(options.pv_target_error));
+  append_log(
+      tr("Starting %1 (ε₁ %2, ε₂ %3%4).")
+          .arg(method)
+          .arg(options.target_error)
+          .arg(options.pv_target_error)
+          .arg(options.budget.enabled
+                   ? tr(", perplexity budget %1 %").arg(100.0 * options.afbs.perplexity_budget)
+                   : QString()));
+  // The frontier groups runs by method: budget runs form one curve, statics one per family.
+  run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));
   run_controller_->start(std::move(job));
 }
@@ -199,6 +218,11 @@ void MainWindow::finish_run(const engine::RunResult& result) {
     summary.weighted_evaluations = result.counts.weighted_evaluations;
     summary.seconds = result.counts.seconds;
     last_tuning_ = summary;
+  }
+  if (result.status == engine::RunStatus::Succeeded) {
+    std::optional<engine::QualityPoint> top;
+    if (!quality_points_.empty()) top = quality_points_.back();  // sorted by length
+    frontier_->add_run(run_series_, result, top);
   }
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)

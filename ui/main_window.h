@@ -18,6 +18,7 @@ class QUndoStack;
 namespace afbs::ui {
 
 class ConvergenceChart;
+class FrontierChart;
 class HeatmapModel;
 class ModelPanel;
 class ProgressIndicator;
@@ -42,6 +43,7 @@ class MainWindow : public QMainWindow {
   HeatmapModel* heatmap_model() const { return heatmap_model_; }
   SparsityHeatmap* heatmap() const { return heatmap_; }
   QualityChart* quality_chart() const { return quality_; }
+  FrontierChart* frontier_chart() const { return frontier_; }
   QualityChart* traffic_chart() const { return traffic_; }
   ProgressIndicator* progress_indicator() const { return progress_; }
   RunController* run_controller() const { return run_controller_; }
@@ -85,6 +87,8 @@ class MainWindow : public QMainWindow {
   SparsityHeatmap* heatmap_ = nullptr;
   QualityChart* quality_ = nullptr;                   // perplexity vs length
   QualityChart* traffic_ = nullptr;                   // computed K/V traffic vs length
+  FrontierChart* frontier_ = nullptr;                 // sparsity vs perplexity rise, per run
+  QString run_series_;                                // the frontier series of the run started
   std::vector<engine::QualityPoint> quality_points_;  // of the last run, by length
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;

@@ -34,6 +34,17 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   form->addRow(tr("Error target ε₁"), l1_);
   form->addRow(tr("PV-skip target ε₂"), pv_l1_);
   form->addRow(tr("Method"), method_);
+  budget_ = new QDoubleSpinBox(this);
+  budget_->setObjectName("perplexityBudget");
+  budget_->setRange(0.0, 20.0);
+  budget_->setDecimals(2);
+  budget_->setSingleStep(0.25);
+  budget_->setSuffix(tr(" %"));
+  budget_->setSpecialValueText(tr("off"));
+  budget_->setToolTip(
+      tr("AFBS-BO only: the most sparsity whose perplexity rise stays within this budget (ε₁ "
+         "and ε₂ are scaled to spend it). Off: the targets above, the guard only tightens."));
+  form->addRow(tr("Perplexity budget"), budget_);
   preset_ = new QComboBox(this);
   preset_->setObjectName("preset");
   preset_->setEditable(true);  // topk:F and window:W take any value
@@ -97,6 +108,7 @@ void RunPanel::set_running(bool running) {
   cancel_->setEnabled(running);
   l1_->setEnabled(!running);
   pv_l1_->setEnabled(!running);
+  budget_->setEnabled(!running);
   method_->setEnabled(!running);
   preset_->setEnabled(!running && method_->currentText() == "static");
   top_length_->setEnabled(!running);
@@ -112,6 +124,10 @@ void RunPanel::set_paused(bool paused) {
 double RunPanel::l1_target() const {
   return l1_->value();
 }
+double RunPanel::perplexity_budget() const {
+  return budget_->value() / 100.0;
+}
+
 double RunPanel::pv_l1_target() const {
   return pv_l1_->value();
 }

@@ -18,6 +18,8 @@ class RunPanel : public QGroupBox {
 
   double l1_target() const;
   double pv_l1_target() const;
+  // The perplexity budget as a fraction (0.01 = 1 %); 0: off (uniform targets, guard only).
+  double perplexity_budget() const;
   QString method() const;
   // The preset a "static" run measures (sparge-default, topk:F, window:W, dense).
   QString preset() const;
@@ -43,6 +45,7 @@ class RunPanel : public QGroupBox {
  private:
   QDoubleSpinBox* l1_ = nullptr;
   QDoubleSpinBox* pv_l1_ = nullptr;
+  QDoubleSpinBox* budget_ = nullptr;
   QComboBox* method_ = nullptr;
   QComboBox* preset_ = nullptr;
   QSpinBox* top_length_ = nullptr;

@@ -16,6 +16,8 @@ QColor stage_color(engine::Stage stage) {
       return QColor(176, 122, 161);
     case engine::Stage::Random:
       return QColor(156, 117, 95);
+    case engine::Stage::Budget:  // perplexity probes: never a head's evaluation
+      return QColor(Qt::darkGray);
   }
   return QColor(Qt::gray);
 }

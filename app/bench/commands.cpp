@@ -9,6 +9,7 @@ int run_attention(const std::vector<std::string>& args, const std::string& comma
 int run_forward(const std::vector<std::string>& args, const std::string& command_line);
 int run_tuning(const std::vector<std::string>& args, const std::string& command_line);
 int run_synth_model(const std::vector<std::string>& args, const std::string& command_line);
+int run_frontier(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -43,6 +44,16 @@ const std::vector<Command>& all_commands() {
        "8, llama2-13b, tiny-gqa) with the demo tokenizer, one shard per layer",
        "synth-model --out DIR [--shape llama2-7b] [--layers N] [--context N] [--seed S]",
        run_synth_model},
+      {"frontier",
+       "B6: mean sparsity against perplexity rise for AFBS-BO at several perplexity budgets, "
+       "uniform-eps AFBS-BO, grid, random, top-k and sliding-window sweeps (one session)",
+       "frontier [MODEL_DIR] [--fidelities 256,512,1024] [--layers L] "
+       "[--budgets 0.1%,0.5%,1%,2%] [--uniform-l1 0.025,0.05,0.1,0.2] [--grid-l1 0.05] "
+       "[--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3] "
+       "[--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0] "
+       "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
+       "[--device D] [--dtype T] [--out DIR (bench/results/frontier)]",
+       run_frontier},
   };
   return commands;
 }

@@ -29,6 +29,9 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   auto validation_windows = args.get_int("validation-windows", options.validation_windows);
   if (!tune_windows) return tune_windows.error();
   if (!validation_windows) return validation_windows.error();
+  auto guard_windows = args.get_int("guard-windows", options.guard_windows);
+  if (!guard_windows) return guard_windows.error();
+  options.guard_windows = static_cast<int>(*guard_windows);
   options.tune_windows = static_cast<int>(*tune_windows);
   options.validation_windows = static_cast<int>(*validation_windows);
 
@@ -74,6 +77,18 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     if (!layers) return layers.error();
     engine.layers = *layers;
   }
+  if (args.has("perplexity-budget")) {
+    auto budget = parse_fraction(args.get("perplexity-budget"), "--perplexity-budget");
+    if (!budget) return budget.error();
+    if (engine.method != engine::TuningMethod::AfbsBo) {
+      return Error{"--perplexity-budget is for --method afbs-bo only"};
+    }
+    if (!options.perplexity_guard) {
+      return Error{"--perplexity-budget measures perplexity: it cannot go with --no-guard"};
+    }
+    engine.budget.enabled = true;
+    engine.afbs.perplexity_budget = *budget;
+  }
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -88,7 +103,8 @@ int run_tune(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
-                          "preset", "seed", "text", "tune-windows", "validation-windows", "csv"}),
+                          "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
+                          "perplexity-budget", "guard-windows"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
@@ -146,6 +162,23 @@ int run_tune(const std::vector<std::string>& argv) {
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
     };
+    if (options->engine.budget.enabled) {
+      json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
+      json["epsilon_multiplier"] = run.epsilon_multiplier;
+      json["target_error"] = run.target_error;
+      json["pv_target_error"] = run.pv_target_error;
+      nlohmann::json probes = nlohmann::json::array();
+      for (const engine::BudgetProbe& probe : run.budget_probes) {
+        probes.push_back({{"multiplier", probe.multiplier},
+                          {"perplexity", probe.perplexity},
+                          {"rise", probe.rise},
+                          {"mean_sparsity", probe.mean_sparsity},
+                          {"within_budget", probe.within_budget},
+                          {"validated", probe.validated},
+                          {"evaluations", probe.evaluations}});
+      }
+      json["budget_probes"] = probes;
+    }
     std::printf("%s\n", json.dump(2).c_str());
   } else {
     std::printf("method            %s (%s)\n", engine::method_name(run.method),
@@ -159,6 +192,11 @@ int run_tune(const std::vector<std::string>& argv) {
     if (run.perplexity_dense && run.perplexity_tuned) {
       std::printf("perplexity        %.4f dense, %.4f tuned\n", *run.perplexity_dense,
                   *run.perplexity_tuned);
+    }
+    if (options->engine.budget.enabled) {
+      std::printf("budget            %.3g %% rise: ε × %.3g (ε1 %.4g, ε2 %.4g), %zu probes\n",
+                  100.0 * options->engine.afbs.perplexity_budget, run.epsilon_multiplier,
+                  run.target_error, run.pv_target_error, run.budget_probes.size());
     }
     std::printf("config            %s\n", out.c_str());
   }

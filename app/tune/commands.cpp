@@ -37,8 +37,13 @@ const std::vector<Command>& all_commands() {
        "       [--pv-l1 E2]"
        " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
-       "       [--csv EVALUATIONS.csv] [--no-guard] [--device ...] [--dtype ...] [--threads N] "
-       "[--json]",
+       "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
+       "       [--dtype ...] [--threads N] [--json]\n"
+       "  --perplexity-budget P  (afbs-bo; P as 1% or 0.01) the most sparsity whose perplexity\n"
+       "       rise on the calibration windows stays within P: the error targets are scaled\n"
+       "       by one multiplier found by measuring perplexity (docs/engine.md)\n"
+       "  --guard-windows N  the guard and the budget also measure N more windows of n_F\n"
+       "       after the calibration windows (default 0)",
        run_tune},
       {"check", "check a config file, and that it fits the model", "check CFG [MODEL_DIR] [--json]",
        run_check},

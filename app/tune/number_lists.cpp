@@ -1,6 +1,8 @@
 #include "app/tune/number_lists.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace afbs::cli {
@@ -31,6 +33,19 @@ Result<std::vector<int>> parse_int_list(const std::string& text, const std::stri
   }
   if (values.empty()) return Error{option + ": no values given"};
   return values;
+}
+
+Result<double> parse_fraction(const std::string& text, const std::string& option) {
+  const bool percent = !text.empty() && text.back() == '%';
+  const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+  char* end = nullptr;
+  const double value = number.empty() ? NAN : std::strtod(number.c_str(), &end);
+  const double fraction = percent ? value / 100.0 : value;
+  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(fraction) ||
+      fraction < 0.0 || fraction >= 1.0) {
+    return Error{option + ": '" + text + "' is not a fraction in [0, 1) or a percentage (1%)"};
+  }
+  return fraction;
 }
 
 }  // namespace afbs::cli

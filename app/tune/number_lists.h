@@ -10,4 +10,7 @@ namespace afbs::cli {
 // "512,1024,2048" or ranges "0-3,5" as integers; errors name `option`.
 Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& option);
 
+// "1%" or "0.01" as the fraction 0.01 (in [0, 1)); errors name `option`.
+Result<double> parse_fraction(const std::string& text, const std::string& option);
+
 }  // namespace afbs::cli

@@ -63,6 +63,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
       const ProbeOutcome outcome =
           co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, high, kLambdaOff},
                               context.ladder[rung], context.tune_windows, context.target_error);
+      if (rung == top) state.tau_points.push_back({high, outcome.sparsity, outcome.error});
       if (!outcome.meets(context.target_error)) {
         if (high >= 1.0 || expansions >= options.max_bracket_expansions) co_return;
         ++expansions;
@@ -84,6 +85,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
         const ProbeOutcome outcome =
             co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, low, kLambdaOff},
                                 context.ladder[rung], context.tune_windows, context.target_error);
+        if (rung == top) state.tau_points.push_back({low, outcome.sparsity, outcome.error});
         if (outcome.meets(context.target_error)) {
           ++expansions;
           const double width = std::max(high - low, 0.05);
@@ -109,6 +111,7 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
     const ProbeOutcome outcome =
         co_await make_probe(Stage::TauSearch, HeadSetting{state.theta_hat, middle, kLambdaOff},
                             context.ladder[rung], context.tune_windows, context.target_error);
+    if (rung == top) state.tau_points.push_back({middle, outcome.sparsity, outcome.error});
     if (outcome.meets(context.target_error)) {
       high = middle;
       high_sparsity = outcome.sparsity;
@@ -129,6 +132,11 @@ HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions opt
 }
 
 HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsOptions options) {
+  return pv_and_validation(state, std::move(context), options, true);
+}
+
+HeadTask pv_and_validation(AfbsHeadState& state, SearchContext context, AfbsOptions options,
+                           bool search_lambda) {
   if (!state.tau_feasible) {
     state.result = dense_result(state.head, state.theta_hat,
                                 !state.tau_note.empty()
@@ -145,13 +153,15 @@ HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsO
   }
   // λ: larger skips less, and 50 is "never", which stage 2 already showed meets ε1 <= ε2.
   // The most aggressive end is tried first: when skipping changes little, one probe settles it.
-  double low = 0.0;
+  double low = search_lambda ? 0.0 : kLambdaOff;  // without the search, PV-skip stays off
   double high = kLambdaOff;
-  if (const ProbeOutcome outcome =
-          co_await make_probe(Stage::PvSearch, HeadSetting{state.theta_hat, state.tau_star, low},
-                              context.top_length(), context.tune_windows, context.pv_target_error);
-      outcome.meets(context.pv_target_error)) {
-    high = low;
+  if (search_lambda) {
+    if (const ProbeOutcome outcome = co_await make_probe(
+            Stage::PvSearch, HeadSetting{state.theta_hat, state.tau_star, low},
+            context.top_length(), context.tune_windows, context.pv_target_error);
+        outcome.meets(context.pv_target_error)) {
+      high = low;
+    }
   }
   while (high - low > options.lambda_tolerance) {
     const double middle = 0.5 * (low + high);

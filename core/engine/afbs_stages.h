@@ -2,12 +2,21 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/engine/engine_options.h"
 #include "core/engine/head_task.h"
 #include "core/engine/search_context.h"
 
 namespace afbs::engine {
+
+// A τ measured at n_F on every tune window at θ̂ with PV-skip off (stage 2 and re-targets):
+// the head's sparsity-against-error curve, from which the budget stage brackets a new ε1.
+struct TauPoint {
+  double tau = 1.0;
+  double sparsity = 0.0;
+  double error = 0.0;  // worst tune window
+};
 
 // One head's AFBS-BO state, carried from stage to stage (and kept for the guard's redo).
 struct AfbsHeadState {
@@ -29,6 +38,7 @@ struct AfbsHeadState {
   std::string tau_note;
   double tau_star = 1.0;
   double tau_sparsity = 0.0;
+  std::vector<TauPoint> tau_points;  // every τ probe at n_F at θ̂, in the order measured
 
   // Stage 3.
   HeadResult result;
@@ -40,8 +50,17 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
 // Stage 2: bisection on τ at θ̂, climbing the fidelity ladder as the bracket narrows.
 HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options);
 
+// Stage 2 again for another ε1 (the budget stage): the bracket comes from the head's
+// tau_points (the smallest τ known to meet ε1, the largest below it known to miss), then
+// bisection at n_F to `tau_tolerance`. No evaluation when the points settle it already,
+// or when a τ known to miss ε1 is already under the minimum sparsity (the head goes dense).
+HeadTask retarget_tau(AfbsHeadState& state, SearchContext context, double tau_tolerance);
+
 // Stage 3: bisection on λ at n_F, then every validation window with bounded back-off;
 // fills state.result (dense when the head cannot stay sparse).
 HeadTask tune_pv_and_validate(AfbsHeadState& state, SearchContext context, AfbsOptions options);
+// The same; without `search_lambda` PV-skip stays off (λ 50) and only the validation runs.
+HeadTask pv_and_validation(AfbsHeadState& state, SearchContext context, AfbsOptions options,
+                           bool search_lambda);
 
 }  // namespace afbs::engine

@@ -41,7 +41,7 @@ std::vector<int> default_fidelity_ladder(int top_length_tokens, int block_tokens
 }
 
 std::string options_fingerprint(const EngineOptions& o) {
-  const nlohmann::json shape = {
+  nlohmann::json shape = {
       {"method", method_name(o.method)},
       {"targets", {o.target_error, o.pv_target_error, o.min_sparsity}},
       {"ladder", o.fidelity_lengths},
@@ -59,8 +59,14 @@ std::string options_fingerprint(const EngineOptions& o) {
       {"static",
        {selection_rule_name(o.static_setting.rule), o.static_setting.rule_parameter,
         o.static_setting.theta, o.static_setting.tau, o.static_setting.lambda}},
-      // Bumped when a search changes what it evaluates, so an older journal is refused.
-      {"algorithm", 2}};
+      // Bumped when a search changes what it evaluates, so an older journal is refused
+      // (3: the guard's perplexity measurements are journalled too).
+      {"algorithm", 3}};
+  if (o.budget.enabled) {
+    shape["budget"] = {o.budget.growth,          o.budget.max_multiplier, o.budget.min_multiplier,
+                       o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance,
+                       o.budget.refine_layers,   o.budget.layer_growth};
+  }
   // FNV-1a 64: stable across builds and platforms, unlike std::hash.
   std::uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : shape.dump()) {

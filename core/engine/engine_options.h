@@ -45,6 +45,28 @@ struct GridOptions {
   double bucket_width = 1.0 / 8.0;
 };
 
+// Budget mode (issue 13): the most sparsity whose end-to-end perplexity rise stays within
+// `AfbsOptions::perplexity_budget`. After the uniform-ε run, a global multiplier m on ε1 and
+// ε2 is searched (up by `growth` until a probe goes over, then bisected geometrically); each
+// probe re-targets stage 2 of every unpinned head at m·ε1 (reusing the τ points it already
+// measured at n_F, PV-skip off) and measures perplexity. The best measured config within the
+// budget gets stage 3 (λ and validation) and is measured once more; if that goes over, the
+// same with PV-skip off, and if that goes over too, the probe's own measured config stands.
+// With `refine_layers`, each layer in turn then tries its multiplier times `growth` alone,
+// kept when the whole config stays within the budget (layers differ in what their error
+// costs in perplexity); the refined config goes through the same stage 3 and checks.
+struct BudgetOptions {
+  bool enabled = false;
+  double growth = 2.0;            // m steps up (or down) by this factor until bracketed
+  double max_multiplier = 16.0;   // never looser than this many times ε
+  double min_multiplier = 0.125;  // never tighter; below it every unpinned head goes dense
+  double ratio_tolerance = 0.15;  // bisection ends when m_high / m_low <= 1 + this
+  int max_probes = 6;             // perplexity probes after the uniform run's (final excluded)
+  double tau_tolerance = 0.01;    // stage 2 bracket width of a re-target
+  bool refine_layers = true;      // then each layer alone tries its m × layer_growth
+  double layer_growth = 1.5;
+};
+
 struct RandomOptions {
   int samples_per_head = 30;  // about what AFBS-BO spends per head on the synthetic suite
 };
@@ -60,6 +82,7 @@ struct EngineOptions {
   AfbsOptions afbs;
   GridOptions grid;
   RandomOptions random;
+  BudgetOptions budget;        // AFBS-BO only; needs the perplexity guard's measure
   HeadSetting static_setting;  // the Static method's one setting (a preset; see sparse_preset.h)
   std::string journal_path;    // empty: no journal
   bool resume = false;         // replay journal_path before evaluating anything

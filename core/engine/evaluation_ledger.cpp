@@ -58,6 +58,59 @@ Result<std::vector<HeadMetrics>> EvaluationLedger::evaluate(const EvaluationRequ
   return live_call(request, labels);
 }
 
+Result<double> EvaluationLedger::measure_perplexity(
+    double multiplier, double mean_sparsity, const std::function<Result<double>()>& measure) {
+  if (cancelled_ || (control_.cancel != nullptr && control_.cancel->load())) {
+    cancelled_ = true;
+    return Error{"cancelled"};
+  }
+  const std::int64_t call = next_call_++;
+  ++perplexity_measurements_;
+  if (replaying()) {
+    const EvaluationRecord& r = replay_[replay_position_];
+    if (r.call != call || r.stage != Stage::Budget || r.theta != multiplier) {
+      return Error{"journal " + journal_->path() + " does not match this run at call " +
+                   std::to_string(call) + " (a perplexity measurement at ε multiplier " +
+                   std::to_string(multiplier) + "): was it written by another version or input?"};
+    }
+    ++replay_position_;
+    return r.objective;
+  }
+  if (!wait_while_paused()) {
+    cancelled_ = true;
+    return Error{"cancelled"};
+  }
+  if (!live_started_) {
+    live_started_ = true;
+    live_start_ = std::chrono::steady_clock::now();
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Result<double> perplexity = Error{""};
+  try {
+    perplexity = measure();
+  } catch (const std::exception& e) {
+    perplexity = Error{std::string("perplexity measure threw: ") + e.what()};
+  }
+  if (!perplexity) return perplexity.error();
+  if (!std::isfinite(*perplexity)) return Error{"perplexity measure returned a non-finite value"};
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  if (journal_) {
+    EvaluationRecord r;
+    r.call = call;
+    r.layer = -1;
+    r.head = -1;
+    r.stage = Stage::Budget;
+    r.window = -1;
+    r.theta = multiplier;
+    r.sparsity = mean_sparsity;
+    r.objective = *perplexity;
+    r.seconds = took.count();
+    r.elapsed_seconds = elapsed_seconds();
+    if (Status appended = journal_->append({r}); !appended) return appended.error();
+  }
+  return *perplexity;
+}
+
 Result<std::vector<HeadMetrics>> EvaluationLedger::replay_call(const EvaluationRequest& request,
                                                                const std::vector<Label>& labels) {
   std::vector<HeadMetrics> metrics(request.settings.size());

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -41,6 +42,16 @@ class EvaluationLedger {
   Result<std::vector<HeadMetrics>> evaluate(const EvaluationRequest& request,
                                             const std::vector<Label>& labels);
 
+  // One end-to-end perplexity measurement (the guard's, the budget search's), journalled as a
+  // `budget` line so that a resume replays the number instead of measuring again: the searches
+  // that read it then take the same branches. `multiplier` labels it (the ε multiplier, 0 for
+  // dense) and must match on replay; `mean_sparsity` is stored for the reader. Not counted
+  // as an evaluation and not shown to the observer. Errors: cancelled, the measure's own,
+  // a journal that does not match.
+  Result<double> measure_perplexity(double multiplier, double mean_sparsity,
+                                    const std::function<Result<double>()>& measure);
+  int perplexity_measurements() const { return perplexity_measurements_; }
+
   bool cancelled() const { return cancelled_; }
   bool replaying() const { return replay_position_ < replay_.size(); }
   const EvaluationCounts& counts() const { return counts_; }
@@ -68,6 +79,7 @@ class EvaluationLedger {
   bool cancelled_ = false;
   EvaluationCounts counts_;
   std::vector<EvaluationRecord> records_;
+  int perplexity_measurements_ = 0;
   double replayed_elapsed_seconds_ = 0.0;
   std::chrono::steady_clock::time_point live_start_;
   bool live_started_ = false;

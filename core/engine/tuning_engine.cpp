@@ -9,34 +9,34 @@
 #include "core/engine/afbs_stages.h"
 #include "core/engine/baseline_searches.h"
 #include "core/engine/layer_scheduler.h"
+#include "core/engine/tuning_engine_state.h"
 
 namespace afbs::engine {
-
-// What a run works on, checked once before anything is evaluated.
-struct TuningEngine::Plan {
-  std::vector<int> layers;
-  std::vector<int> ladder;
-  std::vector<int> tune_windows;
-  std::vector<int> validation_windows;
-  int heads = 0;
-  int passes = 1;  // scheduler passes per layer, for progress
-};
-
-// One layer's state across the run (the guard re-enters it).
-struct TuningEngine::LayerRun {
-  int layer = 0;
-  PinSnapshot pins;
-  std::vector<AfbsHeadState> afbs;
-  std::vector<BaselineHeadState> baseline;
-};
-
-namespace {
 
 std::string format_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4g", value);
   return text;
 }
+
+HeadResult pinned_result(int head, const HeadPin& pin) {
+  HeadResult result;
+  result.head = head;
+  result.setting = pin.setting;
+  result.sparse = pin.sparse;
+  result.pinned = true;
+  result.measured = !pin.sparse;  // a dense head is exact; a sparse pin is not re-measured
+  result.meets_target = !pin.sparse;
+  result.note = "pinned";
+  return result;
+}
+
+EvaluationCounts minus(const EvaluationCounts& a, const EvaluationCounts& b) {
+  return {a.evaluations - b.evaluations, a.weighted_evaluations - b.weighted_evaluations,
+          a.seconds - b.seconds, a.replayed - b.replayed};
+}
+
+namespace {
 
 Result<std::vector<int>> checked_ladder(const std::vector<int>& ladder) {
   if (ladder.empty()) return Error{"fidelity ladder is empty"};
@@ -57,24 +57,19 @@ HeadSetting pinned_setting(const HeadPin& pin) {
   return dense;
 }
 
-HeadResult pinned_result(int head, const HeadPin& pin) {
-  HeadResult result;
-  result.head = head;
-  result.setting = pin.setting;
-  result.sparse = pin.sparse;
-  result.pinned = true;
-  result.measured = !pin.sparse;  // a dense head is exact; a sparse pin is not re-measured
-  result.meets_target = !pin.sparse;
-  result.note = "pinned";
-  return result;
-}
-
-EvaluationCounts minus(const EvaluationCounts& a, const EvaluationCounts& b) {
-  return {a.evaluations - b.evaluations, a.weighted_evaluations - b.weighted_evaluations,
-          a.seconds - b.seconds, a.replayed - b.replayed};
-}
-
 }  // namespace
+
+double mean_sparsity(const std::vector<LayerResult>& layers) {
+  double sum = 0.0;
+  int heads = 0;
+  for (const LayerResult& layer : layers) {
+    for (const HeadResult& head : layer.heads) {
+      sum += head.sparse ? head.sparsity : 0.0;
+      ++heads;
+    }
+  }
+  return heads > 0 ? sum / heads : 0.0;
+}
 
 HeadsSummary summarise_heads(const RunResult& run) {
   HeadsSummary summary;
@@ -178,6 +173,24 @@ RunResult TuningEngine::run(RunControl control) {
       }
     }
     plan.passes = options_.method == TuningMethod::AfbsBo ? 3 : 2;
+    if (options_.budget.enabled) {
+      if (options_.method != TuningMethod::AfbsBo) {
+        result.message = std::string("a perplexity budget is for afbs-bo only (not ") +
+                         method_name(options_.method) + ")";
+        return result;
+      }
+      if (!perplexity_) {
+        result.message = "a perplexity budget needs the end-to-end perplexity measure (the guard)";
+        return result;
+      }
+      if (!(options_.afbs.perplexity_budget >= 0.0) || !(options_.budget.growth > 1.0) ||
+          !(options_.budget.min_multiplier > 0.0) || options_.budget.max_multiplier < 1.0) {
+        result.message =
+            "budget options: the budget must be >= 0, growth > 1, and "
+            "0 < min multiplier <= 1 <= max multiplier";
+        return result;
+      }
+    }
 
     EvaluationLedger ledger(evaluator_, plan.ladder.back(), observer_, control);
     if (!options_.journal_path.empty()) {
@@ -212,7 +225,11 @@ RunResult TuningEngine::run(RunControl control) {
     for (std::size_t i = 0; i < plan.layers.size() && status; ++i) {
       status = tune_layer(plan, static_cast<int>(i), ledger, runs, result);
     }
-    if (status) status = run_guard(plan, ledger, runs, result);
+    if (status) {
+      status = options_.budget.enabled ? run_budget(plan, ledger, runs, result)
+                                       : run_guard(plan, ledger, runs, result);
+    }
+    result.perplexity_measurements = ledger.perplexity_measurements();
 
     result.counts = ledger.counts();
     result.evaluations = ledger.records();
@@ -381,6 +398,12 @@ Status TuningEngine::refine_layer(const Plan& plan, int layer_index, EvaluationL
   return {};
 }
 
+Result<double> TuningEngine::measure_perplexity(EvaluationLedger& ledger, double multiplier,
+                                                const std::vector<LayerResult>& layers) {
+  return ledger.measure_perplexity(multiplier, mean_sparsity(layers),
+                                   [&]() { return perplexity_(layers); });
+}
+
 Status TuningEngine::run_guard(const Plan& plan, EvaluationLedger& ledger,
                                std::vector<LayerRun>& runs, RunResult& result) {
   if (!perplexity_ || options_.method != TuningMethod::AfbsBo) return {};
@@ -389,11 +412,12 @@ Status TuningEngine::run_guard(const Plan& plan, EvaluationLedger& ledger,
     for (HeadResult& head : layer.heads)
       head = dense_result(head.head, head.setting.theta, "");
   }
-  Result<double> dense = perplexity_(dense_layers);
+  Result<double> dense = measure_perplexity(ledger, 0.0, dense_layers);
   if (!dense) return with_context("measuring dense perplexity", dense.error());
   result.perplexity_dense = *dense;
   for (int round = 0;; ++round) {
-    Result<double> tuned = perplexity_(result.layers);
+    Result<double> tuned =
+        measure_perplexity(ledger, result.target_error / options_.target_error, result.layers);
     if (!tuned) return with_context("measuring tuned perplexity", tuned.error());
     result.perplexity_tuned = *tuned;
     const double rise = *tuned / *dense - 1.0;

@@ -16,13 +16,15 @@ const char* stage_name(Stage stage) {
       return "grid";
     case Stage::Random:
       return "random";
+    case Stage::Budget:
+      return "budget";
   }
   return "unknown";
 }
 
 bool parse_stage(const std::string& name, Stage* stage) {
   for (Stage candidate : {Stage::Exploration, Stage::TauSearch, Stage::PvSearch, Stage::Validation,
-                          Stage::Grid, Stage::Random}) {
+                          Stage::Grid, Stage::Random, Stage::Budget}) {
     if (name == stage_name(candidate)) {
       *stage = candidate;
       return true;

@@ -8,10 +8,13 @@
 
 namespace afbs::engine {
 
-// Which part of a method asked for an evaluation.
-enum class Stage { Exploration, TauSearch, PvSearch, Validation, Grid, Random };
+// Which part of a method asked for an evaluation. Budget marks the journal's lines of
+// end-to-end perplexity measurements (the guard's and the budget search's): they are not
+// head evaluations and never reach the observer or the counts.
+enum class Stage { Exploration, TauSearch, PvSearch, Validation, Grid, Random, Budget };
 
-const char* stage_name(Stage stage);  // "explore", "tau", "pv", "validate", "grid", "random"
+// "explore", "tau", "pv", "validate", "grid", "random", "budget"
+const char* stage_name(Stage stage);
 bool parse_stage(const std::string& name, Stage* stage);
 
 // One head scored once: the unit that every count is made of. Plain value, safe to copy

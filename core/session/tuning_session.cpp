@@ -45,6 +45,7 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   if (options.tune_windows < 1 || options.validation_windows < 1) {
     return Error{"--tune-windows and --validation-windows must each be at least 1"};
   }
+  if (options.guard_windows < 0) return Error{"--guard-windows must not be negative"};
 
   say("loading " + options.model_dir.string());
   ModelOptions model_options;
@@ -83,19 +84,20 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
 
   // n_F: as long as the model, the caller and the text allow, in whole blocks.
   const int windows = options.tune_windows + options.validation_windows;
+  const int windows_read = windows + options.guard_windows;  // the guard reads these too
   std::vector<int> ladder = fidelity_lengths;
   std::sort(ladder.begin(), ladder.end());
   int top = ladder.empty() ? 0 : ladder.back();
   if (top == 0) {
-    const int64_t by_text = static_cast<int64_t>(stream.size()) / windows;
+    const int64_t by_text = static_cast<int64_t>(stream.size()) / windows_read;
     top = static_cast<int>(
         std::min<int64_t>({config.max_position_embeddings, options.max_top_length, by_text}));
     top = top / 64 * 64;
     ladder = engine::default_fidelity_ladder(top, 64);
   }
-  if (top < 64 || static_cast<int64_t>(top) * windows > static_cast<int64_t>(stream.size())) {
+  if (top < 64 || static_cast<int64_t>(top) * windows_read > static_cast<int64_t>(stream.size())) {
     return Error{options.text.string() + ": " + std::to_string(stream.size()) +
-                 " tokens are too few for " + std::to_string(windows) + " windows of " +
+                 " tokens are too few for " + std::to_string(windows_read) + " windows of " +
                  std::to_string(std::max(top, 64)) +
                  " tokens (use a longer text, fewer "
                  "windows or lower fidelities)"};
@@ -189,6 +191,11 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   return result;
 }
 
+int TuningSession::measured_windows() const {
+  const SessionOptions& o = state_->options;
+  return o.tune_windows + o.validation_windows + o.guard_windows;
+}
+
 SparseConfig TuningSession::dense_config() const {
   HeadConfig dense;
   dense.sparse = false;
@@ -199,7 +206,7 @@ engine::GuardText TuningSession::guard_text() const {
   engine::GuardText text;
   text.tokens = state_->tokens;
   text.window_tokens = state_->top_length;
-  text.max_windows = state_->options.tune_windows + state_->options.validation_windows;
+  text.max_windows = measured_windows();
   text.prepend_bos = state_->options.bos;
   text.bos_id = state_->bos_id;
   return text;
@@ -227,8 +234,7 @@ Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* confi
   options.bos_id = state_->bos_id;
   // The calibration windows' tokens, cut into windows of `length_tokens`: every length reads
   // the same text, so lengths differ only in how much context each token sees.
-  const int64_t calibration_span =
-      state_->top_length * (state_->options.tune_windows + state_->options.validation_windows);
+  const int64_t calibration_span = static_cast<int64_t>(state_->top_length) * measured_windows();
   options.max_windows = std::max<int64_t>(1, calibration_span / length_tokens);
   std::unique_ptr<SparseLayerAttention> sparse;
   if (config) {
@@ -236,6 +242,31 @@ Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* confi
     options.attention = sparse.get();
   }
   auto result = compute_perplexity(*state_->model, state_->tokens, options);
+  if (!result) return result.error();
+  return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
+}
+
+Result<TuningSession::Measured> TuningSession::measure_held_out(const SparseConfig* config,
+                                                                int64_t max_windows) const {
+  const int64_t calibration_span = static_cast<int64_t>(state_->top_length) * measured_windows();
+  const int64_t left = static_cast<int64_t>(state_->tokens.size()) - calibration_span;
+  if (left < state_->top_length) {
+    return Error{state_->options.text.string() + ": no window of " +
+                 std::to_string(state_->top_length) +
+                 " tokens is left after the calibration windows for a held-out measurement"};
+  }
+  const std::vector<int32_t> tail(state_->tokens.begin() + calibration_span, state_->tokens.end());
+  PerplexityOptions options;
+  options.window_tokens = state_->top_length;
+  options.max_windows = std::max<int64_t>(1, max_windows);
+  options.prepend_bos = state_->options.bos;
+  options.bos_id = state_->bos_id;
+  std::unique_ptr<SparseLayerAttention> sparse;
+  if (config) {
+    sparse = std::make_unique<SparseLayerAttention>(*config, &state_->model->dense_attention());
+    options.attention = sparse.get();
+  }
+  auto result = compute_perplexity(*state_->model, tail, options);
   if (!result) return result.error();
   return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
 }

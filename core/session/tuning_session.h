@@ -31,6 +31,9 @@ struct SessionOptions {
   int validation_windows = 2;     // held-out windows every tuned head must pass
   int max_top_length = 4096;      // n_F: the largest multiple of 64 the model and text allow
   bool perplexity_guard = true;
+  // Windows of n_F after the calibration windows that the guard and a perplexity budget
+  // measure as well (more tokens: less room for a budget to fit the calibration windows' noise).
+  int guard_windows = 0;
   // After a successful run, measure perplexity dense and tuned at every ladder length and
   // report each as a QualityPoint to the run's observer (the workbench's Quality tab).
   bool measure_quality = false;
@@ -67,7 +70,8 @@ class TuningSession {
   // The config a run produced: tuned layers as tuned, every other layer dense.
   Result<SparseConfig> config_from(const engine::RunResult& run) const;
 
-  // Perplexity over the calibration windows at n_F with `config` (nullptr: dense).
+  // Perplexity over the calibration windows at n_F (the guard's: tune, validation and guard
+  // windows) with `config` (nullptr: dense).
   Result<double> perplexity(const SparseConfig* config) const;
 
   // The same tokens in windows of `length_tokens`: perplexity, and the mean sparsity that ran.
@@ -76,6 +80,9 @@ class TuningSession {
     double sparsity = 0.0;
   };
   Result<Measured> measure(const SparseConfig* config, int64_t length_tokens) const;
+  // Held out from everything the engine saw: up to `max_windows` windows of n_F tokens that
+  // follow the calibration and guard windows in the text (errors when none is left over).
+  Result<Measured> measure_held_out(const SparseConfig* config, int64_t max_windows) const;
 
   // One QualityPoint per ladder length for `run`'s config; stops early on a cancel.
   Status report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
@@ -83,6 +90,7 @@ class TuningSession {
 
  private:
   SparseConfig dense_config() const;
+  int measured_windows() const;  // tune + validation + guard windows
   engine::GuardText guard_text() const;
 
   struct State;

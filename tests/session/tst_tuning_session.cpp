@@ -3,6 +3,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <fstream>
 
 #include "core/common/resource_paths.h"
@@ -97,6 +98,53 @@ class TestTuningSession : public QObject {
     }
     // At n_F the dense point is the guard's own measurement.
     QCOMPARE(collector.points.back().perplexity_dense, *run.perplexity_dense);
+  }
+
+  // Budget mode on the real model: the config it returns is the one it measured (the same
+  // perplexity when measured again), within the budget; held-out windows are other text.
+  void a_budget_run_returns_a_measured_config_within_budget() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    options->engine.budget.enabled = true;
+    options->engine.budget.max_probes = 3;
+    options->engine.afbs.perplexity_budget = 0.01;
+    auto session = TuningSession::prepare(*options);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    engine::RunResult run = (*session)->run(nullptr);
+    QVERIFY2(run.status == engine::RunStatus::Succeeded, run.message.c_str());
+    QVERIFY(run.budget_probes.size() >= 2);
+    QVERIFY(*run.perplexity_tuned <= *run.perplexity_dense * 1.01);
+    auto config = (*session)->config_from(run);
+    QVERIFY(config.ok());
+    auto again = (*session)->perplexity(&*config);
+    QVERIFY(again.ok());
+    QVERIFY2(qFuzzyCompare(*again, *run.perplexity_tuned),
+             qPrintable(QString("%1 vs %2").arg(*again).arg(*run.perplexity_tuned)));
+    auto dense = (*session)->perplexity(nullptr);
+    auto held_out = (*session)->measure_held_out(nullptr, 2);
+    QVERIFY(dense.ok() && held_out.ok());
+    QVERIFY(held_out->perplexity > 1.0 && held_out->perplexity != *dense);
+  }
+
+  // Guard windows follow the calibration windows: the guard's perplexity spans both (equal
+  // windows: its log is the mean of theirs), and held-out windows start after them.
+  void guard_windows_follow_the_calibration_windows() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    auto plain = TuningSession::prepare(*options);
+    options->guard_windows = 2;
+    auto guarded = TuningSession::prepare(*options);
+    QVERIFY(plain.ok() && guarded.ok());
+    auto calibration = (*plain)->perplexity(nullptr);
+    auto next_two = (*plain)->measure_held_out(nullptr, 2);
+    auto both = (*guarded)->perplexity(nullptr);
+    auto after_guard = (*guarded)->measure_held_out(nullptr, 2);
+    QVERIFY(calibration.ok() && next_two.ok() && both.ok() && after_guard.ok());
+    const double expected =
+        std::exp(0.5 * (std::log(*calibration) + std::log(next_two->perplexity)));
+    QVERIFY2(std::abs(*both / expected - 1.0) < 1e-6,  // fp32 sums
+             qPrintable(QString("%1 vs %2").arg(*both, 0, 'g', 12).arg(expected, 0, 'g', 12)));
+    QVERIFY(after_guard->perplexity != next_two->perplexity);
   }
 
   void recapture_changes_the_ladder_and_keeps_the_model() {

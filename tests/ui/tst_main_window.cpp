@@ -5,6 +5,7 @@
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -18,6 +19,7 @@
 #include "core/io/config_file.h"
 #include "tests/ui/fake_tuning_job.h"
 #include "ui/convergence_chart.h"
+#include "ui/frontier_chart.h"
 #include "ui/heatmap_model.h"
 #include "ui/main_window.h"
 #include "ui/progress_indicator.h"
@@ -206,6 +208,48 @@ class TestMainWindow : public QObject {
     QVERIFY(log_text(window).contains("Starting static topk:0.3"));
   }
 
+  void budget_runs_reach_the_engine_and_the_frontier() {
+    MainWindow window;
+    auto* panel = window.run_panel();
+    auto* budget = panel->findChild<QDoubleSpinBox*>("perplexityBudget");
+    QVERIFY(budget != nullptr);
+    QCOMPARE(panel->perplexity_budget(), 0.0);  // off unless asked
+    budget->setValue(1.5);
+    afbs::engine::EngineOptions seen;
+    int jobs = 0;
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
+      seen = options;
+      ++jobs;
+      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+        afbs::engine::RunResult result;
+        result.status = afbs::engine::RunStatus::Succeeded;
+        result.perplexity_dense = 40.0;
+        result.perplexity_tuned = 40.3;
+        afbs::engine::BudgetProbe probe;
+        probe.rise = 0.02;
+        probe.mean_sparsity = 0.5;
+        result.budget_probes = {probe};
+        return result;
+      };
+    });
+    panel->findChild<QComboBox*>("method")->setCurrentText("grid");
+    panel->findChild<QPushButton*>("start")->click();
+    QVERIFY(log_text(window).contains("a perplexity budget is for afbs-bo"));
+    QCOMPARE(jobs, 0);
+    panel->findChild<QComboBox*>("method")->setCurrentText("afbs-bo");
+    panel->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(jobs, 1);
+    QVERIFY(seen.budget.enabled);
+    QVERIFY(log_text(window).contains("perplexity budget 1.5 %"));
+    QCOMPARE(seen.afbs.perplexity_budget, 0.015);
+    QTRY_VERIFY(window.frontier_chart()->series("afbs-bo budget") != nullptr);
+    QCOMPARE(window.frontier_chart()->series("afbs-bo budget")->at(0).x(),
+             100.0 * (40.3 / 40.0 - 1.0));
+    QCOMPARE(window.frontier_chart()->series(afbs::ui::FrontierChart::probes_name())->count(), 1);
+  }
+
   void start_without_a_model_says_so() {
     MainWindow window;
     window.run_panel()->findChild<QPushButton*>("start")->click();
@@ -300,6 +344,9 @@ class TestMainWindow : public QObject {
     QCOMPARE(traffic[1], QPointF(512, 0.75 * 512));  // MiB
     QCOMPARE(window.traffic_chart()->curve("dense")->points()[1], QPointF(512, 512.0));
     QVERIFY(log_text(window).contains("Quality at 512 tokens"));
+    // Without a guard measurement the frontier takes the top length's perplexities.
+    QTRY_VERIFY(window.frontier_chart()->series("afbs-bo") != nullptr);
+    QCOMPARE(window.frontier_chart()->series("afbs-bo")->at(0).x(), 100.0 * (54.5 / 54.0 - 1.0));
     // A new run starts with empty charts.
     window.set_job_factory(
         [](const afbs::engine::EngineOptions&, afbs::engine::PinSource) -> afbs::ui::TuningJob {

@@ -1,0 +1,238 @@
+// The budget stage (issue 13): instead of only tightening ε when perplexity rises too much,
+// scale ε1 and ε2 to spend the perplexity budget: one global multiplier m first, then each
+// layer's own. Each probe re-targets stage 2 of the unpinned heads (bracketed by the τ points
+// a head already measured at n_F, PV-skip off) and measures perplexity through the ledger, so
+// probes are counted, journalled and replayed on resume like every evaluation. The sparsest
+// probe within the budget then gets stage 3 (λ and validation windows) and is measured once
+// more: the guard's word is final, and a config over the budget is never the result.
+#include <algorithm>
+#include <optional>
+
+#include "core/engine/afbs_stages.h"
+#include "core/engine/multiplier_search.h"
+#include "core/engine/tuning_engine_state.h"
+
+namespace afbs::engine {
+namespace {
+
+// A head at its re-targeted τ with PV-skip off, as stage 2 measured it on the tune windows.
+HeadResult retargeted_result(const AfbsHeadState& state, double min_sparsity) {
+  if (!state.tau_feasible) {
+    return dense_result(state.head, state.theta_hat,
+                        state.tau_note.empty() ? "no τ < 1 meets the target" : state.tau_note);
+  }
+  if (state.tau_sparsity < min_sparsity) {
+    return dense_result(state.head, state.theta_hat, "sparsity under the minimum");
+  }
+  double error = 0.0;
+  for (const TauPoint& p : state.tau_points)
+    if (p.tau == state.tau_star) error = p.error;
+  HeadResult result =
+      sparse_result(state.head, HeadSetting{state.theta_hat, state.tau_star, kPvSkipOff},
+                    state.tau_sparsity, error, 0.0, true);
+  result.measured = false;  // tune windows only: the validation windows have not seen it
+  result.note = "budget probe (tune windows, PV-skip off)";
+  return result;
+}
+
+struct Candidate {
+  std::vector<double> multipliers;  // per layer
+  std::vector<LayerResult> layers;
+  double perplexity = 0.0;
+  double sparsity = 0.0;
+  bool validated = false;
+};
+
+void add(EvaluationCounts& total, const EvaluationCounts& more) {
+  total.evaluations += more.evaluations;
+  total.weighted_evaluations += more.weighted_evaluations;
+  total.seconds += more.seconds;
+  total.replayed += more.replayed;
+}
+
+}  // namespace
+
+Result<LayerResult> TuningEngine::retarget_layer(const Plan& plan, EvaluationLedger& ledger,
+                                                 int layer_index, LayerRun& run, double multiplier,
+                                                 Stage3 stage3, EvaluationCounts& layer_counts) {
+  RunResult scaled;
+  scaled.target_error = multiplier * options_.target_error;
+  scaled.pv_target_error = multiplier * options_.pv_target_error;
+  const SearchContext context = context_for(plan, run.layer, scaled);
+  const EvaluationCounts before = ledger.counts();
+  std::vector<HeadTask> tau_tasks(plan.heads);
+  std::vector<HeadTask> pv_tasks(plan.heads);
+  for (int head = 0; head < plan.heads; ++head) {
+    if (run.pins.count(head) != 0) continue;
+    tau_tasks[head] = retarget_tau(run.afbs[head], context, options_.budget.tau_tolerance);
+    if (stage3 != Stage3::None) {
+      pv_tasks[head] =
+          pv_and_validation(run.afbs[head], context, options_.afbs, stage3 == Stage3::Full);
+    }
+  }
+  if (Status ok = run_pass(plan, layer_index, 1, ledger, run, tau_tasks); !ok) return ok.error();
+  if (stage3 != Stage3::None) {
+    if (Status ok = run_pass(plan, layer_index, 2, ledger, run, pv_tasks); !ok) return ok.error();
+  }
+  add(layer_counts, minus(ledger.counts(), before));
+
+  LayerResult layer;
+  layer.layer = run.layer;
+  for (int head = 0; head < plan.heads; ++head) {
+    const auto pin = run.pins.find(head);
+    if (pin != run.pins.end()) {
+      layer.heads.push_back(pinned_result(head, pin->second));
+    } else if (stage3 != Stage3::None) {
+      layer.heads.push_back(run.afbs[head].result);
+    } else {
+      layer.heads.push_back(retargeted_result(run.afbs[head], options_.min_sparsity));
+    }
+  }
+  return layer;
+}
+
+Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
+                                std::vector<LayerRun>& runs, RunResult& result) {
+  const double budget = options_.afbs.perplexity_budget;
+  const std::size_t layer_count = runs.size();
+  // The fallback (pins kept, every other head dense) and the dense model itself.
+  std::vector<LayerResult> dense_layers = result.layers;
+  std::vector<LayerResult> all_dense = result.layers;
+  for (std::size_t l = 0; l < dense_layers.size(); ++l) {
+    for (std::size_t h = 0; h < dense_layers[l].heads.size(); ++h) {
+      HeadResult& head = dense_layers[l].heads[h];
+      all_dense[l].heads[h] = dense_result(head.head, head.setting.theta, "");
+      if (!head.pinned) head = dense_result(head.head, head.setting.theta, "budget: nothing fits");
+    }
+  }
+  Result<double> dense = measure_perplexity(ledger, 0.0, all_dense);
+  if (!dense) return with_context("measuring dense perplexity", dense.error());
+  result.perplexity_dense = *dense;
+
+  std::vector<EvaluationCounts> layer_counts;
+  for (const LayerResult& layer : result.layers)
+    layer_counts.push_back(layer.counts);
+  std::optional<Candidate> best;
+  // Measures `layers` (each layer at its own multiplier); the sparsest within the budget so far
+  // becomes `best` when `may_be_best`.
+  const auto record = [&](const std::vector<double>& multipliers,
+                          const std::vector<LayerResult>& layers, bool validated, int layer,
+                          bool may_be_best) -> Result<bool> {
+    const double label = layer >= 0 ? multipliers[layer] : multipliers.front();
+    Result<double> perplexity = measure_perplexity(ledger, label, layers);
+    if (!perplexity) return with_context("budget probe", perplexity.error());
+    BudgetProbe probe;
+    probe.multiplier = label;
+    probe.layer = layer < 0 ? -1 : runs[layer].layer;
+    probe.perplexity = *perplexity;
+    probe.rise = *perplexity / *dense - 1.0;
+    probe.mean_sparsity = mean_sparsity(layers);
+    probe.within_budget = probe.rise <= budget;
+    probe.validated = validated;
+    probe.evaluations = ledger.counts().evaluations;
+    result.budget_probes.push_back(probe);
+    log("budget: " +
+        (layer >= 0 ? "layer " + std::to_string(probe.layer) + " at " : std::string()) + "ε × " +
+        format_number(label) + (validated ? " (stage 3)" : "") + ": sparsity " +
+        format_number(probe.mean_sparsity) + ", perplexity " + format_number(*perplexity) + " (" +
+        format_number(100.0 * probe.rise) + " % rise, budget " + format_number(100.0 * budget) +
+        " %)");
+    if (may_be_best && probe.within_budget && (!best || probe.mean_sparsity > best->sparsity)) {
+      best = Candidate{multipliers, layers, *perplexity, probe.mean_sparsity, validated};
+    }
+    return probe.within_budget;
+  };
+  const auto retarget_all = [&](const std::vector<double>& multipliers,
+                                Stage3 stage3) -> Result<std::vector<LayerResult>> {
+    std::vector<LayerResult> layers;
+    for (std::size_t i = 0; i < layer_count; ++i) {
+      auto layer = retarget_layer(plan, ledger, static_cast<int>(i), runs[i], multipliers[i],
+                                  stage3, layer_counts[i]);
+      if (!layer) return layer.error();
+      layers.push_back(std::move(*layer));
+    }
+    return layers;
+  };
+
+  // m = 1: the uniform run already tuned (stages 1-3 at ε). Then the global multiplier.
+  MultiplierSearch search(options_.budget);
+  Result<bool> uniform =
+      record(std::vector<double>(layer_count, 1.0), result.layers, true, -1, true);
+  if (!uniform) return uniform.error();
+  search.tell(1.0, *uniform);
+  for (int probes = 0; probes < options_.budget.max_probes; ++probes) {
+    const std::optional<double> multiplier = search.next();
+    if (!multiplier) break;
+    const std::vector<double> multipliers(layer_count, *multiplier);
+    auto layers = retarget_all(multipliers, Stage3::None);
+    if (!layers) return layers.error();
+    Result<bool> within = record(multipliers, *layers, false, -1, true);
+    if (!within) return within.error();
+    search.tell(*multiplier, *within);
+  }
+  result.epsilon_multiplier = best ? best->multipliers.front() : 0.0;
+
+  if (best && options_.budget.refine_layers) {
+    // Each layer alone one step looser, kept when the whole config stays within the budget.
+    std::vector<double> multipliers = best->multipliers;
+    auto current = best->validated ? retarget_all(multipliers, Stage3::None)
+                                   : Result<std::vector<LayerResult>>(best->layers);
+    if (!current) return current.error();
+    double current_sparsity = mean_sparsity(*current);
+    for (std::size_t i = 0; i < layer_count; ++i) {
+      std::vector<double> tried = multipliers;
+      tried[i] =
+          std::min(multipliers[i] * options_.budget.layer_growth, options_.budget.max_multiplier);
+      if (tried[i] <= multipliers[i]) continue;
+      auto layer = retarget_layer(plan, ledger, static_cast<int>(i), runs[i], tried[i],
+                                  Stage3::None, layer_counts[i]);
+      if (!layer) return layer.error();
+      std::vector<LayerResult> candidate = *current;
+      candidate[i] = std::move(*layer);
+      Result<bool> within = record(tried, candidate, false, static_cast<int>(i), true);
+      if (!within) return within.error();
+      if (*within && mean_sparsity(candidate) > current_sparsity) {
+        multipliers = tried;
+        *current = std::move(candidate);
+        current_sparsity = mean_sparsity(*current);
+      }
+    }
+  }
+
+  if (!best) {
+    log("budget: no multiplier down to " + format_number(options_.budget.min_multiplier) +
+        " fits; every unpinned head goes dense");
+    const std::vector<double> zeros(layer_count, 0.0);
+    Result<bool> within = record(zeros, dense_layers, true, -1, false);
+    if (!within) return within.error();
+    best = Candidate{zeros, dense_layers, result.budget_probes.back().perplexity, 0.0, true};
+  } else if (!best->validated) {
+    // Stage 3 on the chosen targets (their τ points settle stage 2 without evaluations); over
+    // the budget, the same without PV-skip; over again, the probe as it was measured.
+    for (Stage3 stage3 : {Stage3::Full, Stage3::Validate}) {
+      auto layers = retarget_all(best->multipliers, stage3);
+      if (!layers) return layers.error();
+      Result<bool> within = record(best->multipliers, *layers, true, -1, false);
+      if (!within) return within.error();
+      if (*within) {
+        best =
+            Candidate{best->multipliers, std::move(*layers), result.budget_probes.back().perplexity,
+                      result.budget_probes.back().mean_sparsity, true};
+        break;
+      }
+    }
+    if (!best->validated) log("budget: stage 3 goes over the budget; keeping the measured probe");
+  }
+  for (std::size_t i = 0; i < best->layers.size(); ++i) {
+    best->layers[i].counts = layer_counts[i];
+    if (observer_ != nullptr) observer_->on_layer_finished(best->layers[i]);
+  }
+  result.layers = best->layers;
+  result.layer_multipliers = best->multipliers;
+  result.perplexity_tuned = best->perplexity;
+  result.target_error = result.epsilon_multiplier * options_.target_error;
+  result.pv_target_error = result.epsilon_multiplier * options_.pv_target_error;
+  return {};
+}
+
+}  // namespace afbs::engine

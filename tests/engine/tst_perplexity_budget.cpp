@@ -1,0 +1,355 @@
+// Budget mode (issue 13): the ε multiplier search, the budget spent (never exceeded), backing
+// off when the uniform targets are already over, pins, the hopeless-head shortcut, and resume.
+// Perplexity here is a closed-form function of the heads' errors, so every answer is known.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/engine/multiplier_search.h"
+#include "core/engine/tuning_engine.h"
+#include "tests/engine/synthetic_layer_evaluator.h"
+
+using namespace afbs::engine;
+using afbs::engine::testing::SyntheticHead;
+using afbs::engine::testing::SyntheticLayerEvaluator;
+
+namespace {
+
+constexpr double kDensePerplexity = 10.0;
+
+// Perplexity rises with every sparse head's error on a validation window:
+// ppl = 10 (1 + sensitivity · mean over heads of error).
+struct SyntheticPerplexity {
+  SyntheticPerplexity(const SyntheticLayerEvaluator* e, double s, std::vector<double> weights = {})
+      : evaluator(e), sensitivity(s), layer_weights(std::move(weights)) {}
+
+  const SyntheticLayerEvaluator* evaluator = nullptr;
+  double sensitivity = 0.1;
+  std::vector<double> layer_weights;  // per layer (empty: 1 each)
+  int calls = 0;
+
+  double rise(const std::vector<LayerResult>& layers) const {
+    double sum = 0.0;
+    int heads = 0;
+    for (const LayerResult& layer : layers) {
+      for (const HeadResult& head : layer.heads) {
+        ++heads;
+        if (!head.sparse) continue;
+        const double weight = layer_weights.empty() ? 1.0 : layer_weights[layer.layer];
+        sum += weight * evaluator->head_for(layer.layer, head.head).error(head.setting, 1.0, 1.0);
+      }
+    }
+    return heads > 0 ? sensitivity * sum / heads : 0.0;
+  }
+  PerplexityMeasure measure() {
+    return [this](const std::vector<LayerResult>& layers) {
+      ++calls;
+      return afbs::Result<double>(kDensePerplexity * (1.0 + rise(layers)));
+    };
+  }
+};
+
+EngineOptions budget_options(double budget) {
+  EngineOptions options;
+  options.afbs.exploration_budget = 10;
+  options.afbs.perplexity_budget = budget;
+  options.budget.enabled = true;
+  return options;
+}
+
+double uniform_rise(SyntheticLayerEvaluator& evaluator, double sensitivity, RunResult* run) {
+  EngineOptions options = budget_options(1.0);
+  options.budget.enabled = false;
+  TuningEngine engine(evaluator, options);
+  SyntheticPerplexity perplexity{&evaluator, sensitivity};
+  engine.set_perplexity_measure(perplexity.measure());
+  *run = engine.run();
+  return perplexity.rise(run->layers);
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+class TestPerplexityBudget : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  // Within the budget exactly when m <= threshold: the search ends on the largest m within,
+  // to its tolerance, inside [min, max]; or on none when even the floor is over.
+  void multiplierSearchFindsTheThreshold_data() {
+    QTest::addColumn<double>("threshold");
+    QTest::newRow("looser") << 3.3;
+    QTest::newRow("exactly a step") << 4.0;
+    QTest::newRow("tighter") << 0.3;
+    QTest::newRow("beyond the ceiling") << 100.0;
+    QTest::newRow("below the floor") << 0.05;
+  }
+  void multiplierSearchFindsTheThreshold() {
+    QFETCH(double, threshold);
+    BudgetOptions options;
+    MultiplierSearch search(options);
+    int probes = 0;
+    std::vector<double> tried;
+    while (const std::optional<double> m = search.next()) {
+      QVERIFY2(++probes < 50, "the search does not end");
+      QVERIFY(*m >= options.min_multiplier && *m <= options.max_multiplier);
+      tried.push_back(*m);
+      search.tell(*m, *m <= threshold);
+    }
+    QCOMPARE(tried.front(), 1.0);
+    const double within = search.largest_within();
+    if (threshold >= options.max_multiplier) {
+      QCOMPARE(within, options.max_multiplier);
+    } else if (threshold < options.min_multiplier) {
+      QCOMPARE(within, 0.0);
+      QVERIFY(search.smallest_over() <= options.min_multiplier * options.growth);
+    } else {
+      QVERIFY(within <= threshold);
+      QVERIFY(search.smallest_over() > threshold);
+      QVERIFY(search.smallest_over() / within <= 1.0 + options.ratio_tolerance);
+    }
+  }
+
+  // The uniform targets leave most of a 1 % budget unused: budget mode loosens ε, ends with
+  // more sparsity, and the config it returns is the one it measured, within the budget.
+  void budgetIsSpentNotExceeded() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    RunResult uniform;
+    const double sensitivity = 0.08;
+    const double rise_uniform = uniform_rise(evaluator, sensitivity, &uniform);
+    QVERIFY2(rise_uniform < 0.005, qPrintable(QString::number(rise_uniform)));
+
+    SyntheticPerplexity perplexity{&evaluator, sensitivity};
+    TuningEngine engine(evaluator, budget_options(0.01));
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(run.epsilon_multiplier > 1.0);
+    QCOMPARE(run.target_error, run.epsilon_multiplier * 0.05);
+    const double rise = perplexity.rise(run.layers);
+    QVERIFY2(rise <= 0.01, qPrintable(QString::number(rise)));
+    QCOMPARE(run.perplexity_tuned.value(), kDensePerplexity * (1.0 + rise));
+    QCOMPARE(run.perplexity_dense.value(), kDensePerplexity);
+    QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(uniform).mean_sparsity + 0.02);
+    // Every probe is reported with its own verdict; the last one is the validated result.
+    QVERIFY(run.budget_probes.size() >= 3);
+    QCOMPARE(run.budget_probes.front().multiplier, 1.0);
+    for (const BudgetProbe& probe : run.budget_probes) {
+      QCOMPARE(probe.within_budget, probe.rise <= 0.01);
+    }
+    QVERIFY(run.budget_probes.back().validated);
+    QCOMPARE(run.perplexity_measurements, static_cast<int>(run.budget_probes.size()) + 1);
+    QCOMPARE(perplexity.calls, run.perplexity_measurements);
+    // Layer counts still add up to the run's.
+    std::int64_t per_layer = 0;
+    for (const LayerResult& layer : run.layers)
+      per_layer += layer.counts.evaluations;
+    QCOMPARE(per_layer, run.counts.evaluations);
+    qInfo(
+        "uniform: sparsity %.4f, rise %.4f, %lld evaluations; budget: m %.3f, sparsity %.4f, "
+        "rise %.4f, %lld evaluations",
+        summarise_heads(uniform).mean_sparsity, rise_uniform,
+        static_cast<long long>(uniform.counts.evaluations), run.epsilon_multiplier,
+        summarise_heads(run).mean_sparsity, rise, static_cast<long long>(run.counts.evaluations));
+  }
+
+  // A layer whose error costs little perplexity gets looser targets than one whose error
+  // costs much: the per-layer refinement spends the slack the global search left (wide here:
+  // the search stops as soon as it has one probe on each side) on the insensitive layer.
+  void insensitiveLayerGetsLooserTargets() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08, {0.1, 1.9}};
+    EngineOptions options = budget_options(0.01);
+    options.budget.ratio_tolerance = 1.0;
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(run.layer_multipliers.size(), std::size_t{2});
+    QVERIFY2(run.layer_multipliers[0] > run.layer_multipliers[1],
+             qPrintable(
+                 QString("%1 vs %2").arg(run.layer_multipliers[0]).arg(run.layer_multipliers[1])));
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+    int layer_probes = 0;
+    for (const BudgetProbe& probe : run.budget_probes)
+      layer_probes += probe.layer >= 0 ? 1 : 0;
+    QCOMPARE(layer_probes, 2);
+
+    // Without the refinement both layers share one multiplier, and less sparsity.
+    options.budget.refine_layers = false;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity_again{&again, 0.08, {0.1, 1.9}};
+    TuningEngine global_only(again, options);
+    global_only.set_perplexity_measure(perplexity_again.measure());
+    const RunResult global = global_only.run();
+    QCOMPARE(global.status, RunStatus::Succeeded);
+    QCOMPARE(global.layer_multipliers[0], global.layer_multipliers[1]);
+    QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(global).mean_sparsity);
+  }
+
+  // The uniform targets are already over a tight budget: the multiplier goes under 1.
+  void overBudgetBacksOff() {
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    RunResult uniform;
+    const double sensitivity = 0.5;
+    const double rise_uniform = uniform_rise(evaluator, sensitivity, &uniform);
+    const double budget = rise_uniform / 3.0;
+    SyntheticPerplexity perplexity{&evaluator, sensitivity};
+    TuningEngine engine(evaluator, budget_options(budget));
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(run.epsilon_multiplier < 1.0);
+    QVERIFY(!run.budget_probes.front().within_budget);
+    QVERIFY(perplexity.rise(run.layers) <= budget);
+    QVERIFY(summarise_heads(run).sparse_heads > 0);
+  }
+
+  // Budget 0 with every sparse head costing perplexity: nothing fits, every head goes dense
+  // and the result is still the measured one.
+  void nothingFitsEndsDense() {
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.5};
+    TuningEngine engine(evaluator, budget_options(0.0));
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(run.epsilon_multiplier, 0.0);
+    QCOMPARE(summarise_heads(run).sparse_heads, 0);
+    QCOMPARE(run.perplexity_tuned.value(), kDensePerplexity);
+  }
+
+  // Pinned heads are never evaluated nor changed by any probe, and count in the perplexity.
+  void pinsAreHonoured() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08};
+    TuningEngine engine(evaluator, budget_options(0.01));
+    engine.set_perplexity_measure(perplexity.measure());
+    const HeadPin pin{HeadSetting{0.25, 0.9, 50.0}, true};
+    engine.set_pin_source([&](int) { return PinSnapshot{{2, pin}}; });
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(run.epsilon_multiplier > 1.0);
+    for (const EvaluationRecord& r : run.evaluations)
+      QVERIFY2(r.head != 2, "a pinned head was evaluated");
+    for (const afbs::engine::EvaluationRequest& request : evaluator.requests) {
+      QVERIFY(!request.active[2]);
+      QCOMPARE(request.settings[2].tau, 0.9);
+    }
+    for (const LayerResult& layer : run.layers) {
+      const HeadResult& head = layer.heads[2];
+      QVERIFY(head.pinned && head.sparse);
+      QCOMPARE(head.setting.tau, 0.9);
+    }
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+  }
+
+  // A head no τ < 1 can make sparse costs the budget stage no evaluation: its own τ search
+  // already measured a miss under the minimum sparsity.
+  void hopelessHeadCostsNothing() {
+    SyntheticHead hopeless;
+    hopeless.floor = 1.0;  // error over every target at every setting
+    std::vector<SyntheticHead> heads = afbs::engine::testing::ordinary_heads();
+    heads.push_back(hopeless);
+    SyntheticLayerEvaluator evaluator(1, heads);
+    RunResult uniform;
+    uniform_rise(evaluator, 0.08, &uniform);
+    SyntheticPerplexity perplexity{&evaluator, 0.08};
+    TuningEngine engine(evaluator, budget_options(0.01));
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(run.budget_probes.size() >= 3);
+    const auto of_head = [](const RunResult& r, int head) {
+      return std::count_if(r.evaluations.begin(), r.evaluations.end(),
+                           [&](const EvaluationRecord& e) { return e.head == head; });
+    };
+    QCOMPARE(of_head(run, 4), of_head(uniform, 4));
+    QVERIFY(of_head(run, 0) > of_head(uniform, 0));
+    QVERIFY(!run.layers[0].heads[4].sparse);
+  }
+
+  // Killed at several points and resumed: the same config, evaluations and probes, and the
+  // journalled perplexity measurements are replayed, not measured again.
+  void resumeMatchesAnUninterruptedRun_data() {
+    QTest::addColumn<double>("killedAt");
+    for (double at : {0.3, 0.7, 0.95, 1.0})
+      QTest::newRow(qPrintable(QString::number(at))) << at;
+  }
+  void resumeMatchesAnUninterruptedRun() {
+    QFETCH(double, killedAt);
+    QTemporaryDir dir;
+    const std::string full_path = dir.filePath("full.jsonl").toStdString();
+    EngineOptions options = budget_options(0.01);
+    options.seed = 3;
+    options.journal_path = full_path;
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08};
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult full = engine.run();
+    QCOMPARE(full.status, RunStatus::Succeeded);
+    const std::vector<std::string> lines = read_lines(full_path);
+    int budget_lines = 0;
+    for (const std::string& line : lines)
+      budget_lines += nlohmann::json::parse(line).value("stage", "") == "budget" ? 1 : 0;
+    QCOMPARE(budget_lines, full.perplexity_measurements);
+    QCOMPARE(lines.size(), full.evaluations.size() + budget_lines + 1);
+
+    const std::size_t kept = static_cast<std::size_t>(killedAt * lines.size());
+    int budget_kept = 0;
+    {
+      std::ofstream out(dir.filePath("resumed.jsonl").toStdString(), std::ios::trunc);
+      for (std::size_t i = 0; i < kept; ++i) {
+        out << lines[i] << "\n";
+        budget_kept += i > 0 && nlohmann::json::parse(lines[i]).value("stage", "") == "budget";
+      }
+    }
+    options.journal_path = dir.filePath("resumed.jsonl").toStdString();
+    options.resume = true;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity measured_again{&again, 0.08};
+    TuningEngine resumed_engine(again, options);
+    resumed_engine.set_perplexity_measure(measured_again.measure());
+    const RunResult resumed = resumed_engine.run();
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
+    QCOMPARE(resumed.epsilon_multiplier, full.epsilon_multiplier);
+    QCOMPARE(resumed.budget_probes.size(), full.budget_probes.size());
+    QCOMPARE(measured_again.calls, full.perplexity_measurements - budget_kept);
+    for (std::size_t l = 0; l < full.layers.size(); ++l) {
+      for (std::size_t h = 0; h < full.layers[l].heads.size(); ++h) {
+        QCOMPARE(resumed.layers[l].heads[h].sparse, full.layers[l].heads[h].sparse);
+        QCOMPARE(resumed.layers[l].heads[h].setting.tau, full.layers[l].heads[h].setting.tau);
+        QCOMPARE(resumed.layers[l].heads[h].setting.lambda, full.layers[l].heads[h].setting.lambda);
+      }
+    }
+  }
+
+  void budgetNeedsAfbsAndAMeasure() {
+    SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+    TuningEngine without_measure(evaluator, budget_options(0.01));
+    const RunResult refused = without_measure.run();
+    QCOMPARE(refused.status, RunStatus::Failed);
+    QVERIFY2(refused.message.find("perplexity") != std::string::npos, refused.message.c_str());
+    EngineOptions grid = budget_options(0.01);
+    grid.method = TuningMethod::Grid;
+    TuningEngine grid_engine(evaluator, grid);
+    SyntheticPerplexity perplexity{&evaluator, 0.08};
+    grid_engine.set_perplexity_measure(perplexity.measure());
+    QCOMPARE(grid_engine.run().status, RunStatus::Failed);
+    QVERIFY(evaluator.requests.empty());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestPerplexityBudget)
+#include "tst_perplexity_budget.moc"
