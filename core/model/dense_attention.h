@@ -1,6 +1,7 @@
 #pragma once
 
-// Exact causal softmax attention, the default of the attention seam.
+// Exact causal softmax attention, the default of the attention seam (per-layer sliding
+// windows and Gemma 2's score soft cap included).
 // Scores are formed for a chunk of queries at a time (all heads of the chunk, keys up to
 // the chunk's last position only), so memory stays near `max_score_elements` floats
 // whatever the length: 16k tokens never materialise 16k × 16k scores for every head.
