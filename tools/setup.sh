@@ -11,6 +11,7 @@ packages=(
   libpcre2-dev libutf8proc-dev                    # tokenizer.json: any pre-tokenizer regex; NFC/NFKC
   sentencepiece                                   # spm_* tools: tokenizer test oracle (the library is never linked)
   xvfb xauth
+  help2man                                        # man pages from --help (installer/)
 )
 
 missing=()
