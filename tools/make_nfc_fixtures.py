@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/tokenizer/data/nfc_cases.json: [input, NFC(input)] pairs from Python's
-unicodedata (the same Unicode version as core/tokenizer/unicode_nfc_tables.inc):
+unicodedata (the oracle for libutf8proc, which core/tokenizer/unicode_normalization uses):
 
     python3 tools/make_nfc_fixtures.py > tests/tokenizer/data/nfc_cases.json
 """

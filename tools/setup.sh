@@ -8,8 +8,10 @@ packages=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev   # Qt Charts' CMake package needs OpenGL's
   libtorch-dev libopenblas0-openmp                # without OpenBLAS libtorch uses reference BLAS (10x slower)
   libeigen3-dev nlohmann-json3-dev
+  libpcre2-dev libutf8proc-dev                    # tokenizer.json: any pre-tokenizer regex; NFC/NFKC
   sentencepiece                                   # spm_* tools: tokenizer test oracle (the library is never linked)
   xvfb xauth
+  help2man                                        # man pages from --help (installer/)
 )
 
 missing=()

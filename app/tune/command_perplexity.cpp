@@ -14,6 +14,7 @@
 #include "app/tune/sparse_attention_option.h"
 #include "core/common/atomic_file.h"
 #include "core/eval/perplexity.h"
+#include "core/model/sparse_support.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace afbs::cli {
@@ -52,6 +53,11 @@ int run_perplexity(const std::vector<std::string>& argv) {
 
   auto length = args->get_int("length", std::min<int64_t>(2048, config.max_position_embeddings));
   if (!length) return fail(length.error().message);
+  if (*sparse) {
+    if (Status supported = sparse_attention_supported(config, *length); !supported) {
+      return fail(supported.error().message);
+    }
+  }
   auto max_windows = args->get_int("max-windows", 0);
   if (!max_windows) return fail(max_windows.error().message);
   PerplexityOptions options;

@@ -19,27 +19,39 @@ DenseAttention::DenseAttention(int64_t max_score_elements, int64_t sliding_windo
       sliding_window_(sliding_window),
       allow_fused_kernel_(allow_fused_kernel) {}
 
-at::Tensor DenseAttention::attend(int, const at::Tensor& q, const at::Tensor& k,
+int64_t DenseAttention::window_of(int layer) const {
+  return layer >= 0 && layer < static_cast<int>(layer_windows_.size())
+             ? layer_windows_[static_cast<size_t>(layer)]
+             : sliding_window_;
+}
+
+at::Tensor DenseAttention::attend(int layer, const at::Tensor& q, const at::Tensor& k,
                                   const at::Tensor& v) {
+  const int64_t window = window_of(layer);
 #ifdef AFBS_HAVE_SDPA_GQA
   // libtorch's fused kernel: always on CUDA; on the CPU only while even its unfused
   // fallback (all heads' L x L scores) would stay within the score budget.
   const int64_t length = q.size(2);
-  const bool window_matters = sliding_window_ > 0 && length > sliding_window_;
+  const bool window_matters = window > 0 && length > window;
   const bool fits =
       q.size(0) * q.size(1) * length <= max_score_elements_ / std::max<int64_t>(length, 1);
-  if (allow_fused_kernel_ && !window_matters && (q.is_cuda() || fits)) {
+  if (allow_fused_kernel_ && !window_matters && logit_softcap_ == 0 && (q.is_cuda() || fits)) {
     const bool gqa = q.size(1) != k.size(1);
     return at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0,
                                             /*is_causal=*/true, /*scale=*/std::nullopt,
                                             /*enable_gqa=*/gqa);
   }
 #endif
-  return attend_chunked(q, k, v);
+  return attend_chunked(q, k, v, window);
 }
 
 at::Tensor DenseAttention::attend_chunked(const at::Tensor& q, const at::Tensor& k,
                                           const at::Tensor& v) const {
+  return attend_chunked(q, k, v, sliding_window_);
+}
+
+at::Tensor DenseAttention::attend_chunked(const at::Tensor& q, const at::Tensor& k,
+                                          const at::Tensor& v, int64_t window) const {
   // Rows of queries per step: small enough that a step's scores stay in cache-sized
   // blocks and keys past the step's last row are skipped (causal), within the budget.
   constexpr int64_t kMaxChunkRows = 256;
@@ -60,18 +72,18 @@ at::Tensor DenseAttention::attend_chunked(const at::Tensor& q, const at::Tensor&
   for (int64_t start = 0; start < length; start += chunk) {
     const int64_t rows = std::min(chunk, length - start);
     const int64_t keys = start + rows;  // causal: later keys are never seen
-    const int64_t first_key =
-        sliding_window_ > 0 ? std::max<int64_t>(0, start - sliding_window_ + 1) : 0;
+    const int64_t first_key = window > 0 ? std::max<int64_t>(0, start - window + 1) : 0;
     const int64_t span = keys - first_key;
     at::Tensor q_chunk =
         grouped.narrow(3, start, rows).reshape({batch, kv_heads, group * rows, dim});
     at::Tensor scores = at::matmul(q_chunk, k.narrow(2, first_key, span).transpose(-1, -2));
     scores.mul_(scale);
+    if (logit_softcap_ > 0) scores.div_(logit_softcap_).tanh_().mul_(logit_softcap_);
     at::Tensor blocks = scores.view({batch, kv_heads, group, rows, span});
-    if (sliding_window_ > 0) {
+    if (window > 0) {
       at::Tensor query_pos = at::arange(start, keys, index_options).unsqueeze(1);
       at::Tensor key_pos = at::arange(first_key, keys, index_options).unsqueeze(0);
-      blocks.masked_fill_((key_pos > query_pos).logical_or(query_pos - key_pos >= sliding_window_),
+      blocks.masked_fill_((key_pos > query_pos).logical_or(query_pos - key_pos >= window),
                           minus_infinity);
     } else {
       blocks.narrow(-1, start, rows)

@@ -4,6 +4,8 @@
 #include <c10/core/GradMode.h>
 #include <c10/util/Exception.h>
 
+#include <cmath>
+
 #include "core/model/model_weights.h"
 #include "core/model/safetensors_checkpoint.h"
 
@@ -19,10 +21,22 @@ Error torch_error(const std::string& context, const std::exception& error) {
 }
 
 // transformers' LlamaRMSNorm: normalise in float32, scale in the activations' dtype.
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+// Gemma's (adds_one): scale by 1 + weight in float32, then cast.
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps,
+                    bool adds_one = false) {
   at::Tensor x32 = x.to(at::kFloat);
   at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  if (adds_one) return (normed * (1.0 + weight.to(at::kFloat))).to(x.scalar_type());
   return weight * normed.to(x.scalar_type());
+}
+
+// c tanh(x / c): Gemma 2's soft cap.
+at::Tensor soft_cap(const at::Tensor& x, double cap) {
+  return at::tanh(x / cap) * cap;
+}
+
+at::Tensor activation(const at::Tensor& x, const std::string& name) {
+  return name == "gelu_pytorch_tanh" ? at::gelu(x, "tanh") : at::silu(x);
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
@@ -34,8 +48,10 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 Model::Model(ModelConfig config, std::unique_ptr<ModelWeights> weights, const ModelOptions& options)
     : config_(std::move(config)),
       weights_(std::move(weights)),
-      dense_(std::make_unique<DenseAttention>(options.max_attention_score_elements,
-                                              config_.sliding_window)) {}
+      dense_(std::make_unique<DenseAttention>(options.max_attention_score_elements)) {
+  dense_->set_layer_windows(config_.layer_windows);
+  dense_->set_logit_softcap(config_.attn_logit_softcapping);
+}
 
 Model::~Model() = default;
 
@@ -112,29 +128,55 @@ Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention
     const int64_t dim = config_.head_dim, q_size = config_.q_size(), kv_size = config_.kv_size();
     const int64_t inter = config_.intermediate_size;
     const double eps = config_.rms_norm_eps;
+    const bool adds_one = config_.norm_adds_one;
+    auto norm = [&](const at::Tensor& x, const at::Tensor& weight) {
+      return rms_norm(x, weight, eps, adds_one);
+    };
+    // Gemma 2 scales scores by query_pre_attn_scalar^-1/2; folded into q, so every attention
+    // (dense, capture, sparse) keeps its 1/sqrt(head_dim) and sees the same scores.
+    const double q_scale = config_.query_pre_attn_scalar > 0
+                               ? std::sqrt(static_cast<double>(dim) / config_.query_pre_attn_scalar)
+                               : 1.0;
     LayerAttention* attend = attention ? attention : dense_.get();
 
     at::Tensor h = at::embedding(w.embedding, ids);
+    if (config_.scale_embeddings) {
+      // Gemma: the normaliser sqrt(hidden) rounded to the activations' dtype first.
+      h = h * at::scalar_tensor(std::sqrt(static_cast<double>(config_.hidden_size)),
+                                h.options().device(at::kCPU));
+    }
     auto [cos, sin] = w.rope.cos_sin(length, h);
     for (size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& layer = w.layers[i];
-      at::Tensor qkv = linear(rms_norm(h, layer.input_norm, eps), layer.qkv_weight, layer.qkv_bias);
+      at::Tensor qkv = linear(norm(h, layer.input_norm), layer.qkv_weight, layer.qkv_bias);
       auto heads_of = [&](int64_t offset, int64_t size, int64_t count) {
         return qkv.narrow(-1, offset, size).view({batch, length, count, dim}).transpose(1, 2);
       };
-      at::Tensor q = RotaryEmbedding::apply(heads_of(0, q_size, heads), cos, sin).contiguous();
-      at::Tensor k =
-          RotaryEmbedding::apply(heads_of(q_size, kv_size, kv_heads), cos, sin).contiguous();
+      at::Tensor q = heads_of(0, q_size, heads), k = heads_of(q_size, kv_size, kv_heads);
+      if (config_.qk_norm) {  // Qwen3: per head, over head_dim, before RoPE
+        q = norm(q, layer.q_norm);
+        k = norm(k, layer.k_norm);
+      }
+      q = RotaryEmbedding::apply(q, cos, sin);
+      if (q_scale != 1.0) q = q * q_scale;
+      q = q.contiguous();
+      k = RotaryEmbedding::apply(k, cos, sin).contiguous();
       at::Tensor v = heads_of(q_size + kv_size, kv_size, kv_heads).contiguous();
       at::Tensor context = attend->attend(static_cast<int>(i), q, k, v);
       context = context.transpose(1, 2).reshape({batch, length, q_size});
-      h = h + linear(context, layer.o_weight, layer.o_bias);
-      at::Tensor gate_up = linear(rms_norm(h, layer.post_attention_norm, eps), layer.gate_up_weight,
-                                  layer.gate_up_bias);
-      at::Tensor mixed = at::silu(gate_up.narrow(-1, 0, inter)) * gate_up.narrow(-1, inter, inter);
-      h = h + linear(mixed, layer.down_weight, layer.down_bias);
+      at::Tensor attended = linear(context, layer.o_weight, layer.o_bias);
+      if (config_.sandwich_norms) attended = norm(attended, layer.post_attention_norm);
+      h = h + attended;
+      const at::Tensor& mlp_norm =
+          config_.sandwich_norms ? layer.pre_feedforward_norm : layer.post_attention_norm;
+      at::Tensor gate_up = linear(norm(h, mlp_norm), layer.gate_up_weight, layer.gate_up_bias);
+      at::Tensor mixed = activation(gate_up.narrow(-1, 0, inter), config_.hidden_act) *
+                         gate_up.narrow(-1, inter, inter);
+      at::Tensor mlp = linear(mixed, layer.down_weight, layer.down_bias);
+      if (config_.sandwich_norms) mlp = norm(mlp, layer.post_feedforward_norm);
+      h = h + mlp;
     }
-    return rms_norm(h, w.final_norm, eps);
+    return norm(h, w.final_norm);
   } catch (const std::exception& error) {
     return torch_error(
         "forward of " + std::to_string(batch) + " x " + std::to_string(length) + " tokens", error);
@@ -143,7 +185,9 @@ Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention
 
 at::Tensor Model::logits(const at::Tensor& hidden) const {
   c10::NoGradGuard no_grad;
-  return at::linear(hidden, weights_->lm_head);
+  at::Tensor logits = at::linear(hidden, weights_->lm_head);
+  const double cap = config_.final_logit_softcapping;
+  return cap > 0 ? soft_cap(logits, cap) : logits;
 }
 
 Result<at::Tensor> Model::forward(const at::Tensor& tokens, LayerAttention* attention) const {

@@ -1,8 +1,10 @@
 #pragma once
 
-// A Llama-family causal language model (Llama 2/3, TinyLlama, Mistral, Qwen2) on a
-// device, computing as transformers does: RMSNorm, RoPE (with rope_scaling), GQA, SwiGLU,
-// optional q/k/v bias, tied or untied embeddings.
+// A decoder-only causal language model on a device, computing as transformers does: the
+// Llama family (Llama 2/3, TinyLlama, Mistral, Qwen2: RMSNorm, RoPE with rope_scaling, GQA,
+// SwiGLU, optional q/k/v bias, tied or untied embeddings) and its variants Qwen3 (q/k norms),
+// Phi-3 (fused projections, partial rotary) and Gemma 2 (sandwich norms, soft caps, GeGLU,
+// alternating sliding windows). ModelConfig names what each family changes.
 //
 // API summary (for the tuner and the sparse-attention engine):
 //   auto model = Model::load(dir, {.device = "cuda", .dtype = "bf16"});  // Result<unique_ptr>

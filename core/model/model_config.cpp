@@ -1,8 +1,8 @@
 #include "core/model/model_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 namespace afbs {
@@ -10,8 +10,40 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kArchitectures = {"LlamaForCausalLM", "MistralForCausalLM",
-                                              "Qwen2ForCausalLM"};
+// What each supported architecture changes in the Llama layer, and its config defaults.
+struct Family {
+  std::string architecture;
+  bool qkv_bias_always = false;  // Qwen2
+  bool qk_norm = false;
+  bool fused_projections = false;
+  bool gemma = false;               // sandwich norms, (1 + w) norms, scaled embeddings, soft caps
+  bool window_every_layer = false;  // Mistral, Phi-3 (Qwen: max_window_layers; Gemma: layer_types)
+  int64_t default_head_dim = 0;     // 0: hidden_size / num_attention_heads
+  bool default_tied = false;
+};
+
+const std::vector<Family>& families() {
+  static const std::vector<Family> all = {
+      {.architecture = "LlamaForCausalLM"},
+      {.architecture = "MistralForCausalLM", .window_every_layer = true},
+      {.architecture = "Qwen2ForCausalLM", .qkv_bias_always = true},
+      {.architecture = "Qwen3ForCausalLM", .qk_norm = true, .default_head_dim = 128},
+      {.architecture = "Phi3ForCausalLM", .fused_projections = true, .window_every_layer = true},
+      {.architecture = "Gemma2ForCausalLM",
+       .gemma = true,
+       .default_head_dim = 256,
+       .default_tied = true},
+  };
+  return all;
+}
+
+std::string architecture_list() {
+  std::string list;
+  for (const auto& name : supported_architectures()) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  return list;
+}
 
 // Reads config[key] as T, `fallback` when absent or null; a wrong type is an error.
 template <class T>
@@ -54,8 +86,22 @@ Status read_rope(const json& config, const std::string& source, ModelConfig& out
   const json* scaling = nullptr;
   if (auto it = config.find("rope_parameters"); it != config.end() && it->is_object()) {
     scaling = &*it;
-    if (auto theta = it->find("rope_theta"); theta != it->end() && theta->is_number()) {
+    // Per layer type (transformers 5 for models with layer_types): one RoPE for all, or refused.
+    auto full = it->find("full_attention"), sliding = it->find("sliding_attention");
+    if (full != it->end() && full->is_object()) {
+      if (sliding != it->end() && *sliding != *full) {
+        return Error{source +
+                     ": rope_parameters differ between full_attention and "
+                     "sliding_attention layers (not supported)"};
+      }
+      scaling = &*full;
+    }
+    if (auto theta = scaling->find("rope_theta"); theta != scaling->end() && theta->is_number()) {
       out.rope_theta = theta->get<double>();
+    }
+    if (auto partial = scaling->find("partial_rotary_factor");
+        partial != scaling->end() && partial->is_number()) {
+      out.partial_rotary_factor = partial->get<double>();
     }
   }
   if (auto theta = config.find("rope_theta"); theta != config.end() && theta->is_number()) {
@@ -92,21 +138,95 @@ Status read_rope(const json& config, const std::string& source, ModelConfig& out
   return {};
 }
 
+// Which layers slide, and by how much: `layer_types` when config.json lists them
+// (transformers >= 4.53 writes it), else the family's rule as transformers applies it.
+Status read_layer_windows(const json& config, const Family& family, const std::string& source,
+                          ModelConfig& out) {
+  // Mistral without the key means transformers' default 4096; an explicit null means none.
+  const bool absent = !config.contains("sliding_window");
+  const bool mistral = family.architecture == "MistralForCausalLM";
+  auto window = read_key<int64_t>(config, "sliding_window",
+                                  (mistral || family.gemma) && absent ? 4096 : 0, source);
+  auto use_window = read_key<bool>(config, "use_sliding_window", false, source);
+  auto max_window_layers = read_key<int64_t>(config, "max_window_layers", 28, source);
+  if (!window) return window.error();
+  if (!use_window) return use_window.error();
+  if (!max_window_layers) return max_window_layers.error();
+  const bool qwen = family.architecture.rfind("Qwen", 0) == 0;
+  out.sliding_window = qwen && !*use_window ? 0 : std::max<int64_t>(*window, 0);
+  out.layer_windows.assign(static_cast<size_t>(out.num_layers), 0);
+  if (out.sliding_window == 0) return {};
+  auto types = config.find("layer_types");
+  if (types != config.end() && types->is_array()) {
+    if (static_cast<int64_t>(types->size()) != out.num_layers) {
+      return Error{source + ": layer_types lists " + std::to_string(types->size()) +
+                   " layers, num_hidden_layers is " + std::to_string(out.num_layers)};
+    }
+    for (size_t i = 0; i < types->size(); ++i) {
+      const json& type = (*types)[i];
+      if (!type.is_string() || (type != "sliding_attention" && type != "full_attention")) {
+        return Error{source + ": layer_types[" + std::to_string(i) + "] is " + type.dump() +
+                     " (sliding_attention or full_attention)"};
+      }
+      if (type == "sliding_attention") out.layer_windows[i] = out.sliding_window;
+    }
+    return {};
+  }
+  for (int64_t i = 0; i < out.num_layers; ++i) {
+    const bool slides = family.window_every_layer || (qwen && i >= *max_window_layers) ||
+                        (family.gemma && i % 2 == 0);
+    if (slides) out.layer_windows[static_cast<size_t>(i)] = out.sliding_window;
+  }
+  return {};
+}
+
+// The Gemma 2 settings: scaling of scores, soft caps and the MLP's activation key.
+Status read_gemma(const json& config, const std::string& source, ModelConfig& out) {
+  auto scalar = read_key<double>(config, "query_pre_attn_scalar", 256.0, source);
+  // transformers' Gemma2Config defaults when absent; null turns a cap off.
+  auto cap = [&](const char* key, double fallback) {
+    auto it = config.find(key);
+    return read_key<double>(config, key, it != config.end() && it->is_null() ? 0.0 : fallback,
+                            source);
+  };
+  auto attn_cap = cap("attn_logit_softcapping", 50.0);
+  auto final_cap = cap("final_logit_softcapping", 30.0);
+  auto act = read_key<std::string>(config, "hidden_activation", "gelu_pytorch_tanh", source);
+  for (const Error* error :
+       {scalar.ok() ? nullptr : &scalar.error(), attn_cap.ok() ? nullptr : &attn_cap.error(),
+        final_cap.ok() ? nullptr : &final_cap.error(), act.ok() ? nullptr : &act.error()}) {
+    if (error) return *error;
+  }
+  if (*scalar <= 0) return Error{source + ": query_pre_attn_scalar must be positive"};
+  if (*attn_cap < 0 || *final_cap < 0) {
+    return Error{source + ": attn_logit_softcapping and final_logit_softcapping must be >= 0"};
+  }
+  out.sandwich_norms = out.norm_adds_one = out.scale_embeddings = true;
+  out.query_pre_attn_scalar = *scalar;
+  out.attn_logit_softcapping = *attn_cap;
+  out.final_logit_softcapping = *final_cap;
+  out.hidden_act = *act;
+  return {};
+}
+
 Result<ModelConfig> parse_checked(const json& config, const std::string& source) {
   if (!config.is_object()) return Error{source + ": not a JSON object"};
   ModelConfig out;
   auto architectures = config.find("architectures");
   if (architectures == config.end() || !architectures->is_array() || architectures->empty() ||
       !(*architectures)[0].is_string()) {
-    return Error{source + ": no 'architectures' entry naming the model class"};
+    return Error{source + ": no 'architectures' entry naming the model class (supported: " +
+                 architecture_list() + ")"};
   }
   out.architecture = (*architectures)[0].get<std::string>();
-  if (!kArchitectures.count(out.architecture)) {
-    return Error{source + ": architecture '" + out.architecture +
-                 "' is not supported (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)"};
+  auto family_it = std::find_if(families().begin(), families().end(), [&](const Family& f) {
+    return f.architecture == out.architecture;
+  });
+  if (family_it == families().end()) {
+    return Error{source + ": architecture '" + out.architecture + "' is not supported (" +
+                 architecture_list() + ")"};
   }
-  const bool qwen2 = out.architecture == "Qwen2ForCausalLM";
-  const bool mistral = out.architecture == "MistralForCausalLM";
+  const Family& family = *family_it;
 
   for (auto [key, field] : {std::pair{"hidden_size", &out.hidden_size},
                             {"intermediate_size", &out.intermediate_size},
@@ -117,28 +237,26 @@ Result<ModelConfig> parse_checked(const json& config, const std::string& source)
     if (!value) return value.error();
     *field = *value;
   }
+  const int64_t default_head_dim =
+      family.default_head_dim > 0 ? family.default_head_dim : out.hidden_size / out.num_heads;
   auto kv_heads = read_key<int64_t>(config, "num_key_value_heads", out.num_heads, source);
-  auto head_dim = read_key<int64_t>(config, "head_dim", out.hidden_size / out.num_heads, source);
+  auto head_dim = read_key<int64_t>(config, "head_dim", default_head_dim, source);
   auto context = read_key<int64_t>(config, "max_position_embeddings", 2048, source);
   auto eps = read_key<double>(config, "rms_norm_eps", 1e-6, source);
-  auto tie = read_key<bool>(config, "tie_word_embeddings", false, source);
+  auto tie = read_key<bool>(config, "tie_word_embeddings", family.default_tied, source);
   auto attention_bias = read_key<bool>(config, "attention_bias", false, source);
   auto mlp_bias = read_key<bool>(config, "mlp_bias", false, source);
   auto act = read_key<std::string>(config, "hidden_act", "silu", source);
   auto dtype = read_key<std::string>(config, "torch_dtype", "", source);
   auto dtype5 = read_key<std::string>(config, "dtype", "float32", source);  // transformers 5
-  // Mistral without the key means transformers' default 4096; an explicit null means none.
-  const bool window_absent = !config.contains("sliding_window");
-  auto window =
-      read_key<int64_t>(config, "sliding_window", mistral && window_absent ? 4096 : 0, source);
-  auto use_window = read_key<bool>(config, "use_sliding_window", false, source);
+  auto rotary = read_key<double>(config, "partial_rotary_factor", 1.0, source);
   for (const Error* error :
        {kv_heads.ok() ? nullptr : &kv_heads.error(), head_dim.ok() ? nullptr : &head_dim.error(),
         context.ok() ? nullptr : &context.error(), eps.ok() ? nullptr : &eps.error(),
         tie.ok() ? nullptr : &tie.error(), attention_bias.ok() ? nullptr : &attention_bias.error(),
         mlp_bias.ok() ? nullptr : &mlp_bias.error(), act.ok() ? nullptr : &act.error(),
         dtype.ok() ? nullptr : &dtype.error(), dtype5.ok() ? nullptr : &dtype5.error(),
-        window.ok() ? nullptr : &window.error(), use_window.ok() ? nullptr : &use_window.error()}) {
+        rotary.ok() ? nullptr : &rotary.error()}) {
     if (error) return *error;
   }
   out.num_kv_heads = *kv_heads;
@@ -146,16 +264,26 @@ Result<ModelConfig> parse_checked(const json& config, const std::string& source)
   out.max_position_embeddings = *context;
   out.rms_norm_eps = *eps;
   out.tie_word_embeddings = *tie;
-  out.qkv_bias = qwen2 || *attention_bias;
-  out.o_bias = !qwen2 && *attention_bias;
-  out.mlp_bias = !qwen2 && *mlp_bias;
+  // Phi-3 has no biases; Qwen2 always biases q/k/v and never o; the others follow the key.
+  const bool biases = !family.fused_projections && *attention_bias;
+  out.qkv_bias = family.qkv_bias_always || biases;
+  out.o_bias = !family.qkv_bias_always && biases;
+  out.mlp_bias = family.architecture == "LlamaForCausalLM" && *mlp_bias;  // Llama alone has it
+  out.qk_norm = family.qk_norm;
+  out.fused_projections = family.fused_projections;
+  out.hidden_act = *act;
+  out.partial_rotary_factor = *rotary;
   out.torch_dtype = dtype->empty() ? *dtype5 : *dtype;
-  out.sliding_window = qwen2 ? (*use_window ? *window : 0) : (mistral ? *window : 0);
   out.bos_token_ids = read_token_ids(config, "bos_token_id");
   out.eos_token_ids = read_token_ids(config, "eos_token_id");
+  if (family.gemma) {
+    if (auto status = read_gemma(config, source, out); !status) return status.error();
+  }
 
-  if (*act != "silu") {
-    return Error{source + ": hidden_act '" + *act + "' is not supported (silu)"};
+  if (auto status = read_rope(config, source, out); !status) return status.error();
+  if (out.hidden_act != "silu" && out.hidden_act != "gelu_pytorch_tanh") {
+    return Error{source + ": hidden_act '" + out.hidden_act +
+                 "' is not supported (silu, gelu_pytorch_tanh)"};
   }
   if (out.num_kv_heads <= 0 || out.num_heads % out.num_kv_heads != 0) {
     return Error{source + ": num_attention_heads (" + std::to_string(out.num_heads) +
@@ -166,16 +294,33 @@ Result<ModelConfig> parse_checked(const json& config, const std::string& source)
     return Error{source + ": head_dim (" + std::to_string(out.head_dim) +
                  ") must be positive and even"};
   }
+  if (out.partial_rotary_factor <= 0 || out.partial_rotary_factor > 1 || out.rotary_dim() < 2 ||
+      out.rotary_dim() % 2 != 0) {
+    return Error{source + ": partial_rotary_factor " + std::to_string(out.partial_rotary_factor) +
+                 " must give an even number of rotated dimensions in (0, head_dim]"};
+  }
   if (out.torch_dtype != "float32" && out.torch_dtype != "float16" &&
       out.torch_dtype != "bfloat16") {
     return Error{source + ": torch_dtype '" + out.torch_dtype +
                  "' is not supported (float32, float16, bfloat16)"};
   }
-  if (auto status = read_rope(config, source, out); !status) return status.error();
+  if (auto status = read_layer_windows(config, family, source, out); !status) {
+    return status.error();
+  }
   return out;
 }
 
 }  // namespace
+
+const std::vector<std::string>& supported_architectures() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& family : families())
+      out.push_back(family.architecture);
+    return out;
+  }();
+  return names;
+}
 
 Result<ModelConfig> parse_model_config(const std::string& json_text, const std::string& source) {
   json config = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
@@ -193,29 +338,45 @@ Result<ModelConfig> load_model_config(const std::filesystem::path& model_dir) {
 }
 
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& c) {
-  const int64_t h = c.hidden_size;
+  const int64_t h = c.hidden_size, inter = c.intermediate_size;
   std::vector<ExpectedTensor> tensors;
   tensors.push_back({"model.embed_tokens.weight", {c.vocab_size, h}});
   for (int64_t i = 0; i < c.num_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     tensors.push_back({p + "input_layernorm.weight", {h}});
-    tensors.push_back({p + "self_attn.q_proj.weight", {c.q_size(), h}});
-    tensors.push_back({p + "self_attn.k_proj.weight", {c.kv_size(), h}});
-    tensors.push_back({p + "self_attn.v_proj.weight", {c.kv_size(), h}});
+    if (c.fused_projections) {
+      tensors.push_back({p + "self_attn.qkv_proj.weight", {c.q_size() + 2 * c.kv_size(), h}});
+    } else {
+      tensors.push_back({p + "self_attn.q_proj.weight", {c.q_size(), h}});
+      tensors.push_back({p + "self_attn.k_proj.weight", {c.kv_size(), h}});
+      tensors.push_back({p + "self_attn.v_proj.weight", {c.kv_size(), h}});
+    }
     if (c.qkv_bias) {
       tensors.push_back({p + "self_attn.q_proj.bias", {c.q_size()}});
       tensors.push_back({p + "self_attn.k_proj.bias", {c.kv_size()}});
       tensors.push_back({p + "self_attn.v_proj.bias", {c.kv_size()}});
     }
+    if (c.qk_norm) {
+      tensors.push_back({p + "self_attn.q_norm.weight", {c.head_dim}});
+      tensors.push_back({p + "self_attn.k_norm.weight", {c.head_dim}});
+    }
     tensors.push_back({p + "self_attn.o_proj.weight", {h, c.q_size()}});
     if (c.o_bias) tensors.push_back({p + "self_attn.o_proj.bias", {h}});
     tensors.push_back({p + "post_attention_layernorm.weight", {h}});
-    tensors.push_back({p + "mlp.gate_proj.weight", {c.intermediate_size, h}});
-    tensors.push_back({p + "mlp.up_proj.weight", {c.intermediate_size, h}});
-    tensors.push_back({p + "mlp.down_proj.weight", {h, c.intermediate_size}});
+    if (c.sandwich_norms) {
+      tensors.push_back({p + "pre_feedforward_layernorm.weight", {h}});
+      tensors.push_back({p + "post_feedforward_layernorm.weight", {h}});
+    }
+    if (c.fused_projections) {
+      tensors.push_back({p + "mlp.gate_up_proj.weight", {2 * inter, h}});
+    } else {
+      tensors.push_back({p + "mlp.gate_proj.weight", {inter, h}});
+      tensors.push_back({p + "mlp.up_proj.weight", {inter, h}});
+    }
+    tensors.push_back({p + "mlp.down_proj.weight", {h, inter}});
     if (c.mlp_bias) {
-      tensors.push_back({p + "mlp.gate_proj.bias", {c.intermediate_size}});
-      tensors.push_back({p + "mlp.up_proj.bias", {c.intermediate_size}});
+      tensors.push_back({p + "mlp.gate_proj.bias", {inter}});
+      tensors.push_back({p + "mlp.up_proj.bias", {inter}});
       tensors.push_back({p + "mlp.down_proj.bias", {h}});
     }
   }

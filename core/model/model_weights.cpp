@@ -114,17 +114,26 @@ Result<std::unique_ptr<ModelWeights>> ModelWeights::assemble(const ModelConfig& 
     LayerWeights layer;
     layer.input_norm = take(p + "input_layernorm.weight");
     layer.post_attention_norm = take(p + "post_attention_layernorm.weight");
+    layer.pre_feedforward_norm = take(p + "pre_feedforward_layernorm.weight");
+    layer.post_feedforward_norm = take(p + "post_feedforward_layernorm.weight");
     layer.qkv_weight =
-        at::cat({take(p + "self_attn.q_proj.weight"), take(p + "self_attn.k_proj.weight"),
-                 take(p + "self_attn.v_proj.weight")},
-                0);
+        config.fused_projections
+            ? take(p + "self_attn.qkv_proj.weight")
+            : at::cat({take(p + "self_attn.q_proj.weight"), take(p + "self_attn.k_proj.weight"),
+                       take(p + "self_attn.v_proj.weight")},
+                      0);
     layer.qkv_bias =
         cat_or_none({take(p + "self_attn.q_proj.bias"), take(p + "self_attn.k_proj.bias"),
                      take(p + "self_attn.v_proj.bias")});
+    layer.q_norm = take(p + "self_attn.q_norm.weight");
+    layer.k_norm = take(p + "self_attn.k_norm.weight");
     layer.o_weight = take(p + "self_attn.o_proj.weight");
     layer.o_bias = take(p + "self_attn.o_proj.bias");
+    // Phi-3's gate_up_proj holds gate then up: the order the concatenation below gives.
     layer.gate_up_weight =
-        at::cat({take(p + "mlp.gate_proj.weight"), take(p + "mlp.up_proj.weight")}, 0);
+        config.fused_projections
+            ? take(p + "mlp.gate_up_proj.weight")
+            : at::cat({take(p + "mlp.gate_proj.weight"), take(p + "mlp.up_proj.weight")}, 0);
     layer.gate_up_bias =
         cat_or_none({take(p + "mlp.gate_proj.bias"), take(p + "mlp.up_proj.bias")});
     layer.down_weight = take(p + "mlp.down_proj.weight");
@@ -168,7 +177,9 @@ Result<std::unique_ptr<ModelWeights>> ModelWeights::random(const ModelConfig& co
   auto tensor_options = at::TensorOptions().device(*device).dtype(*dtype);
   return assemble(config, options, [&](const ExpectedTensor& expected) -> Result<at::Tensor> {
     if (ends_with(expected.name, "norm.weight")) {
-      return 1.0 + 0.1 * at::randn(expected.shape, tensor_options);
+      // Gemma stores norms as offsets from 1.
+      const double centre = config.norm_adds_one ? 0.0 : 1.0;
+      return centre + 0.1 * at::randn(expected.shape, tensor_options);
     }
     return 0.02 * at::randn(expected.shape, tensor_options);
   });

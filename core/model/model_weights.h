@@ -23,7 +23,9 @@ class SafetensorsCheckpoint;
 
 struct LayerWeights {
   at::Tensor input_norm, post_attention_norm;
+  at::Tensor pre_feedforward_norm, post_feedforward_norm;  // Gemma 2 alone
   at::Tensor qkv_weight, qkv_bias;  // [q + 2 kv, hidden]; bias undefined when absent
+  at::Tensor q_norm, k_norm;        // [head_dim], Qwen3 alone
   at::Tensor o_weight, o_bias;
   at::Tensor gate_up_weight, gate_up_bias;  // [2 intermediate, hidden]
   at::Tensor down_weight, down_bias;

@@ -25,7 +25,7 @@ at::Tensor llama3_scaled(const at::Tensor& inv_freq, const RopeScaling& rope) {
 }  // namespace
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config) {
-  const int64_t dim = config.head_dim;
+  const int64_t dim = config.rotary_dim();  // head_dim unless partial_rotary_factor < 1
   at::Tensor exponents = at::arange(0, dim, 2, at::kLong).to(at::kFloat) / static_cast<double>(dim);
   inv_freq_ = 1.0 / at::pow(config.rope_theta, exponents);
   switch (config.rope_scaling.type) {
@@ -52,7 +52,12 @@ std::pair<at::Tensor, at::Tensor> RotaryEmbedding::cos_sin(int64_t length,
 
 at::Tensor RotaryEmbedding::apply(const at::Tensor& x, const at::Tensor& cos,
                                   const at::Tensor& sin) {
-  const int64_t half = x.size(-1) / 2;
+  const int64_t rotary = cos.size(-1), dim = x.size(-1);
+  if (rotary < dim) {  // partial rotary (Phi-3): the last dimensions pass through unrotated
+    return at::cat({apply(x.narrow(-1, 0, rotary), cos, sin), x.narrow(-1, rotary, dim - rotary)},
+                   -1);
+  }
+  const int64_t half = dim / 2;
   at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * cos + rotated * sin;
 }

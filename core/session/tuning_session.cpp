@@ -12,6 +12,7 @@
 #include "core/eval/perplexity.h"
 #include "core/eval/qkv_capture.h"
 #include "core/model/model.h"
+#include "core/model/sparse_support.h"
 #include "core/session/model_identity.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -105,6 +106,10 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   if (top > config.max_position_embeddings) {
     return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
                  std::to_string(config.max_position_embeddings) + " tokens"};
+  }
+  // Gemma 2's head size and soft cap, or a sliding window shorter than n_F: refused by name.
+  if (Status supported = sparse_attention_supported(config, top); !supported) {
+    return supported.error();
   }
 
   std::vector<int64_t> window_ids;

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/tokenizer/unicode_nfc.h"
+#include "core/tokenizer/unicode_normalization.h"
 #include "core/tokenizer/utf8.h"
 
 namespace afbs {
@@ -94,15 +94,13 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
     }
 
     const json& normalizer = config.contains("normalizer") ? config["normalizer"] : json();
-    if (normalizer.is_object() && normalizer.value("type", "") == "NFC") {
-      tok->nfc_ = true;  // Qwen2
-    } else if (!normalizer.is_null()) {
-      return Error{"unsupported normalizer " + normalizer.dump()};
-    }
+    if (Status s = tok->load_normalizer(normalizer); !s.ok())
+      return with_context("normalizer", s.error());
     const auto pre = config.find("pre_tokenizer");
     if (pre == config.end() || pre->is_null()) return Error{"'pre_tokenizer' is missing"};
-    if (Status s = tok->load_pre_tokenizer(*pre); !s.ok())
-      return with_context("pre_tokenizer", s.error());
+    Result<PreTokenizer> pre_tokenizer = PreTokenizer::from_json(*pre);
+    if (!pre_tokenizer.ok()) return with_context("pre_tokenizer", pre_tokenizer.error());
+    tok->pre_tokenizer_ = std::move(*pre_tokenizer);
 
     // BOS/EOS: the names tokenizer_config.json gives, else the usual ones.
     const auto find_added = [&](const std::vector<std::string>& names) {
@@ -192,49 +190,26 @@ Status ByteLevelBpeTokenizer::load_model(const json& model) {
   return {};
 }
 
-Status ByteLevelBpeTokenizer::load_pre_tokenizer(const json& pre) {
-  if (!pre.is_object()) return Error{"not an object"};
+// NFC, NFKC, NFD, NFKD, or a Sequence of them (applied in order); null: none.
+Status ByteLevelBpeTokenizer::load_normalizer(const json& normalizer) {
+  if (normalizer.is_null()) return {};
+  if (!normalizer.is_object()) return Error{"not an object"};
   std::vector<json> steps;
-  if (pre.value("type", "") == "Sequence") {
-    const auto list = pre.find("pretokenizers");
-    if (list == pre.end() || !list->is_array()) return Error{"Sequence lacks 'pretokenizers'"};
+  if (normalizer.value("type", "") == "Sequence") {
+    const auto list = normalizer.find("normalizers");
+    if (list == normalizer.end() || !list->is_array()) return Error{"Sequence lacks 'normalizers'"};
     steps.assign(list->begin(), list->end());
   } else {
-    steps.push_back(pre);
+    steps.push_back(normalizer);
   }
-  bool byte_level = false;
   for (const json& step : steps) {
-    if (!step.is_object()) return Error{"a step is not an object"};
-    const std::string type = step.value("type", "");
-    if (byte_level) return Error{"steps after ByteLevel are not supported"};
-    if (type == "Split") {
-      if (pattern_) return Error{"only one Split is supported"};
-      const auto pattern = step.find("pattern");
-      if (pattern == step.end() || !pattern->is_object() || !pattern->contains("Regex") ||
-          !(*pattern)["Regex"].is_string()) {
-        return Error{"Split needs a {\"Regex\": ...} pattern"};
-      }
-      if (step.value("behavior", "") != "Isolated" || flag(step, "invert", false)) {
-        return Error{"Split is supported with behavior Isolated and invert false only"};
-      }
-      Result<PretokenizerPattern> parsed =
-          PretokenizerPattern::from_regex((*pattern)["Regex"].get<std::string>());
-      if (!parsed.ok()) return parsed.error();
-      pattern_ = std::move(*parsed);
-    } else if (type == "ByteLevel") {
-      byte_level = true;
-      add_prefix_space_ = flag(step, "add_prefix_space", false);
-      if (add_prefix_space_ && pattern_)
-        return Error{"ByteLevel add_prefix_space after Split is not supported"};
-      if (flag(step, "use_regex", true)) {
-        if (pattern_) return Error{"ByteLevel use_regex after Split is not supported"};
-        pattern_ = PretokenizerPattern::from_regex(PretokenizerPattern::kGpt2).value();
-      }
-    } else {
-      return Error{"pre-tokenizer type '" + type + "' is not supported"};
+    const std::string type = step.is_object() ? step.value("type", "") : "";
+    const std::optional<UnicodeForm> form = unicode_form_named(type);
+    if (!form) {
+      return Error{"unsupported normalizer " + step.dump() + " (NFC, NFKC, NFD, NFKD, Sequence)"};
     }
+    normal_forms_.push_back(*form);
   }
-  if (!byte_level) return Error{"no ByteLevel step: only byte-level BPE is supported"};
   return {};
 }
 
@@ -287,21 +262,10 @@ std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const 
 void ByteLevelBpeTokenizer::encode_segment(std::string_view segment,
                                            std::vector<int32_t>& ids) const {
   if (segment.empty()) return;
-  std::string normalized;
-  if (nfc_) {
-    normalized = to_nfc(segment);
-    segment = normalized;
-  }
-  std::string prefixed;
-  if (add_prefix_space_ && segment.front() != ' ') {
-    prefixed.reserve(segment.size() + 1);
-    prefixed.push_back(' ');
-    prefixed.append(segment);
-    segment = prefixed;
-  }
-  const std::vector<std::string_view> pieces =
-      pattern_ ? pattern_->split(segment) : std::vector<std::string_view>{segment};
-  for (const std::string_view piece : pieces)
+  std::string normalized(segment);
+  for (const UnicodeForm form : normal_forms_)
+    normalized = normalize_unicode(normalized, form);
+  for (const std::string& piece : pre_tokenizer_->split(normalized))
     encode_word(piece, ids);
 }
 

@@ -13,14 +13,16 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/common/result.h"
-#include "core/tokenizer/pretokenizer_pattern.h"
+#include "core/tokenizer/pre_tokenizer.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/tokenizer/unicode_normalization.h"
 
 namespace afbs {
 
-// A Hugging Face tokenizer.json byte-level BPE (GPT-2, Llama-3, Qwen2): added tokens cut out
-// first, NFC when the file asks for it, the pre-tokeniser regex, bytes mapped to GPT-2's
-// printable characters, then merges applied lowest rank first, as `tokenizers` does.
+// A Hugging Face tokenizer.json byte-level BPE (GPT-2, Llama-3, Qwen2/3): added tokens cut out
+// first, the Unicode normalizer the file names (libutf8proc), its pre-tokenizer (any regex,
+// by libpcre2), bytes mapped to GPT-2's printable characters, then merges applied lowest rank
+// first, as `tokenizers` does.
 class ByteLevelBpeTokenizer final : public Tokenizer {
  public:
   // `config` is tokenizer.json; `bos_name` and `eos_name` the optional token names from
@@ -55,7 +57,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
 
   ByteLevelBpeTokenizer() = default;
   Status load_model(const nlohmann::json& model);
-  Status load_pre_tokenizer(const nlohmann::json& pre_tokenizer);
+  Status load_normalizer(const nlohmann::json& normalizer);
   void encode_segment(std::string_view segment, std::vector<int32_t>& ids) const;
   void encode_word(std::string_view word, std::vector<int32_t>& ids) const;
   int token_id(std::string_view token) const;  // -1 when not in the vocabulary
@@ -66,9 +68,8 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::vector<bool> is_added_;
   std::vector<AddedToken> added_tokens_;
   std::array<std::vector<std::size_t>, 256> added_by_first_byte_;  // indices into added_tokens_
-  std::optional<PretokenizerPattern> pattern_;
-  bool nfc_ = false;  // the normalizer is NFC
-  bool add_prefix_space_ = false;
+  std::optional<PreTokenizer> pre_tokenizer_;
+  std::vector<UnicodeForm> normal_forms_;  // applied in order
   bool ignore_merges_ = false;
   int64_t max_ids_ = 0;  // ids at or past this are rejected
   int unk_id_ = -1;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,12 +10,14 @@
 
 namespace afbs {
 
-// The pre-tokeniser regexes byte-level BPE models ship, matched by hand since std::regex has
-// no \p{L} or \p{N}: GPT-2's, Llama-3's and Qwen2's (Llama-3's with single digits). Each
-// alternative is tried in order at each position, with the backtracking the regex engine
-// would do, so the pieces equal Oniguruma's matches.
+// A pre-tokenizer pattern of tokenizer.json (a Split's {"Regex": ...} or {"String": ...}),
+// matched by PCRE2 in UTF mode with Unicode properties (\p{L}, \p{N}, \s as Unicode
+// White_Space), which reads the patterns `tokenizers` hands to Oniguruma. Empty matches are
+// skipped as Oniguruma's find_iter does; malformed UTF-8 bytes never match (they fall in the
+// gaps between matches).
 class PretokenizerPattern {
  public:
+  // The patterns byte-level BPE models ship (tests and ByteLevel's use_regex use them).
   static constexpr std::string_view kGpt2 =
       R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
   static constexpr std::string_view kLlama3 =
@@ -21,19 +25,30 @@ class PretokenizerPattern {
   static constexpr std::string_view kQwen2 =
       R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
-  // Error naming the pattern when it is none of the above.
+  // Compiles `regex`; the error names the pattern, PCRE2's message and the offset.
   static Result<PretokenizerPattern> from_regex(std::string_view regex);
+  // A literal string (Split's {"String": ...}).
+  static Result<PretokenizerPattern> from_literal(std::string_view literal);
 
-  // `text` cut into consecutive pieces: every match, and any text between matches (what a
-  // Split with the "Isolated" behaviour yields).
+  // One stretch of the text: a match, or the text between matches.
+  struct Span {
+    std::size_t begin = 0, end = 0;
+    bool is_match = false;
+  };
+  // `text` cut into consecutive spans covering it, in order; no empty spans.
+  std::vector<Span> spans(std::string_view text) const;
+
+  // Every match, and any text between matches (what a Split with the "Isolated" behaviour
+  // yields).
   std::vector<std::string_view> split(std::string_view text) const;
 
  private:
-  enum class Flavor { Gpt2, Llama3 };
-  PretokenizerPattern(Flavor flavor, int max_digits) : flavor_(flavor), max_digits_(max_digits) {}
+  struct Compiled;
+  static Result<PretokenizerPattern> compile(std::string_view pattern, bool literal);
+  explicit PretokenizerPattern(std::shared_ptr<const Compiled> compiled)
+      : compiled_(std::move(compiled)) {}
 
-  Flavor flavor_;
-  int max_digits_;  // \p{N}{1,max_digits} in the Llama-3 flavour
+  std::shared_ptr<const Compiled> compiled_;  // immutable, shared by copies
 };
 
 }  // namespace afbs

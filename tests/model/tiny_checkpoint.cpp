@@ -27,6 +27,7 @@ nlohmann::json tiny_config(const TinySpec& spec) {
                            {"eos_token_id", 2},
                            {"hidden_act", "silu"}};
   if (!spec.rope_scaling.is_null()) config["rope_scaling"] = spec.rope_scaling;
+  config.update(spec.extra);
   return config;
 }
 

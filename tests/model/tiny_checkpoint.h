@@ -25,7 +25,8 @@ struct TinySpec {
   int64_t context = 512;
   bool tied = false;
   bool attention_bias = false;
-  nlohmann::json rope_scaling;  // null: none
+  nlohmann::json rope_scaling;                      // null: none
+  nlohmann::json extra = nlohmann::json::object();  // more config.json keys (family settings)
 };
 
 nlohmann::json tiny_config(const TinySpec& spec);

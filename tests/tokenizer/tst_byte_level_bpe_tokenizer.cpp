@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tokenizer/tokenizer.h"
-#include "core/tokenizer/unicode_nfc.h"
+#include "core/tokenizer/unicode_normalization.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The hand-coded pre-tokeniser regexes on cases whose pieces follow from the regex semantics
+// The pre-tokeniser regexes (libpcre2) on cases whose pieces follow from the regex semantics
 // (the byte-level parity fixtures exercise them on a corpus and random stress lines too).
 #include <QtTest>
 
@@ -51,10 +51,33 @@ class TestPretokenizerPattern : public QObject {
     QCOMPARE(got, pieces);
   }
 
-  void rejects_unknown_pattern() {
-    const auto parsed = afbs::PretokenizerPattern::from_regex("\\w+");
-    QVERIFY(!parsed.ok());
-    QVERIFY(parsed.error().message.find("\\w+") != std::string::npos);
+  // Any pattern compiles now; one that is not a regex is an error naming it and the place.
+  void any_pattern_and_bad_ones() {
+    const auto words = afbs::PretokenizerPattern::from_regex("\\w+");
+    QVERIFY(words.ok());
+    QCOMPARE(words->split("ab, cd").size(), size_t{3});
+    const auto bad = afbs::PretokenizerPattern::from_regex("(\\p{L}+");
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().message.find("(\\p{L}+") != std::string::npos,
+             bad.error().message.c_str());
+    QVERIFY2(bad.error().message.find("at byte") != std::string::npos, bad.error().message.c_str());
+  }
+
+  // \s is Unicode White_Space (U+0085, U+2028, U+3000 included); an empty match yields no
+  // piece; a malformed byte never matches and stands alone between matches.
+  void unicode_space_empty_matches_and_bad_bytes() {
+    const auto spaces = afbs::PretokenizerPattern::from_regex("\\s+");
+    QVERIFY(spaces.ok());
+    const std::string text = "a\u0085b\u2028c\u3000d";
+    QCOMPARE(spaces->split(text).size(), size_t{7});
+    const auto maybe = afbs::PretokenizerPattern::from_regex("x*");
+    QVERIFY(maybe.ok());
+    const auto pieces = maybe->split("abxxc");
+    QCOMPARE(pieces, (std::vector<std::string_view>{"ab", "xx", "c"}));
+    const auto letters = afbs::PretokenizerPattern::from_regex("\\p{L}+");
+    QCOMPARE(letters->split("ab\xFF"
+                            "cd"),
+             (std::vector<std::string_view>{"ab", "\xFF", "cd"}));
   }
 };
 

@@ -147,9 +147,12 @@ class TestTokenizerLoading : public QObject {
         << variant([](json& j) { j["model"]["merges"][0] = 5; }) << "neither";
     QTest::newRow("wordpiece") << variant([](json& j) { j["model"]["type"] = "WordPiece"; })
                                << "is not BPE";
-    QTest::newRow("unknown regex") << variant([](json& j) {
-      j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\w+";
-    }) << "unsupported pre-tokenizer regex";
+    QTest::newRow("regex that does not compile") << variant([](json& j) {
+      j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "(\\w+";
+    }) << "does not compile";
+    QTest::newRow("unsupported pre-tokenizer step") << variant([](json& j) {
+      j["pre_tokenizer"]["pretokenizers"][0] = {{"type", "Metaspace"}};
+    }) << "'Metaspace' is not supported";
     QTest::newRow("no pre-tokenizer")
         << variant([](json& j) { j.erase("pre_tokenizer"); }) << "'pre_tokenizer' is missing";
     QTest::newRow("unknown normalizer") << variant([](json& j) {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/tokenizer/unicode_nfc.h"
+#include "core/tokenizer/unicode_normalization.h"
 
 class TestUnicodeNfc : public QObject {
   Q_OBJECT

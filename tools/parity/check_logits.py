@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Logits of our forward (afbs-bench forward --dump-logits) against Hugging Face
-transformers' LlamaForCausalLM / Qwen2ForCausalLM on the same random-weight checkpoints.
+transformers (Llama, Qwen2, Qwen3, Phi-3, Gemma 2) on the same random-weight checkpoints.
 
 Each case writes a legacy (transformers 4 style) config.json, builds the model with
 transformers, gives every parameter random values, saves it with save_pretrained
@@ -47,6 +47,29 @@ CASES = {
     "llama_linear_rope": {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
                           "num_key_value_heads": 4,
                           "rope_scaling": {"type": "linear", "factor": 4.0}},
+    # Qwen3: per-head q/k RMSNorm; head_dim 64 makes q 512 wide on a 256-wide model.
+    "qwen3_qk_norm": {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3",
+                      "head_dim": 64, "tie_word_embeddings": True, "use_sliding_window": False},
+    # Phi-3: fused qkv_proj and gate_up_proj, partial rotary, a sliding window shorter than
+    # the 300 tokens.
+    "phi3_fused": {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3",
+                   "tie_word_embeddings": False, "sliding_window": 128,
+                   "partial_rotary_factor": 0.75},
+    # Gemma 2: sandwich norms, (1 + w) norms, scaled embeddings, both soft caps, alternating
+    # sliding layers, query_pre_attn_scalar unlike head_dim; eager attention (transformers'
+    # SDPA path has no soft cap).
+    "gemma2": {"architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2",
+               "num_hidden_layers": 4, "head_dim": 64, "query_pre_attn_scalar": 48,
+               "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
+               "sliding_window": 128, "hidden_activation": "gelu_pytorch_tanh",
+               "tie_word_embeddings": True, "attn_implementation": "eager"},
+    # Gemma 2 at its real head size (2B/9B): 256.
+    "gemma2_d256": {"architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2",
+                    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                    "head_dim": 256, "query_pre_attn_scalar": 256,
+                    "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
+                    "sliding_window": 128, "hidden_activation": "gelu_pytorch_tanh",
+                    "tie_word_embeddings": True, "attn_implementation": "eager"},
 }
 
 
@@ -54,11 +77,13 @@ def make_checkpoint(name, seed, work):
     folder = os.path.join(work, name)
     os.makedirs(folder, exist_ok=True)
     config = dict(BASE, **CASES[name])
+    attn = config.pop("attn_implementation", None)
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     hf_config = AutoConfig.from_pretrained(folder)
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(hf_config, **{DTYPE_KEY: torch.float32})
+    model = AutoModelForCausalLM.from_config(hf_config, **{DTYPE_KEY: torch.float32},
+                                             **attention_kwargs(attn))
     with torch.no_grad():
         for pname, p in model.named_parameters():
             if "norm" in pname:
@@ -69,6 +94,10 @@ def make_checkpoint(name, seed, work):
                 p.normal_(0.0, 0.05)
     model.save_pretrained(folder, safe_serialization=True)
     return folder, model
+
+
+def attention_kwargs(attn):
+    return {"attn_implementation": attn} if attn else {}
 
 
 def ours(bench, folder, tokens_file, device, dtype, out):
@@ -94,11 +123,18 @@ def main():
     parser.add_argument("--work", default="/tmp/parity")
     parser.add_argument("--out", required=True)
     parser.add_argument("--tokens", type=int, default=300)
+    parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
     args = parser.parse_args()
+    names = [n for n in args.cases.split(",") if n] or list(CASES)
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        parser.error(f"unknown cases {unknown} (known: {', '.join(CASES)})")
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
     results = []
     for seed, name in enumerate(CASES):
+        if name not in names:
+            continue
         try:
             results.append(run_case(name, seed, args))
         except Exception as error:  # keep the other cases' figures
@@ -117,13 +153,15 @@ def run_case(name, seed, args):
     with torch.no_grad():
         model = model.cuda().eval()
         ref = model(input_ids).logits[0].double().cpu().numpy()
-        model_bf16 = AutoModelForCausalLM.from_pretrained(folder, **{DTYPE_KEY: torch.bfloat16}).cuda().eval()
+        attn = CASES[name].get("attn_implementation")
+        model_bf16 = AutoModelForCausalLM.from_pretrained(
+            folder, **{DTYPE_KEY: torch.bfloat16}, **attention_kwargs(attn)).cuda().eval()
         hf_bf16 = model_bf16(input_ids).logits[0].double().cpu().numpy()
     del model, model_bf16
     saved = json.load(open(os.path.join(folder, "config.json")))
     case = {"case": name, "tokens": args.tokens,
             "config_keys": sorted(k for k in saved if "rope" in k or k in ("tie_word_embeddings", "attention_bias")),
-            "attn_implementation": "default (sdpa)"}
+            "attn_implementation": CASES[name].get("attn_implementation", "default (sdpa)")}
     for device, dtype in (("cuda", "f32"), ("cpu", "f32"), ("cuda", "bf16")):
         logits, seconds = ours(args.bench, folder, tokens_file, device, dtype,
                                os.path.join(folder, f"ours_{device}_{dtype}.npy"))
