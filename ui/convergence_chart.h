@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QWidget>
 #include <array>
 #include <map>
@@ -50,6 +51,8 @@ class ConvergenceChart : public QWidget {
   QXYSeries* error_series(engine::Stage stage) const;
   QXYSeries* best_series() const;
   QXYSeries* baseline_series() const;
+  // The objective (or sparsity) chart and the error chart, for export.
+  QList<QChart*> charts() const { return {value_chart_, error_chart_}; }
 
  public Q_SLOTS:
   void add_record(const afbs::engine::EvaluationRecord& record);

@@ -51,26 +51,33 @@ SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
   controls->addWidget(scale_bar_);
   controls->addWidget(scale_high_);
   controls->addStretch();
-  controls->addWidget(
-      new QLabel(tr("Double-click θ/τ/λ to override · space or right-click to pin"), this));
+  // Below the table and wrapped, so the hint never sets the window's minimum width.
+  auto* hint = new QLabel(tr("Double-click θ/τ/λ to override · space or right-click to pin · "
+                             "dashed red edge: misses the error target"),
+                          this);
+  hint->setWordWrap(true);
 
   table_ = new QTableView(this);
   table_->setObjectName("heatmapTable");
   table_->setModel(model);
-  table_->setItemDelegate(new HeatmapDelegate(table_));
+  auto* delegate = new HeatmapDelegate(table_);
+  table_->setItemDelegate(delegate);
+  connect(delegate, &HeatmapDelegate::edit_refused, this, &SparsityHeatmap::edit_refused);
   table_->setShowGrid(false);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
-  table_->horizontalHeader()->setDefaultSectionSize(46);
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-  table_->verticalHeader()->setDefaultSectionSize(24);
-  table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  // Cells share the view (a few layers fill it); many heads or layers scroll at a readable size.
+  table_->horizontalHeader()->setMinimumSectionSize(40);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->verticalHeader()->setMinimumSectionSize(20);
+  table_->verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   table_->setContextMenuPolicy(Qt::CustomContextMenu);
   table_->installEventFilter(this);
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
   layout->addWidget(table_, 1);
+  layout->addWidget(hint);
 
   connect(quantity_box_, &QComboBox::currentIndexChanged, this, [this] {
     model_->set_quantity(HeatQuantity(quantity_box_->currentData().toInt()));

@@ -22,6 +22,8 @@ class SparsityHeatmap : public QWidget {
  Q_SIGNALS:
   // A head was clicked: show its detail elsewhere.
   void head_activated(int layer, int head);
+  // An override was refused (not a number, or out of range); `why` says so in words.
+  void edit_refused(const QString& why);
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;

@@ -26,4 +26,8 @@ void TuningBridge::on_quality(const engine::QualityPoint& point) {
   Q_EMIT quality(point);
 }
 
+void TuningBridge::on_phase(const engine::PhaseProgress& progress) {
+  Q_EMIT phase(progress);
+}
+
 }  // namespace afbs::ui

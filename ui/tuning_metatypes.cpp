@@ -8,6 +8,7 @@ void register_tuning_metatypes() {
   qRegisterMetaType<afbs::engine::Progress>();
   qRegisterMetaType<afbs::engine::RunResult>();
   qRegisterMetaType<afbs::engine::QualityPoint>();
+  qRegisterMetaType<afbs::engine::PhaseProgress>();
 }
 
 }  // namespace afbs::ui

@@ -2,6 +2,7 @@
 
 #include <QMetaType>
 
+#include "core/engine/phase_progress.h"
 #include "core/engine/tuning_engine.h"
 #include "core/engine/tuning_observer.h"
 
@@ -12,6 +13,7 @@ Q_DECLARE_METATYPE(afbs::engine::LayerResult)
 Q_DECLARE_METATYPE(afbs::engine::Progress)
 Q_DECLARE_METATYPE(afbs::engine::RunResult)
 Q_DECLARE_METATYPE(afbs::engine::QualityPoint)
+Q_DECLARE_METATYPE(afbs::engine::PhaseProgress)
 
 namespace afbs::ui {
 

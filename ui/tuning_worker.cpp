@@ -15,6 +15,7 @@ TuningWorker::TuningWorker() : bridge_(new TuningBridge(this)) {
   connect(bridge_, &TuningBridge::progress, this, &TuningWorker::progress);
   connect(bridge_, &TuningBridge::log_line, this, &TuningWorker::log_line);
   connect(bridge_, &TuningBridge::quality, this, &TuningWorker::quality);
+  connect(bridge_, &TuningBridge::phase, this, &TuningWorker::phase);
 }
 
 void TuningWorker::reset_flags() {

@@ -37,6 +37,7 @@ class TuningWorker : public QObject {
   void progress(const afbs::engine::Progress& progress);
   void log_line(const QString& line);
   void quality(const afbs::engine::QualityPoint& point);
+  void phase(const afbs::engine::PhaseProgress& progress);
   void finished(const afbs::engine::RunResult& result);
 
  private:

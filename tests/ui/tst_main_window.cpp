@@ -1,6 +1,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QMenuBar>
 #include <QPlainTextEdit>
@@ -31,7 +32,7 @@ using afbs::ui::MainWindow;
 namespace {
 
 QString log_text(const MainWindow& window) {
-  return window.tabs()->findChild<QPlainTextEdit*>()->toPlainText();
+  return window.findChild<QPlainTextEdit*>("log")->toPlainText();
 }
 
 QAction* find_action(const MainWindow& window, const QString& name) {
@@ -50,7 +51,7 @@ class TestMainWindow : public QObject {
     QStringList titles;
     for (int i = 0; i < window.tabs()->count(); ++i)
       titles << window.tabs()->tabText(i);
-    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log"}));
+    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log", "Notes"}));
     QVERIFY(window.close());
     QVERIFY(!window.isVisible());
   }
@@ -329,10 +330,11 @@ class TestMainWindow : public QObject {
     const QModelIndex cell = model->index(1, 2);
     table->setCurrentIndex(cell);
     table->edit(cell);
-    auto* editor = table->viewport()->findChild<QDoubleSpinBox*>();
+    auto* editor = table->viewport()->findChild<QLineEdit*>("overrideEditor");
     QVERIFY(editor != nullptr);
-    QCOMPARE(editor->maximum(), 1.0);  // τ's range
-    editor->setValue(0.42);
+    QVERIFY(editor->toolTip().contains("from 0 to 1"));  // τ's range
+    editor->selectAll();
+    QTest::keyClicks(editor, "0.42");
     QTest::keyClick(editor, Qt::Key_Return);
     QTRY_COMPARE(model->cell(1, 2).setting.tau, 0.42);  // the delegate commits queued
     QVERIFY(model->cell(1, 2).pinned);
