@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QTabWidget>
 #include <QUndoStack>
 
 #include "ui/main_window.h"
@@ -91,6 +92,15 @@ void MainWindow::create_menus() {
   redo->setObjectName("redoAction");
   edit->addAction(undo);
   edit->addAction(redo);
+
+  // One key per view, so the tabs are reachable without the mouse.
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (int tab = 0; tab < tabs_->count(); ++tab) {
+    QAction* show =
+        view->addAction(tabs_->tabText(tab), this, [this, tab] { tabs_->setCurrentIndex(tab); });
+    show->setObjectName(QStringLiteral("showTab%1Action").arg(tab + 1));
+    show->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(tab + 1)));
+  }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   add_action(help, tr("&Keyboard shortcuts"), "shortcutsAction", QKeySequence::HelpContents, this,

@@ -140,6 +140,11 @@ class TestWorkbenchMessages : public QObject {
                              "quitAction", "aboutAction", "shortcutsAction"})
       QVERIFY2(window.findChild<QAction*>(name) != nullptr, name);
     QCOMPARE(window.findChild<QAction*>("quitAction")->shortcut(), QKeySequence("Ctrl+Q"));
+    QAction* heatmap = window.findChild<QAction*>("showTab2Action");
+    QVERIFY(heatmap != nullptr);
+    QCOMPARE(heatmap->shortcut(), QKeySequence("Ctrl+2"));
+    heatmap->trigger();
+    QCOMPARE(window.tabs()->currentWidget(), window.heatmap());
     window.show();
     // Quit closes the window (no prompt: nothing to lose).
     window.findChild<QAction*>("quitAction")->trigger();
