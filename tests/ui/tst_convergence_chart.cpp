@@ -38,6 +38,29 @@ int total_points(const ConvergenceChart& chart) {
 class TestConvergenceChart : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void hovering_a_point_names_its_stage_rung_and_setting() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(2, 1);
+    EvaluationRecord first = record(2, 1, Stage::Exploration, 0.4, 0.0123, 0.4);
+    first.length_tokens = 256;
+    EvaluationRecord second = record(2, 1, Stage::TauSearch, 0.6, 0.0511, 0.0);
+    second.length_tokens = 1024;
+    second.theta = -0.25;
+    second.tau = 0.8125;
+    second.lambda = 12.5;
+    chart.add_record(record(2, 0, Stage::Grid, 0.9, 0.9, 0.9));  // another head
+    chart.add_record(first);
+    chart.add_record(second);
+    const QString text = chart.describe_evaluation(2);
+    QVERIFY2(text.contains("stage tau at 1024 tokens"), qPrintable(text));
+    QVERIFY(text.contains("θ -0.250  τ 0.8125  λ 12.50"));
+    QVERIFY(text.contains("error 0.0511"));
+    QVERIFY(chart.describe_evaluation(1).contains("at 256 tokens"));
+    QVERIFY(chart.describe_evaluation(3).isEmpty());
+    QVERIFY(chart.describe_evaluation(0).isEmpty());
+  }
+
   void a_burst_redraws_once_and_shows_every_point() {
     ConvergenceChart chart;
     chart.set_follow_run(false);
