@@ -111,6 +111,19 @@ void HeatmapModel::toggle_pin(int layer, int head) {
   undo_stack_->push(new TogglePin(this, layer, head, cell(layer, head)));
 }
 
+int HeatmapModel::set_pinned(const std::vector<std::pair<int, int>>& heads, bool pinned) {
+  int changed = 0;
+  for (const auto& [layer, head] : heads)
+    if (contains(layer, head) && cell(layer, head).pinned != pinned) ++changed;
+  if (changed == 0) return 0;
+  undo_stack_->beginMacro(pinned ? tr("Pin %n head(s)", nullptr, changed)
+                                 : tr("Unpin %n head(s)", nullptr, changed));
+  for (const auto& [layer, head] : heads)
+    if (contains(layer, head) && cell(layer, head).pinned != pinned) toggle_pin(layer, head);
+  undo_stack_->endMacro();
+  return changed;
+}
+
 void HeatmapModel::apply_layer_result(const engine::LayerResult& result) {
   int max_head = -1;
   for (const auto& head : result.heads)

@@ -52,6 +52,9 @@ class HeatmapModel : public QAbstractTableModel {
   // next run keeps it, and marks what was measured as no longer applying (undo restores it).
   void override_setting(int layer, int head, SettingField field, double value);
   void toggle_pin(int layer, int head);
+  // Pins (or unpins) every head in `heads` (layer, head) as one undo step; heads already so
+  // are left alone. Returns how many changed.
+  int set_pinned(const std::vector<std::pair<int, int>>& heads, bool pinned);
 
   // Takes a finished layer from the engine (grows the table if needed). Heads pinned here keep
   // their setting: the person's pin outranks a result computed before it.

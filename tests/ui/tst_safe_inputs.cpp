@@ -1,6 +1,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -163,6 +164,37 @@ class TestSafeInputs : public QObject {
     QVERIFY(!model.data(model.index(0, 0), afbs::ui::HeatmapModel::MissesTargetRole).toBool());
     QVERIFY(model.data(model.index(0, 1), afbs::ui::HeatmapModel::MissesTargetRole).toBool());
     QVERIFY(model.data(model.index(0, 1), Qt::ToolTipRole).toString().contains("misses"));
+  }
+
+  void several_heads_pin_and_unpin_in_one_step() {
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.tabs()->setCurrentWidget(window.heatmap());
+    window.show_model(toy_model(3, 4));
+    auto* model = window.heatmap_model();
+    model->toggle_pin(0, 1);  // already pinned: stays, and is not a step of its own
+    QTableView* table = window.heatmap()->table();
+    table->setFocus();
+    table->setCurrentIndex(model->index(0, 0));
+    table->selectionModel()->select(QItemSelection(model->index(0, 0), model->index(1, 1)),
+                                    QItemSelectionModel::ClearAndSelect);
+    QCOMPARE(int(window.heatmap()->selected_heads().size()), 4);
+    const int steps = window.undo_stack()->count();
+    QTest::keyClick(table, Qt::Key_Space);  // some unpinned: pin them all
+    for (auto [layer, head] : {std::pair{0, 0}, {0, 1}, {1, 0}, {1, 1}})
+      QVERIFY(model->cell(layer, head).pinned);
+    QVERIFY(!model->cell(2, 0).pinned);
+    QCOMPARE(window.undo_stack()->count(), steps + 1);  // one step for three heads
+    QCOMPARE(model->pin_snapshot(1).size(), std::size_t{2});
+    QTest::keyClick(table, Qt::Key_Space);  // all pinned: unpin them all
+    QVERIFY(!model->cell(0, 1).pinned);
+    QVERIFY(!model->cell(1, 1).pinned);
+    window.undo_stack()->undo();
+    QVERIFY(model->cell(1, 1).pinned);
+    window.undo_stack()->undo();
+    QVERIFY(!model->cell(1, 1).pinned);
+    QVERIFY(model->cell(0, 1).pinned);  // pinned before the first step
   }
 
   void parse_override_reads_numbers_only() {
