@@ -188,9 +188,10 @@ void MainWindow::start_run() {
 void MainWindow::clear_run_views() {
   convergence_->clear();
   run_records_.clear();
+  // The last run's quality stays on the charts as "previous run" until the next one replaces it.
+  if (!quality_points_.empty()) previous_quality_ = std::move(quality_points_);
   quality_points_.clear();
-  quality_->clear_curves();
-  traffic_->clear_curves();
+  show_quality_points();
 }
 
 void MainWindow::finish_run(const engine::RunResult& result) {
@@ -253,6 +254,17 @@ void MainWindow::show_quality_points() {
   }
   quality_->clear_curves();
   traffic_->clear_curves();
+  if (!previous_quality_.empty()) {
+    std::vector<int> previous_lengths;
+    std::vector<double> previous_tuned, previous_mib;
+    for (const engine::QualityPoint& p : previous_quality_) {
+      previous_lengths.push_back(p.length_tokens);
+      previous_tuned.push_back(p.perplexity_tuned);
+      previous_mib.push_back(p.kv_bytes_tuned / (1024.0 * 1024.0));
+    }
+    quality_->set_curve(tr("previous run"), previous_lengths, previous_tuned);
+    traffic_->set_curve(tr("previous run"), previous_lengths, previous_mib);
+  }
   if (lengths.empty()) return;
   quality_->set_curve(QStringLiteral("dense"), lengths, dense);
   quality_->set_curve(QStringLiteral("tuned"), lengths, tuned);

@@ -160,10 +160,11 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_ = nullptr;
   HeatmapModel* heatmap_model_ = nullptr;
   SparsityHeatmap* heatmap_ = nullptr;
-  QualityChart* quality_ = nullptr;                    // perplexity vs length
-  QualityChart* traffic_ = nullptr;                    // computed K/V traffic vs length
-  std::vector<engine::QualityPoint> quality_points_;   // of the last run, by length
-  std::vector<engine::EvaluationRecord> run_records_;  // of the last run, as they came
+  QualityChart* quality_ = nullptr;                     // perplexity vs length
+  QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
+  std::vector<engine::QualityPoint> quality_points_;    // of the last run, by length
+  std::vector<engine::QualityPoint> previous_quality_;  // of the run before, for comparison
+  std::vector<engine::EvaluationRecord> run_records_;   // of the last run, as they came
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;

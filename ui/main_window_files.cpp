@@ -44,6 +44,8 @@ void MainWindow::show_model(OpenedModel model) {
   if (!same_model) {
     heatmap_model_->set_dimensions(model.layers, model.heads);
     clear_run_views();
+    previous_quality_.clear();  // another model's perplexity is no comparison
+    show_quality_points();
     last_tuning_.reset();
   }
   run_panel_->set_model_limits(model.layers, model.context_tokens);

@@ -78,6 +78,7 @@ bool MainWindow::restore_session(const SessionDocument& session, const QString& 
       heatmap_model_->write_cell(layer, head, session.cells[index++]);
   run_panel_->apply_settings(session.run);
   clear_run_views();
+  previous_quality_.clear();
   last_tuning_ = session.last_tuning;
   convergence_->set_error_target(session.run.l1_target);
   for (const engine::EvaluationRecord& record : session.evaluations)

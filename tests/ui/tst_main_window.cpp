@@ -301,7 +301,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(traffic[1], QPointF(512, 0.75 * 512));  // MiB
     QCOMPARE(window.traffic_chart()->curve("dense")->points()[1], QPointF(512, 512.0));
     QVERIFY(log_text(window).contains("Quality at 512 tokens"));
-    // A new run starts with empty charts.
+    // A new run starts without its own curves.
     window.set_job_factory(
         [](const afbs::engine::EngineOptions&, afbs::engine::PinSource) -> afbs::ui::TuningJob {
           return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
@@ -313,6 +313,10 @@ class TestMainWindow : public QObject {
     window.run_panel()->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run cancelled"), 30000);
     QVERIFY(window.quality_chart()->curve("tuned") == nullptr);
+    // The run before stays for comparison, its tuned perplexity as "previous run".
+    QVERIFY(window.quality_chart()->curve("previous run") != nullptr);
+    QCOMPARE(window.quality_chart()->curve("previous run")->points().back(), QPointF(1024, 54.5));
+    QCOMPARE(window.traffic_chart()->curve("previous run")->count(), 3);
   }
 
   void heatmap_edits_in_place_go_through_the_undo_stack() {

@@ -1,3 +1,4 @@
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLineSeries>
 #include <QMenu>
@@ -267,6 +268,28 @@ class TestWorkbenchSession : public QObject {
     QVERIFY(window.close());
     QTest::qWait(50);
     QVERIFY(!answer.shown());
+  }
+
+  void closing_during_a_run_cancels_it_without_waiting_for_its_end() {
+    QElapsedTimer clock;
+    {
+      MainWindow window;
+      window.show();
+      // A job that would run for ever, checking the flags between evaluations.
+      window.show_model(toy_model(1, 2,
+                                  jobs_running([](afbs::engine::TuningObserver& observer,
+                                                  afbs::engine::RunControl control) {
+                                    return run_numbered_job(observer, control, -1);
+                                  })));
+      window.run_panel()->findChild<QPushButton*>("start")->click();
+      QTRY_VERIFY(window.capture_session().evaluations.size() > 10);
+      ModalAnswer answer(QMessageBox::Discard);
+      clock.start();
+      QVERIFY(window.close());
+      QVERIFY(answer.shown());
+      QVERIFY(log_text(window).contains("Closing: cancelling the run."));
+    }  // the destructor waits for the worker thread
+    QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
   }
 
   void the_window_fits_a_small_screen() {
