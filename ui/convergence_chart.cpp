@@ -246,6 +246,11 @@ QXYSeries* ConvergenceChart::value_series(engine::Stage stage) const {
 QXYSeries* ConvergenceChart::error_series(engine::Stage stage) const {
   return error_by_stage_[static_cast<std::size_t>(stage)];
 }
+void ConvergenceChart::add_records(const std::vector<engine::EvaluationRecord>& records) {
+  for (const engine::EvaluationRecord& record : records)
+    add_record(record);
+}
+
 QXYSeries* ConvergenceChart::best_series() const {
   return best_;
 }

@@ -59,6 +59,7 @@ class ConvergenceChart : public QWidget {
 
  public Q_SLOTS:
   void add_record(const afbs::engine::EvaluationRecord& record);
+  void add_records(const std::vector<afbs::engine::EvaluationRecord>& records);
 
  private:
   struct Point {

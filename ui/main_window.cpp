@@ -115,11 +115,12 @@ void MainWindow::showEvent(QShowEvent* event) {
 
 void MainWindow::connect_run() {
   TuningWorker* worker = run_controller_->worker();
-  connect(worker, &TuningWorker::evaluation, convergence_, &ConvergenceChart::add_record);
-  connect(worker, &TuningWorker::evaluation, this, [this](const engine::EvaluationRecord& record) {
-    run_records_.push_back(record);
-    mark_modified();
-  });
+  connect(worker, &TuningWorker::evaluations, convergence_, &ConvergenceChart::add_records);
+  connect(worker, &TuningWorker::evaluations, this,
+          [this](const std::vector<engine::EvaluationRecord>& records) {
+            run_records_.insert(run_records_.end(), records.begin(), records.end());
+            mark_modified();
+          });
   connect(worker, &TuningWorker::layer_finished, heatmap_model_, &HeatmapModel::apply_layer_result);
   connect(worker, &TuningWorker::progress, progress_, &ProgressIndicator::show_progress);
   connect(worker, &TuningWorker::phase, progress_, &ProgressIndicator::show_phase);

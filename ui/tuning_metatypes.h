@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMetaType>
+#include <vector>
 
 #include "core/engine/phase_progress.h"
 #include "core/engine/tuning_engine.h"
@@ -9,6 +10,7 @@
 // The engine's plain value types travel through queued signals between the worker thread and
 // the GUI thread; Qt needs them declared (and registered once) to copy them into events.
 Q_DECLARE_METATYPE(afbs::engine::EvaluationRecord)
+Q_DECLARE_METATYPE(std::vector<afbs::engine::EvaluationRecord>)
 Q_DECLARE_METATYPE(afbs::engine::LayerResult)
 Q_DECLARE_METATYPE(afbs::engine::Progress)
 Q_DECLARE_METATYPE(afbs::engine::RunResult)

@@ -97,8 +97,8 @@ class TestConvergenceChart : public QObject {
   void records_streamed_from_a_worker_redraw_far_fewer_times_than_they_arrive() {
     ConvergenceChart chart;
     afbs::ui::RunController controller;
-    connect(controller.worker(), &afbs::ui::TuningWorker::evaluation, &chart,
-            &ConvergenceChart::add_record);
+    connect(controller.worker(), &afbs::ui::TuningWorker::evaluations, &chart,
+            &ConvergenceChart::add_records);
     bool done = false;
     connect(controller.worker(), &afbs::ui::TuningWorker::finished, this, [&] { done = true; });
     constexpr int kRecords = 10000;
