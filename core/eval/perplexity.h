@@ -24,7 +24,7 @@ struct PerplexityOptions {
   int64_t max_windows = 0;              // 0: every window
   int64_t batch_tokens = 8192;          // windows per forward: max(1, batch_tokens / N)
   LayerAttention* attention = nullptr;  // nullptr: the model's dense attention
-  StopFlags stop;                       // read before each forward: cancel returns an error
+  StopFlags stop = {};                  // read before each forward: cancel returns an error
 };
 
 // Plain values for a progress line.
