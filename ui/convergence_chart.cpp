@@ -338,7 +338,9 @@ void ConvergenceChart::redraw() {
   if (QGraphicsLayout* legend_layout = value_chart_->legend()->layout())
     legend_layout->invalidate();
 
-  const double count = double(std::max(objectives.size(), baseline_objectives.size()));
+  // The axis fits this head's own evaluations: a long grid baseline (hundreds of evaluations)
+  // would squeeze them into a sliver; its curve runs on past the right edge instead.
+  const double count = double(objectives.empty() ? baseline_objectives.size() : objectives.size());
   const double x_max = std::max(10.0, count + 1.0);
   // Nice numbers keep tick labels short (0, 10, 20 rather than 0, 9, 18).
   for (QValueAxis* axis : {value_x_, error_x_}) {

@@ -1,3 +1,5 @@
+#include <QChart>
+#include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
 
@@ -38,6 +40,23 @@ int total_points(const ConvergenceChart& chart) {
 class TestConvergenceChart : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void a_long_grid_baseline_does_not_squeeze_the_run() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(0, 0);
+    std::vector<EvaluationRecord> grid;
+    for (int i = 0; i < 600; ++i)
+      grid.push_back(record(0, 0, Stage::Grid, 0.5, 0.01, 0.5));
+    chart.set_baseline(grid);
+    QTRY_VERIFY(chart.baseline_series()->count() > 0);
+    for (int i = 0; i < 40; ++i)
+      chart.add_record(record(0, 0, Stage::Exploration, 0.4, 0.01, 0.4));
+    QTRY_COMPARE(chart.value_series(Stage::Exploration)->count(), 40);
+    auto* axis = qobject_cast<QValueAxis*>(chart.charts().front()->axes(Qt::Horizontal).front());
+    QVERIFY(axis != nullptr);
+    QVERIFY2(axis->max() >= 40 && axis->max() <= 60, qPrintable(QString::number(axis->max())));
+  }
+
   void hovering_a_point_names_its_stage_rung_and_setting() {
     ConvergenceChart chart;
     chart.set_follow_run(false);
