@@ -31,13 +31,15 @@ ChangeHeadSetting::ChangeHeadSetting(HeatmapModel* model, int layer, int head, S
               .arg(setting_value(after.setting, field)));
 }
 
-// Writes only what this command owns (the field, the pin, dense/sparse), so a layer result
+// Writes only what this command owns (the field, the pin, dense/sparse, whether the measured
+// values apply), so a layer result
 // that arrived in between survives an undo.
 void ChangeHeadSetting::apply(const HeadCell& source) {
   HeadCell cell = model_->cell(layer_, head_);
   set_setting_value(cell.setting, field_, setting_value(source.setting, field_));
   cell.pinned = source.pinned;
   cell.sparse = source.sparse;
+  cell.tuned = source.tuned;  // the measurement applies only to the setting it was made at
   model_->write_cell(layer_, head_, cell);
 }
 
@@ -58,7 +60,8 @@ bool ChangeHeadSetting::mergeWith(const QUndoCommand* other) {
   setText(next->text());
   // Edited back to where it started: nothing left to undo.
   setObsolete(setting_value(after_.setting, field_) == setting_value(before_.setting, field_) &&
-              after_.pinned == before_.pinned && after_.sparse == before_.sparse);
+              after_.pinned == before_.pinned && after_.sparse == before_.sparse &&
+              after_.tuned == before_.tuned);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCursor>
 #include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -12,11 +13,14 @@
 #include <QScatterSeries>
 #include <QSplitter>
 #include <QTimer>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
+#include <cmath>
 #include <set>
 
+#include "ui/chart_theme.h"
 #include "ui/stage_colors.h"
 
 namespace afbs::ui {
@@ -26,8 +30,9 @@ constexpr std::array<engine::Stage, ConvergenceChart::kStageCount> kStages = {
     engine::Stage::Exploration, engine::Stage::TauSearch, engine::Stage::PvSearch,
     engine::Stage::Validation,  engine::Stage::Grid,      engine::Stage::Random};
 
-QChart* make_chart(const QString& title) {
+QChart* make_chart(const QString& title, const QPalette& palette) {
   auto* chart = new QChart;
+  apply_palette_theme(chart, palette);
   chart->setTitle(title);
   chart->setAnimationOptions(QChart::NoAnimation);  // live series: animations cost every redraw
   chart->setMargins(QMargins(4, 4, 4, 4));
@@ -94,6 +99,29 @@ QList<QPointF> best_so_far(const std::vector<double>& values) {
 
 }  // namespace
 
+ConvergenceChart::Point ConvergenceChart::Point::of(const engine::EvaluationRecord& record) {
+  return Point{record.stage,         record.objective, record.sparsity, record.error,
+               record.length_tokens, record.theta,     record.tau,      record.lambda};
+}
+
+QString ConvergenceChart::describe_evaluation(int number) const {
+  const auto found = points_.find({layer_, head_});
+  if (found == points_.end() || number < 1 || number > int(found->second.size())) return {};
+  const Point& point = found->second[std::size_t(number - 1)];
+  return tr("Evaluation %1 of layer %2 head %3\nstage %4 at %5 tokens\nθ %6  τ %7  λ %8\n"
+            "sparsity %9  error %10")
+      .arg(number)
+      .arg(layer_)
+      .arg(head_)
+      .arg(QString::fromUtf8(engine::stage_name(point.stage)))
+      .arg(point.length_tokens)
+      .arg(point.theta, 0, 'f', 3)
+      .arg(point.tau, 0, 'f', 4)
+      .arg(point.lambda, 0, 'f', 2)
+      .arg(point.sparsity, 0, 'f', 3)
+      .arg(point.error, 0, 'f', 4);
+}
+
 ConvergenceChart::ConvergenceChart(QWidget* parent)
     : QWidget(parent), redraw_timer_(new QTimer(this)) {
   redraw_timer_->setSingleShot(true);
@@ -118,18 +146,27 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
   controls->addWidget(follow_box_);
   controls->addStretch();
 
-  value_chart_ = make_chart(tr("Objective per evaluation"));
+  value_chart_ = make_chart(tr("Objective per evaluation"), palette());
   value_x_ = add_axis(value_chart_, Qt::AlignBottom, tr("evaluation"));
   value_y_ = add_axis(value_chart_, Qt::AlignLeft, tr("objective"));
-  error_chart_ = make_chart(tr("Error per evaluation"));
+  error_chart_ = make_chart(tr("Error per evaluation"), palette());
   error_x_ = add_axis(error_chart_, Qt::AlignBottom, tr("evaluation"));
   error_y_ = add_axis(error_chart_, Qt::AlignLeft, tr("relative L1"));
   for (std::size_t i = 0; i < kStages.size(); ++i) {
     value_by_stage_[i] = add_stage_series(value_chart_, value_x_, value_y_, kStages[i], "value:");
     error_by_stage_[i] = add_stage_series(error_chart_, error_x_, error_y_, kStages[i], "error:");
+    for (QScatterSeries* series : {value_by_stage_[i], error_by_stage_[i]}) {
+      connect(series, &QScatterSeries::hovered, this, [this](const QPointF& point, bool entered) {
+        if (entered) {
+          QToolTip::showText(QCursor::pos(), describe_evaluation(int(std::lround(point.x()))));
+        } else {
+          QToolTip::hideText();
+        }
+      });
+    }
   }
-  best_ = add_line(value_chart_, value_x_, value_y_, tr("best so far"), "best", QColor(34, 34, 34),
-                   Qt::SolidLine);
+  best_ = add_line(value_chart_, value_x_, value_y_, tr("best so far"), "best",
+                   chart_ink(palette()), Qt::SolidLine);
   baseline_best_ = add_line(value_chart_, value_x_, value_y_, tr("grid baseline"), "baseline",
                             QColor(120, 120, 120), Qt::DashLine);
   target_line_ = add_line(error_chart_, error_x_, error_y_, tr("target"), "target",
@@ -159,8 +196,7 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
 }
 
 void ConvergenceChart::add_record(const engine::EvaluationRecord& record) {
-  points_[{record.layer, record.head}].push_back(
-      Point{record.stage, record.objective, record.sparsity, record.error});
+  points_[{record.layer, record.head}].push_back(Point::of(record));
   latest_layer_ = record.layer;
   schedule_redraw();
 }
@@ -194,8 +230,7 @@ void ConvergenceChart::set_error_target(double error) {
 void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& grid_records) {
   baseline_.clear();
   for (const auto& record : grid_records)
-    baseline_[{record.layer, record.head}].push_back(
-        Point{record.stage, record.objective, record.sparsity, record.error});
+    baseline_[{record.layer, record.head}].push_back(Point::of(record));
   schedule_redraw();
 }
 
@@ -211,6 +246,11 @@ QXYSeries* ConvergenceChart::value_series(engine::Stage stage) const {
 QXYSeries* ConvergenceChart::error_series(engine::Stage stage) const {
   return error_by_stage_[static_cast<std::size_t>(stage)];
 }
+void ConvergenceChart::add_records(const std::vector<engine::EvaluationRecord>& records) {
+  for (const engine::EvaluationRecord& record : records)
+    add_record(record);
+}
+
 QXYSeries* ConvergenceChart::best_series() const {
   return best_;
 }
@@ -298,7 +338,9 @@ void ConvergenceChart::redraw() {
   if (QGraphicsLayout* legend_layout = value_chart_->legend()->layout())
     legend_layout->invalidate();
 
-  const double count = double(std::max(objectives.size(), baseline_objectives.size()));
+  // The axis fits this head's own evaluations: a long grid baseline (hundreds of evaluations)
+  // would squeeze them into a sliver; its curve runs on past the right edge instead.
+  const double count = double(objectives.empty() ? baseline_objectives.size() : objectives.size());
   const double x_max = std::max(10.0, count + 1.0);
   // Nice numbers keep tick labels short (0, 10, 20 rather than 0, 9, 18).
   for (QValueAxis* axis : {value_x_, error_x_}) {

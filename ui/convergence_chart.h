@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QWidget>
 #include <array>
 #include <map>
@@ -50,9 +51,15 @@ class ConvergenceChart : public QWidget {
   QXYSeries* error_series(engine::Stage stage) const;
   QXYSeries* best_series() const;
   QXYSeries* baseline_series() const;
+  // What hovering evaluation `number` (1-based, as on the x axis) of the shown head says:
+  // stage, rung (sequence length), θ, τ, λ, sparsity, error; empty when there is none.
+  QString describe_evaluation(int number) const;
+  // The objective (or sparsity) chart and the error chart, for export.
+  QList<QChart*> charts() const { return {value_chart_, error_chart_}; }
 
  public Q_SLOTS:
   void add_record(const afbs::engine::EvaluationRecord& record);
+  void add_records(const std::vector<afbs::engine::EvaluationRecord>& records);
 
  private:
   struct Point {
@@ -60,6 +67,11 @@ class ConvergenceChart : public QWidget {
     double objective;
     double sparsity;
     double error;
+    int length_tokens;  // the rung it ran at
+    double theta;
+    double tau;
+    double lambda;
+    static Point of(const engine::EvaluationRecord& record);
   };
   using HeadKey = std::pair<int, int>;
 

@@ -1,8 +1,10 @@
 #include "ui/heatmap_delegate.h"
 
-#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <cmath>
 
 #include "ui/heatmap_model.h"
 
@@ -31,6 +33,10 @@ void HeatmapDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
     painter->setPen(QPen(Qt::white, 1.0));
     painter->drawPath(corner);
   }
+  if (index.data(HeatmapModel::MissesTargetRole).toBool()) {
+    painter->setPen(QPen(QColor(230, 30, 60), 2.0, Qt::DashLine));
+    painter->drawRect(option.rect.adjusted(2, 2, -2, -2));
+  }
   if (option.state & QStyle::State_Selected) {
     painter->setPen(QPen(option.palette.highlight().color(), 2.0));
     painter->drawRect(option.rect.adjusted(1, 1, -1, -1));
@@ -42,18 +48,24 @@ QWidget* HeatmapDelegate::createEditor(QWidget* parent, const QStyleOptionViewIt
                                        const QModelIndex& index) const {
   const auto* model = qobject_cast<const HeatmapModel*>(index.model());
   if (model == nullptr) return QStyledItemDelegate::createEditor(parent, option, index);
-  auto* editor = new QDoubleSpinBox(parent);
-  const auto [low, high] = HeatmapModel::range_for(model->quantity(), model->error_scale());
-  editor->setRange(low, high);
-  editor->setDecimals(model->quantity() == HeatQuantity::Lambda ? 1 : 3);
-  editor->setSingleStep(model->quantity() == HeatQuantity::Lambda ? 1.0 : 0.01);
+  // A line edit, not a spin box: what the person typed is checked on commit and refused with
+  // a message, never silently replaced by the old value.
+  auto* editor = new QLineEdit(parent);
+  editor->setObjectName("overrideEditor");
   editor->setFrame(false);
+  editor->setAlignment(Qt::AlignCenter);
+  const auto [low, high] = HeatmapModel::range_for(model->quantity(), model->error_scale());
+  editor->setToolTip(tr("A number from %1 to %2; Enter applies it and pins the head, Escape "
+                        "leaves it as it was")
+                         .arg(low)
+                         .arg(high));
   return editor;
 }
 
 void HeatmapDelegate::setEditorData(QWidget* editor, const QModelIndex& index) const {
-  if (auto* box = qobject_cast<QDoubleSpinBox*>(editor)) {
-    box->setValue(index.data(Qt::EditRole).toDouble());
+  if (auto* line = qobject_cast<QLineEdit*>(editor)) {
+    line->setText(QString::number(index.data(Qt::EditRole).toDouble(), 'g', 6));
+    line->selectAll();
     return;
   }
   QStyledItemDelegate::setEditorData(editor, index);
@@ -61,14 +73,34 @@ void HeatmapDelegate::setEditorData(QWidget* editor, const QModelIndex& index) c
 
 void HeatmapDelegate::setModelData(QWidget* editor, QAbstractItemModel* model,
                                    const QModelIndex& index) const {
-  if (auto* box = qobject_cast<QDoubleSpinBox*>(editor)) {
-    box->interpretText();
-    // Unchanged values would still push an (empty) command otherwise.
-    if (box->value() != index.data(Qt::EditRole).toDouble())
-      model->setData(index, box->value(), Qt::EditRole);
+  auto* line = qobject_cast<QLineEdit*>(editor);
+  const auto* heatmap = qobject_cast<const HeatmapModel*>(model);
+  if (line == nullptr || heatmap == nullptr) {
+    QStyledItemDelegate::setModelData(editor, model, index);
     return;
   }
-  QStyledItemDelegate::setModelData(editor, model, index);
+  const std::optional<double> value = parse_override(line->text());
+  const auto [low, high] = HeatmapModel::range_for(heatmap->quantity(), heatmap->error_scale());
+  if (!value || *value < low || *value > high) {
+    Q_EMIT edit_refused(tr("Not applied to layer %1 head %2: '%3' is not a number from %4 to %5")
+                            .arg(index.row())
+                            .arg(index.column())
+                            .arg(line->text().trimmed())
+                            .arg(low)
+                            .arg(high));
+    return;
+  }
+  // Unchanged values would still push an (empty) command otherwise.
+  if (*value != index.data(Qt::EditRole).toDouble()) model->setData(index, *value, Qt::EditRole);
+}
+
+std::optional<double> HeatmapDelegate::parse_override(const QString& text) {
+  const QString trimmed = text.trimmed();
+  bool ok = false;
+  double value = QLocale().toDouble(trimmed, &ok);
+  if (!ok) value = QLocale::c().toDouble(trimmed, &ok);  // "0.5" also where "0,5" is local
+  if (!ok || !std::isfinite(value)) return std::nullopt;
+  return value;
 }
 
 }  // namespace afbs::ui

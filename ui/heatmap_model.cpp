@@ -101,6 +101,7 @@ void HeatmapModel::override_setting(int layer, int head, SettingField field, dou
   set_setting_value(after.setting, field, value);
   after.pinned = true;
   after.sparse = true;
+  after.tuned = false;  // measured at the old setting, not at this one
   if (after == cell(layer, head)) return;
   undo_stack_->push(new ChangeHeadSetting(this, layer, head, field, cell(layer, head), after));
 }
@@ -108,6 +109,19 @@ void HeatmapModel::override_setting(int layer, int head, SettingField field, dou
 void HeatmapModel::toggle_pin(int layer, int head) {
   if (!contains(layer, head)) return;
   undo_stack_->push(new TogglePin(this, layer, head, cell(layer, head)));
+}
+
+int HeatmapModel::set_pinned(const std::vector<std::pair<int, int>>& heads, bool pinned) {
+  int changed = 0;
+  for (const auto& [layer, head] : heads)
+    if (contains(layer, head) && cell(layer, head).pinned != pinned) ++changed;
+  if (changed == 0) return 0;
+  undo_stack_->beginMacro(pinned ? tr("Pin %n head(s)", nullptr, changed)
+                                 : tr("Unpin %n head(s)", nullptr, changed));
+  for (const auto& [layer, head] : heads)
+    if (contains(layer, head) && cell(layer, head).pinned != pinned) toggle_pin(layer, head);
+  undo_stack_->endMacro();
+  return changed;
 }
 
 void HeatmapModel::apply_layer_result(const engine::LayerResult& result) {
@@ -185,9 +199,15 @@ QVariant HeatmapModel::data(const QModelIndex& index, int role) const {
       return shown.pinned;
     case TunedRole:
       return shown.tuned;
+    case MissesTargetRole:
+      return shown.tuned && shown.sparse && !shown.meets_target;
     case Qt::DisplayRole:
       if (!value.isValid()) return QStringLiteral("–");
-      return QString::number(value.toDouble(), 'f', quantity_ == HeatQuantity::Lambda ? 1 : 2);
+      // Errors to three decimals: 0.049 and 0.051 sit either side of a 0.05 target.
+      return QString::number(value.toDouble(), 'f',
+                             quantity_ == HeatQuantity::Lambda  ? 1
+                             : quantity_ == HeatQuantity::Error ? 3
+                                                                : 2);
     case Qt::EditRole:
       return value;
     case Qt::BackgroundRole:
@@ -200,11 +220,15 @@ QVariant HeatmapModel::data(const QModelIndex& index, int role) const {
           .arg(shown.setting.theta, 0, 'f', 3)
           .arg(shown.setting.tau, 0, 'f', 3)
           .arg(shown.setting.lambda, 0, 'f', 1)
-          .arg(shown.tuned ? tr("sparsity %1  error %2%3")
+          .arg(shown.tuned ? tr("sparsity %1  error %2%3%4")
                                  .arg(shown.sparsity, 0, 'f', 3)
                                  .arg(shown.error, 0, 'f', 4)
                                  .arg(shown.sparse ? QString() : tr("  (dense)"))
-                           : tr("not tuned yet"))
+                                 .arg(data(index, MissesTargetRole).toBool()
+                                          ? tr("\nmisses the error target")
+                                          : QString())
+               : shown.pinned ? tr("set by hand: not measured at this setting")
+                              : tr("not tuned yet"))
           .arg(shown.pinned ? tr("\npinned") : QString());
     default:
       return {};

@@ -26,6 +26,7 @@ class HeatmapModel : public QAbstractTableModel {
     ValueRole = Qt::UserRole + 1,  // double: the shown quantity; invalid when not measured yet
     PinnedRole,                    // bool
     TunedRole,                     // bool
+    MissesTargetRole,              // bool: tuned sparse, and its validation error missed ε
   };
 
   HeatmapModel(QUndoStack* undo_stack, QObject* parent = nullptr);
@@ -48,9 +49,12 @@ class HeatmapModel : public QAbstractTableModel {
   QUndoStack* undo_stack() const { return undo_stack_; }
 
   // Edits, each pushed as an undo command. Overriding a setting also pins the head, so the
-  // next run keeps it.
+  // next run keeps it, and marks what was measured as no longer applying (undo restores it).
   void override_setting(int layer, int head, SettingField field, double value);
   void toggle_pin(int layer, int head);
+  // Pins (or unpins) every head in `heads` (layer, head) as one undo step; heads already so
+  // are left alone. Returns how many changed.
+  int set_pinned(const std::vector<std::pair<int, int>>& heads, bool pinned);
 
   // Takes a finished layer from the engine (grows the table if needed). Heads pinned here keep
   // their setting: the person's pin outranks a result computed before it.

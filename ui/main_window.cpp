@@ -1,18 +1,16 @@
 #include "ui/main_window.h"
 
 #include <QDockWidget>
-#include <QFileDialog>
-#include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <algorithm>
 
 #include "core/attention/sparse_preset.h"
-#include "core/io/config_file.h"
-#include "ui/config_exchange.h"
 #include "ui/convergence_chart.h"
 #include "ui/frontier_chart.h"
 #include "ui/heatmap_model.h"
@@ -20,6 +18,7 @@
 #include "ui/progress_indicator.h"
 #include "ui/quality_chart.h"
 #include "ui/run_controller.h"
+#include "ui/run_outcome.h"
 #include "ui/run_panel.h"
 #include "ui/sparsity_heatmap.h"
 #include "ui/tuning_worker.h"
@@ -27,8 +26,8 @@
 namespace afbs::ui {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-  setWindowTitle(tr("AFBS Workbench"));
   resize(1200, 760);
+  setAcceptDrops(true);  // a model folder or a session file dropped on the window opens it
 
   auto* side = new QWidget(this);
   auto* side_layout = new QVBoxLayout(side);
@@ -45,7 +44,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   undo_stack_ = new QUndoStack(this);
   heatmap_model_ = new HeatmapModel(undo_stack_, this);
-  tabs_ = new QTabWidget(this);
+  auto* centre = new QWidget(this);
+  auto* centre_layout = new QVBoxLayout(centre);
+  centre_layout->setContentsMargins(0, 0, 0, 0);
+  message_bar_ = new MessageBar(centre);
+  tabs_ = new QTabWidget(centre);
+  centre_layout->addWidget(message_bar_);
+  centre_layout->addWidget(tabs_, 1);
   convergence_ = new ConvergenceChart(tabs_);
   heatmap_ = new SparsityHeatmap(heatmap_model_, tabs_);
   auto* quality_tab = new QWidget(tabs_);
@@ -58,20 +63,35 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   quality_layout->addWidget(traffic_);
   quality_layout->addWidget(frontier_);
   log_ = new QPlainTextEdit(tabs_);
+  log_->setObjectName("log");
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(20000);  // a long run must not grow the log without bound
   tabs_->addTab(convergence_, tr("Convergence"));
   tabs_->addTab(heatmap_, tr("Heatmap"));
   tabs_->addTab(quality_tab, tr("Quality"));
   tabs_->addTab(log_, tr("Log"));
-  setCentralWidget(tabs_);
+  notes_ = new QPlainTextEdit(tabs_);
+  notes_->setObjectName("notes");
+  notes_->setPlaceholderText(tr("Your notes on this session; they are saved with it."));
+  tabs_->addTab(notes_, tr("Notes"));
+  setCentralWidget(centre);
 
   progress_ = new ProgressIndicator(this);
   statusBar()->addPermanentWidget(progress_);
 
+  autosave_timer_ = new QTimer(this);
+  autosave_timer_->setSingleShot(true);
+  autosave_timer_->setInterval(3000);  // coalesces a run's stream of changes into few writes
+  connect(autosave_timer_, &QTimer::timeout, this, [this] { autosave_now(); });
+
   run_controller_ = new RunController(this);
   create_menus();
   connect_run();
+  connect(heatmap_model_, &HeatmapModel::changed, this, &MainWindow::mark_modified);
+  connect(notes_, &QPlainTextEdit::textChanged, this, &MainWindow::mark_modified);
+  connect(heatmap_, &SparsityHeatmap::edit_refused, this,
+          [this](const QString& why) { notify(Severity::Warning, why); });
+  update_title();
 }
 
 MainWindow::~MainWindow() {
@@ -83,45 +103,31 @@ void MainWindow::append_log(const QString& line) {
   log_->appendPlainText(line);
 }
 
-void MainWindow::create_menus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open = file->addAction(tr("&Open config…"), this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open config"), {}, tr("AFBS configs (*.json)"));
-    if (!path.isEmpty()) open_config(path);
-  });
-  open->setShortcut(QKeySequence::Open);
-  open->setObjectName("openConfigAction");
-  QAction* save = file->addAction(tr("&Save config…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save config"), "config.json",
-                                                      tr("AFBS configs (*.json)"));
-    if (!path.isEmpty()) save_config(path);
-  });
-  save->setShortcut(QKeySequence::Save);
-  save->setObjectName("saveConfigAction");
-  QAction* export_pt = file->addAction(tr("&Export for SpargeAttn…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export for SpargeAttn"),
-                                                      "config.pt", tr("torch.save files (*.pt)"));
-    if (!path.isEmpty()) export_spargeattn(path);
-  });
-  export_pt->setObjectName("exportSpargeAttnAction");
+void MainWindow::notify(Severity severity, const QString& text, const QString& action_text,
+                        std::function<void()> action) {
+  append_log(text);
+  message_bar_->show_message(severity, text, action_text, std::move(action));
+  if (severity == Severity::Error) progress_->show_idle(tr("Error: see the message above"));
+}
 
-  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  QAction* undo = undo_stack_->createUndoAction(this, tr("&Undo"));
-  undo->setShortcut(QKeySequence::Undo);
-  undo->setObjectName("undoAction");
-  QAction* redo = undo_stack_->createRedoAction(this, tr("&Redo"));
-  redo->setShortcut(QKeySequence::Redo);
-  redo->setObjectName("redoAction");
-  edit->addAction(undo);
-  edit->addAction(redo);
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  // Keyboard focus starts on Start, never in a number a stray key would change.
+  if (first_show_) run_panel_->findChild<QPushButton*>("start")->setFocus();
+  first_show_ = false;
 }
 
 void MainWindow::connect_run() {
   TuningWorker* worker = run_controller_->worker();
-  connect(worker, &TuningWorker::evaluation, convergence_, &ConvergenceChart::add_record);
+  connect(worker, &TuningWorker::evaluations, convergence_, &ConvergenceChart::add_records);
+  connect(worker, &TuningWorker::evaluations, this,
+          [this](const std::vector<engine::EvaluationRecord>& records) {
+            run_records_.insert(run_records_.end(), records.begin(), records.end());
+            mark_modified();
+          });
   connect(worker, &TuningWorker::layer_finished, heatmap_model_, &HeatmapModel::apply_layer_result);
   connect(worker, &TuningWorker::progress, progress_, &ProgressIndicator::show_progress);
+  connect(worker, &TuningWorker::phase, progress_, &ProgressIndicator::show_phase);
   connect(worker, &TuningWorker::log_line, this, &MainWindow::append_log);
   connect(worker, &TuningWorker::finished, this, &MainWindow::finish_run);
   connect(worker, &TuningWorker::quality, this, &MainWindow::add_quality_point);
@@ -132,7 +138,7 @@ void MainWindow::connect_run() {
           [this] { run_controller_->set_paused(!run_controller_->paused()); });
   connect(run_panel_, &RunPanel::cancel_requested, this, [this] {
     run_controller_->cancel();
-    append_log(tr("Cancelling after the current evaluation…"));
+    append_log(tr("Cancelling after the current evaluation or window…"));
   });
   // A clicked head's detail is its convergence; stop following the run so it stays shown.
   connect(heatmap_, &SparsityHeatmap::head_activated, convergence_, [this](int layer, int head) {
@@ -151,8 +157,8 @@ void MainWindow::start_run() {
   if (options.method == engine::TuningMethod::Static) {
     auto setting = preset_head_setting(run_panel_->preset().toStdString());
     if (!setting) {
-      append_log(tr("Not started: %1").arg(QString::fromStdString(setting.error().message)));
-      tabs_->setCurrentWidget(log_);
+      notify(Severity::Error,
+             tr("Not started: %1").arg(QString::fromStdString(setting.error().message)));
       return;
     }
     options.static_setting = *setting;
@@ -174,15 +180,13 @@ void MainWindow::start_run() {
                        [model = heatmap_model_](int layer) { return model->pin_snapshot(layer); });
   }
   if (!job) {
-    append_log(tr("No model is loaded: load a model before starting a run."));
-    tabs_->setCurrentWidget(log_);
+    notify(Severity::Error, tr("No model is loaded: load a model before starting a run."),
+           tr("Open model…"), [this] { findChild<QAction*>("openModelAction")->trigger(); });
     return;
   }
-  convergence_->clear();
+  message_bar_->dismiss();
+  clear_run_views();
   convergence_->set_error_target(options.target_error);
-  quality_points_.clear();
-  quality_->clear_curves();
-  traffic_->clear_curves();
   const QString method = options.method == engine::TuningMethod::Static
                              ? tr("static %1").arg(run_panel_->preset())
                              : run_panel_->method();
@@ -197,7 +201,17 @@ void MainWindow::start_run() {
   // The frontier groups runs by method: budget runs form one curve, statics one per family.
   run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));
+  mark_modified();
   run_controller_->start(std::move(job));
+}
+
+void MainWindow::clear_run_views() {
+  convergence_->clear();
+  run_records_.clear();
+  // The last run's quality stays on the charts as "previous run" until the next one replaces it.
+  if (!quality_points_.empty()) previous_quality_ = std::move(quality_points_);
+  quality_points_.clear();
+  show_quality_points();
 }
 
 void MainWindow::finish_run(const engine::RunResult& result) {
@@ -207,8 +221,13 @@ void MainWindow::finish_run(const engine::RunResult& result) {
                      .arg(result.layers.size())
                      .arg(result.counts.evaluations);
   if (!result.message.empty()) line += tr(" (%1)").arg(QString::fromStdString(result.message));
-  append_log(line);
-  progress_->show_idle(tr("Run %1").arg(status));
+  const RunOutcome outcome = judge_run(result);
+  if (outcome.severity == Severity::Information) {
+    append_log(line);
+  } else {
+    notify(outcome.severity, outcome.warning.isEmpty() ? line : line + "\n" + outcome.warning);
+  }
+  progress_->show_idle(outcome.status_text);
   if (result.status == engine::RunStatus::Succeeded) {
     TuningSummary summary;
     summary.method = engine::method_name(result.method);
@@ -227,6 +246,8 @@ void MainWindow::finish_run(const engine::RunResult& result) {
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
     convergence_->set_baseline(result.evaluations);
+  mark_modified();
+  autosave_now();  // the end of a run is the moment not to lose
 }
 
 void MainWindow::add_quality_point(const engine::QualityPoint& point) {
@@ -234,6 +255,16 @@ void MainWindow::add_quality_point(const engine::QualityPoint& point) {
     return p.length_tokens == point.length_tokens;
   });
   quality_points_.push_back(point);
+  show_quality_points();
+  append_log(tr("Quality at %1 tokens: perplexity %2 dense, %3 tuned (sparsity %4)")
+                 .arg(point.length_tokens)
+                 .arg(point.perplexity_dense, 0, 'f', 3)
+                 .arg(point.perplexity_tuned, 0, 'f', 3)
+                 .arg(point.sparsity_tuned, 0, 'f', 3));
+  mark_modified();
+}
+
+void MainWindow::show_quality_points() {
   std::sort(quality_points_.begin(), quality_points_.end(),
             [](const auto& a, const auto& b) { return a.length_tokens < b.length_tokens; });
   std::vector<int> lengths;
@@ -246,70 +277,24 @@ void MainWindow::add_quality_point(const engine::QualityPoint& point) {
     dense_mib.push_back(p.kv_bytes_dense / kMiB);
     tuned_mib.push_back(p.kv_bytes_tuned / kMiB);
   }
+  quality_->clear_curves();
+  traffic_->clear_curves();
+  if (!previous_quality_.empty()) {
+    std::vector<int> previous_lengths;
+    std::vector<double> previous_tuned, previous_mib;
+    for (const engine::QualityPoint& p : previous_quality_) {
+      previous_lengths.push_back(p.length_tokens);
+      previous_tuned.push_back(p.perplexity_tuned);
+      previous_mib.push_back(p.kv_bytes_tuned / (1024.0 * 1024.0));
+    }
+    quality_->set_curve(tr("previous run"), previous_lengths, previous_tuned);
+    traffic_->set_curve(tr("previous run"), previous_lengths, previous_mib);
+  }
+  if (lengths.empty()) return;
   quality_->set_curve(QStringLiteral("dense"), lengths, dense);
   quality_->set_curve(QStringLiteral("tuned"), lengths, tuned);
   traffic_->set_curve(QStringLiteral("dense"), lengths, dense_mib);
   traffic_->set_curve(QStringLiteral("tuned"), lengths, tuned_mib);
-  append_log(tr("Quality at %1 tokens: perplexity %2 dense, %3 tuned (sparsity %4)")
-                 .arg(point.length_tokens)
-                 .arg(point.perplexity_dense, 0, 'f', 3)
-                 .arg(point.perplexity_tuned, 0, 'f', 3)
-                 .arg(point.sparsity_tuned, 0, 'f', 3));
-}
-
-std::optional<SparseConfig> MainWindow::current_config() {
-  if (!model_identity_) {
-    append_log(tr("No model is loaded: a config belongs to a model."));
-    return std::nullopt;
-  }
-  return config_from_heatmap(*heatmap_model_, *model_identity_, last_tuning_);
-}
-
-bool MainWindow::write_current_config(const ConfigWriter& writer, const QString& path,
-                                      const QString& failed, const QString& done) {
-  const std::optional<SparseConfig> config = current_config();
-  if (!config) return false;
-  if (Status written = writer(*config, path.toStdString()); !written) {
-    append_log(tr("%1: %2").arg(failed, QString::fromStdString(written.error().message)));
-    return false;
-  }
-  append_log(done.arg(path));
-  return true;
-}
-
-bool MainWindow::save_config(const QString& path) {
-  return write_current_config(write_config, path, tr("Not saved"), tr("Saved the config to %1"));
-}
-
-bool MainWindow::export_spargeattn(const QString& path) {
-  if (!spargeattn_writer_) {
-    append_log(tr("SpargeAttn export is not available in this build."));
-    return false;
-  }
-  return write_current_config(spargeattn_writer_, path, tr("Not exported"),
-                              tr("Exported the config for SpargeAttn to %1"));
-}
-
-bool MainWindow::open_config(const QString& path) {
-  if (!model_identity_) {
-    append_log(tr("No model is loaded: a config belongs to a model."));
-    return false;
-  }
-  if (run_controller_->running()) {
-    append_log(tr("A run is going: open the config when it has ended."));
-    return false;
-  }
-  const std::string source = path.toStdString();
-  auto config = read_config(source);
-  Status loaded =
-      config ? check_config_matches(*config, *model_identity_, source) : Status(config.error());
-  if (loaded) loaded = load_config_into(*heatmap_model_, *config, path);
-  if (!loaded) {
-    append_log(tr("Not opened: %1").arg(QString::fromStdString(loaded.error().message)));
-    return false;
-  }
-  append_log(tr("Opened %1 (Edit → Undo puts the heatmap back)").arg(path));
-  return true;
 }
 
 }  // namespace afbs::ui

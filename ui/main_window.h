@@ -8,11 +8,17 @@
 
 #include "core/attention/sparse_config.h"
 
+#include "ui/message_bar.h"
+#include "ui/opened_model.h"
+#include "ui/session_document.h"
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
 
-class QTabWidget;
+class QMenu;
 class QPlainTextEdit;
+class QSettings;
+class QTabWidget;
+class QTimer;
 class QUndoStack;
 
 namespace afbs::ui {
@@ -27,8 +33,12 @@ class RunController;
 class RunPanel;
 class SparsityHeatmap;
 
-// Assembles the panels: model and run controls on the left, result tabs in the centre, run
-// progress in the status bar; wires the run controls to the worker thread.
+// Assembles the panels: model and run controls on the left, a message bar over the result tabs
+// in the centre, run progress in the status bar; wires the run controls to the worker thread.
+// Its member functions are spread by concern: main_window.cpp (panels and runs),
+// main_window_files.cpp (models and configs), main_window_session.cpp (sessions, autosave,
+// closing), main_window_menus.cpp (menus, About, shortcuts), main_window_export.cpp (views as
+// PNG, SVG, CSV).
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
@@ -39,6 +49,7 @@ class MainWindow : public QMainWindow {
   ModelPanel* model_panel() const { return model_panel_; }
   RunPanel* run_panel() const { return run_panel_; }
   QTabWidget* tabs() const { return tabs_; }
+  MessageBar* message_bar() const { return message_bar_; }
   ConvergenceChart* convergence_chart() const { return convergence_; }
   HeatmapModel* heatmap_model() const { return heatmap_model_; }
   SparsityHeatmap* heatmap() const { return heatmap_; }
@@ -54,6 +65,18 @@ class MainWindow : public QMainWindow {
 
   // Appends a line to the Log tab.
   void append_log(const QString& line);
+  // Logs `text` and shows it in the message bar over the current view; an error also replaces
+  // the status bar's last word on a run.
+  void notify(Severity severity, const QString& text, const QString& action_text = {},
+              std::function<void()> action = {});
+
+  // Models (File → Open model, the recent list, drag and drop). The opener comes from the app.
+  // open_model refuses while a run is going and leaves the current model on failure.
+  void set_model_opener(ModelOpener opener) { model_opener_ = std::move(opener); }
+  bool open_model(const QString& dir);
+  // Shows an already opened model (what open_model does after the opener succeeded).
+  void show_model(OpenedModel model);
+  QString model_dir() const { return model_dir_; }
 
   // Config files (the File menu). The model identity goes into saved configs and is checked
   // against opened ones; the SpargeAttn writer needs libtorch, so the app supplies it. Each
@@ -66,36 +89,104 @@ class MainWindow : public QMainWindow {
   bool open_config(const QString& path);
   bool export_spargeattn(const QString& path);
 
+  // The current view (Convergence, Heatmap or Quality) as PNG, SVG or CSV, by the path's
+  // suffix; refuses other views and suffixes with a message.
+  bool export_view(const QString& path);
+
+  // Sessions: everything a person would not want to lose, as one file.
+  SessionDocument capture_session() const;
+  // Opens the session's model when it is not the current one, checks the fingerprint, then
+  // puts back the heatmap, run settings, last run, quality data and log. Changes nothing on
+  // failure.
+  bool restore_session(const SessionDocument& session, const QString& source);
+  bool save_session(const QString& path);
+  bool open_session(const QString& path);
+  QString session_path() const { return session_path_; }
+  // True when there is work since the session was last saved or opened.
+  bool session_modified() const { return isWindowModified(); }
+
+  // Where the session is saved as it changes (empty: no autosave, the default). A clean close
+  // keeps it, a "Discard" at the close prompt removes it.
+  void set_autosave_path(const QString& path);
+  QString autosave_path() const { return autosave_path_; }
+  bool autosave_now();
+  // Restores the autosave when it belongs to the current model; says so in the log.
+  bool restore_autosave();
+
+  // Window layout, recent models and sessions, last folders; the window takes ownership.
+  // Without settings (tests) nothing persists beyond the window.
+  void set_settings(QSettings* settings);
+  QStringList recent_models() const { return recent_models_; }
+  QStringList recent_sessions() const { return recent_sessions_; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
  private:
   void create_menus();
+  void refresh_recent_menus();
+  void show_about();
+  void show_shortcuts();
   void connect_run();
   void start_run();
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
-  std::optional<SparseConfig> current_config();  // nullopt (and a log line) without a model
+  void show_quality_points();
+  void clear_run_views();
+  std::optional<SparseConfig> current_config();  // nullopt (and a message) without a model
   // Writes current_config() with `writer` and logs `done` (with %1 the path) or the error.
   bool write_current_config(const ConfigWriter& writer, const QString& path, const QString& failed,
                             const QString& done);
+  // Session bookkeeping: something worth keeping changed / the session was saved or opened.
+  void mark_modified();
+  void mark_saved(const QString& path);
+  void update_title();
+  // Asks whether to save unsaved work; false when the person cancels the close.
+  bool confirm_discard();
+  QString ask_session_path();
+  QString last_folder(const QString& purpose) const;
+  void remember_folder(const QString& purpose, const QString& file_or_folder);
+  void remember_recent_model(const QString& dir);
+  void remember_recent_session(const QString& path);
 
   ModelPanel* model_panel_ = nullptr;
   RunPanel* run_panel_ = nullptr;
   QTabWidget* tabs_ = nullptr;
+  MessageBar* message_bar_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
+  QPlainTextEdit* notes_ = nullptr;  // the person's own notes, kept in the session
   QUndoStack* undo_stack_ = nullptr;
   ConvergenceChart* convergence_ = nullptr;
   HeatmapModel* heatmap_model_ = nullptr;
   SparsityHeatmap* heatmap_ = nullptr;
-  QualityChart* quality_ = nullptr;                   // perplexity vs length
-  QualityChart* traffic_ = nullptr;                   // computed K/V traffic vs length
-  FrontierChart* frontier_ = nullptr;                 // sparsity vs perplexity rise, per run
-  QString run_series_;                                // the frontier series of the run started
-  std::vector<engine::QualityPoint> quality_points_;  // of the last run, by length
+  QualityChart* quality_ = nullptr;                     // perplexity vs length
+  QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
+  FrontierChart* frontier_ = nullptr;                   // sparsity vs perplexity rise, per run
+  QString run_series_;                                  // the frontier series of the run started
+  std::vector<engine::QualityPoint> quality_points_;    // of the last run, by length
+  std::vector<engine::QualityPoint> previous_quality_;  // of the run before, for comparison
+  std::vector<engine::EvaluationRecord> run_records_;   // of the last run, as they came
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;
+  ModelOpener model_opener_;
+  QString model_dir_;
   std::optional<ModelIdentity> model_identity_;
   std::optional<TuningSummary> last_tuning_;  // of the last successful run
   ConfigWriter spargeattn_writer_;
+
+  QString session_path_;
+  QString autosave_path_;
+  QTimer* autosave_timer_ = nullptr;
+  QSettings* settings_ = nullptr;
+  QStringList recent_models_;
+  QStringList recent_sessions_;
+  QMenu* recent_models_menu_ = nullptr;
+  QMenu* recent_sessions_menu_ = nullptr;
+  bool first_show_ = true;
 };
 
 }  // namespace afbs::ui

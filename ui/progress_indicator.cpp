@@ -47,6 +47,21 @@ void ProgressIndicator::show_progress(const engine::Progress& progress) {
   label_->setText(text);
 }
 
+void ProgressIndicator::show_phase(const engine::PhaseProgress& progress) {
+  QString text = QString::fromStdString(progress.phase);
+  if (progress.total > 0) {
+    bar_->setValue(
+        int(std::lround(1000.0 * std::clamp(double(progress.done) / progress.total, 0.0, 1.0))));
+    text += tr(" %1/%2").arg(progress.done).arg(progress.total);
+  } else {
+    bar_->setValue(0);
+  }
+  text += tr(" · %1").arg(format_duration(progress.elapsed_seconds));
+  text += progress.eta_seconds >= 0.0 ? tr(" · ETA %1").arg(format_duration(progress.eta_seconds))
+                                      : tr(" · ETA unknown");
+  label_->setText(text);
+}
+
 void ProgressIndicator::show_idle(const QString& message) {
   label_->setText(message);
 }

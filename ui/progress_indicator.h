@@ -9,7 +9,8 @@ class QProgressBar;
 
 namespace afbs::ui {
 
-// Status-bar view of a run: a progress bar and "layer i/n · evaluations · ETA".
+// Status-bar view of a run: a progress bar and "layer i/n · evaluations · ETA", or the phase
+// the run is in (load, capture, guard, quality) with its own progress.
 class ProgressIndicator : public QWidget {
   Q_OBJECT
  public:
@@ -22,6 +23,8 @@ class ProgressIndicator : public QWidget {
 
  public Q_SLOTS:
   void show_progress(const afbs::engine::Progress& progress);
+  // A phase outside the layer tuning: "guard round 1: tuned perplexity 3/8 · 12 s · ETA 40 s".
+  void show_phase(const afbs::engine::PhaseProgress& progress);
   void show_idle(const QString& message);
 
  private:

@@ -8,14 +8,16 @@
 #include <cmath>
 #include <limits>
 
+#include "ui/chart_theme.h"
+
 namespace afbs::ui {
 namespace {
 
-QPen pen_for(const QString& name) {
+QPen pen_for(const QString& name, const QPalette& palette) {
   QPen pen;
   pen.setWidthF(2.0);
   if (name == QLatin1String("dense")) {
-    pen.setColor(QColor(60, 60, 60));
+    pen.setColor(chart_ink(palette));
     pen.setStyle(Qt::DashLine);
   } else if (name == QLatin1String("tuned")) {
     pen.setColor(QColor(78, 121, 167));
@@ -31,6 +33,7 @@ QPen pen_for(const QString& name) {
 QualityChart::QualityChart(const QString& quantity, const QString& axis_title, QWidget* parent)
     : QChartView(parent), quantity_(quantity) {
   auto* chart = new QChart;
+  apply_palette_theme(chart, palette());
   chart->setAnimationOptions(QChart::NoAnimation);
   length_axis_ = new QLogValueAxis(chart);
   length_axis_->setBase(2.0);
@@ -55,7 +58,7 @@ void QualityChart::set_curve(const QString& name, const std::vector<int>& length
     series = new QLineSeries(chart());
     series->setName(name);
     series->setObjectName(name);
-    series->setPen(pen_for(name));
+    series->setPen(pen_for(name, palette()));
     series->setPointsVisible(true);
     chart()->addSeries(series);
     series->attachAxis(length_axis_);

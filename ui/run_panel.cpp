@@ -8,6 +8,9 @@
 #include <QSpinBox>
 #include <algorithm>
 
+#include "ui/length_spin_box.h"
+#include "ui/wheel_guard.h"
+
 namespace afbs::ui {
 namespace {
 
@@ -58,15 +61,14 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   };
   connect(method_, &QComboBox::currentTextChanged, this, enable_preset);
   enable_preset();
-  top_length_ = new QSpinBox(this);
+  top_length_ = new LengthSpinBox(this);
   top_length_->setObjectName("topLength");
   top_length_->setRange(256, 4096);
-  top_length_->setSingleStep(256);
   top_length_->setValue(1024);
   top_length_->setSuffix(tr(" tokens"));
   top_length_->setToolTip(
-      tr("Top fidelity n_F: the ladder is n_F/4, n_F/2, n_F. Longer is "
-         "closer to real use and slower."));
+      tr("Top fidelity n_F, a multiple of 64 tokens within the model's context: the ladder is "
+         "n_F/4, n_F/2, n_F. Longer is closer to real use and slower."));
   form->addRow(tr("Top length n_F"), top_length_);
   auto* layers = new QHBoxLayout;
   first_layer_ = new QSpinBox(this);
@@ -99,7 +101,34 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   connect(start_, &QPushButton::clicked, this, &RunPanel::start_requested);
   connect(pause_, &QPushButton::clicked, this, &RunPanel::pause_requested);
   connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancel_requested);
+  for (QWidget* field : std::initializer_list<QWidget*>{l1_, pv_l1_, method_, preset_, top_length_,
+                                                        first_layer_, last_layer_})
+    WheelGuard::install(field);
+  start_->setDefault(true);
   set_running(false);
+}
+
+RunSettings RunPanel::settings() const {
+  RunSettings settings;
+  settings.l1_target = l1_->value();
+  settings.pv_l1_target = pv_l1_->value();
+  settings.method = method_->currentText();
+  settings.preset = preset();
+  settings.top_length_tokens = top_length_->value();
+  settings.first_layer = first_layer_->value();
+  settings.last_layer = last_layer_->value();
+  return settings;
+}
+
+void RunPanel::apply_settings(const RunSettings& settings) {
+  l1_->setValue(settings.l1_target);
+  pv_l1_->setValue(settings.pv_l1_target);
+  if (const int method = method_->findText(settings.method); method >= 0)
+    method_->setCurrentIndex(method);
+  preset_->setEditText(settings.preset);
+  set_top_length(settings.top_length_tokens);
+  last_layer_->setValue(settings.last_layer < 0 ? last_layer_->maximum() : settings.last_layer);
+  first_layer_->setValue(settings.first_layer);
 }
 
 void RunPanel::set_running(bool running) {
@@ -158,11 +187,12 @@ void RunPanel::set_model_limits(int layers, int context_tokens) {
   last_layer_->setRange(0, last);
   first_layer_->setValue(0);
   last_layer_->setValue(last);
-  top_length_->setMaximum(std::max(256, context_tokens / 256 * 256));
+  top_length_->setMaximum(
+      std::max(256, context_tokens / LengthSpinBox::kBlockTokens * LengthSpinBox::kBlockTokens));
 }
 
 void RunPanel::set_top_length(int tokens) {
-  top_length_->setValue(tokens / 256 * 256);
+  top_length_->setValue(top_length_->snapped(tokens));
 }
 
 }  // namespace afbs::ui

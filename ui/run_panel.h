@@ -3,12 +3,16 @@
 #include <QGroupBox>
 #include <vector>
 
+#include "ui/run_settings.h"
+
 class QDoubleSpinBox;
 class QComboBox;
 class QPushButton;
 class QSpinBox;
 
 namespace afbs::ui {
+
+class LengthSpinBox;
 
 // Run controls: targets, method, top length, layers, start / pause / cancel.
 class RunPanel : public QGroupBox {
@@ -23,14 +27,19 @@ class RunPanel : public QGroupBox {
   QString method() const;
   // The preset a "static" run measures (sparge-default, topk:F, window:W, dense).
   QString preset() const;
-  // n_F in tokens (a multiple of 256); the ladder is n_F/4, n_F/2, n_F.
+  // n_F in tokens (a multiple of 64); the ladder is n_F/4, n_F/2, n_F.
   int top_length() const;
   // The layers to tune, in order; empty when every layer is chosen.
   std::vector<int> layers() const;
 
   // What the loaded model allows: its layer count and context (n_F's ceiling).
   void set_model_limits(int layers, int context_tokens);
+  // Snapped to a multiple of 64 within the context.
   void set_top_length(int tokens);
+
+  // Everything above as one value (sessions save and restore it).
+  RunSettings settings() const;
+  void apply_settings(const RunSettings& settings);
 
   // Enables the buttons that make sense: start when idle, pause and cancel while running.
   void set_running(bool running);
@@ -48,7 +57,7 @@ class RunPanel : public QGroupBox {
   QDoubleSpinBox* budget_ = nullptr;
   QComboBox* method_ = nullptr;
   QComboBox* preset_ = nullptr;
-  QSpinBox* top_length_ = nullptr;
+  LengthSpinBox* top_length_ = nullptr;
   QSpinBox* first_layer_ = nullptr;
   QSpinBox* last_layer_ = nullptr;
   QPushButton* start_ = nullptr;

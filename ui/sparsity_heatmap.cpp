@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/heatmap_delegate.h"
 #include "ui/heatmap_model.h"
@@ -51,26 +52,34 @@ SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
   controls->addWidget(scale_bar_);
   controls->addWidget(scale_high_);
   controls->addStretch();
-  controls->addWidget(
-      new QLabel(tr("Double-click θ/τ/λ to override · space or right-click to pin"), this));
+  // Below the table and wrapped, so the hint never sets the window's minimum width.
+  auto* hint = new QLabel(
+      tr("Double-click θ/τ/λ to override · space or right-click pins the selected heads · "
+         "dashed red edge: misses the error target"),
+      this);
+  hint->setWordWrap(true);
 
   table_ = new QTableView(this);
   table_->setObjectName("heatmapTable");
   table_->setModel(model);
-  table_->setItemDelegate(new HeatmapDelegate(table_));
+  auto* delegate = new HeatmapDelegate(table_);
+  table_->setItemDelegate(delegate);
+  connect(delegate, &HeatmapDelegate::edit_refused, this, &SparsityHeatmap::edit_refused);
   table_->setShowGrid(false);
-  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->setSelectionMode(QAbstractItemView::ExtendedSelection);  // pin many heads at once
   table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
-  table_->horizontalHeader()->setDefaultSectionSize(46);
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-  table_->verticalHeader()->setDefaultSectionSize(24);
-  table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  // Cells share the view (a few layers fill it); many heads or layers scroll at a readable size.
+  table_->horizontalHeader()->setMinimumSectionSize(40);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->verticalHeader()->setMinimumSectionSize(20);
+  table_->verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   table_->setContextMenuPolicy(Qt::CustomContextMenu);
   table_->installEventFilter(this);
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
   layout->addWidget(table_, 1);
+  layout->addWidget(hint);
 
   connect(quantity_box_, &QComboBox::currentIndexChanged, this, [this] {
     model_->set_quantity(HeatQuantity(quantity_box_->currentData().toInt()));
@@ -86,8 +95,7 @@ SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
 bool SparsityHeatmap::eventFilter(QObject* watched, QEvent* event) {
   if (watched == table_ && event->type() == QEvent::KeyPress &&
       static_cast<QKeyEvent*>(event)->key() == Qt::Key_Space) {
-    const QModelIndex current = table_->currentIndex();
-    if (current.isValid()) model_->toggle_pin(current.row(), current.column());
+    pin_selected(std::nullopt);
     return true;
   }
   return QWidget::eventFilter(watched, event);
@@ -101,16 +109,39 @@ void SparsityHeatmap::update_scale() {
   scale_bar_->setPixmap(scale_pixmap(quantity, model_->error_scale(), QSize(160, 14)));
 }
 
+std::vector<std::pair<int, int>> SparsityHeatmap::selected_heads() const {
+  std::vector<std::pair<int, int>> heads;
+  for (const QModelIndex& index : table_->selectionModel()->selectedIndexes())
+    heads.emplace_back(index.row(), index.column());
+  const QModelIndex current = table_->currentIndex();
+  if (heads.empty() && current.isValid()) heads.emplace_back(current.row(), current.column());
+  std::sort(heads.begin(), heads.end());
+  return heads;
+}
+
+void SparsityHeatmap::pin_selected(std::optional<bool> pinned) {
+  const std::vector<std::pair<int, int>> heads = selected_heads();
+  if (heads.empty()) return;
+  // Without a direction: pin them all unless all are pinned already (then unpin).
+  const bool all_pinned = std::all_of(heads.begin(), heads.end(), [this](const auto& at) {
+    return model_->cell(at.first, at.second).pinned;
+  });
+  model_->set_pinned(heads, pinned.value_or(!all_pinned));
+}
+
 void SparsityHeatmap::show_context_menu(const QPoint& position) {
   const QModelIndex index = table_->indexAt(position);
   if (!index.isValid()) return;
+  if (!table_->selectionModel()->isSelected(index)) table_->setCurrentIndex(index);
+  const int count = int(selected_heads().size());
   QMenu menu(this);
-  const bool pinned = index.data(HeatmapModel::PinnedRole).toBool();
-  QAction* pin = menu.addAction(pinned ? tr("Unpin head") : tr("Pin head"));
+  QAction* pin = menu.addAction(tr("Pin %n head(s)", nullptr, count));
+  QAction* unpin = menu.addAction(tr("Unpin %n head(s)", nullptr, count));
   QAction* edit = menu.addAction(tr("Override…"));
-  edit->setEnabled(index.flags() & Qt::ItemIsEditable);
+  edit->setEnabled(count == 1 && (index.flags() & Qt::ItemIsEditable));
   QAction* chosen = menu.exec(table_->viewport()->mapToGlobal(position));
-  if (chosen == pin) model_->toggle_pin(index.row(), index.column());
+  if (chosen == pin) pin_selected(true);
+  if (chosen == unpin) pin_selected(false);
   if (chosen == edit) table_->edit(index);
 }
 

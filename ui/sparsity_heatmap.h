@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QWidget>
+#include <optional>
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -11,17 +14,24 @@ namespace afbs::ui {
 class HeatmapModel;
 
 // The layer × head heatmap: a colour-by selector with its scale, and the table of cells.
-// Double-click edits θ/τ/λ (when shown); the context menu or the space bar pins a head.
+// Double-click edits θ/τ/λ (when shown); the context menu or the space bar pins or unpins the
+// selected heads (shift/ctrl-click selects several).
 class SparsityHeatmap : public QWidget {
   Q_OBJECT
  public:
   explicit SparsityHeatmap(HeatmapModel* model, QWidget* parent = nullptr);
 
   QTableView* table() const { return table_; }
+  // The selected heads as (layer, head), or the current one when none is selected.
+  std::vector<std::pair<int, int>> selected_heads() const;
+  // Pins or unpins them all as one undo step; nullopt: pin unless all are pinned already.
+  void pin_selected(std::optional<bool> pinned);
 
  Q_SIGNALS:
   // A head was clicked: show its detail elsewhere.
   void head_activated(int layer, int head);
+  // An override was refused (not a number, or out of range); `why` says so in words.
+  void edit_refused(const QString& why);
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;

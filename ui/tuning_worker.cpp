@@ -10,11 +10,12 @@ TuningWorker::TuningWorker() : bridge_(new TuningBridge(this)) {
   register_tuning_metatypes();
   // The bridge emits on this object's thread, so these hops are direct; receivers in the GUI
   // thread get queued copies.
-  connect(bridge_, &TuningBridge::evaluation, this, &TuningWorker::evaluation);
+  connect(bridge_, &TuningBridge::evaluations, this, &TuningWorker::evaluations);
   connect(bridge_, &TuningBridge::layer_finished, this, &TuningWorker::layer_finished);
   connect(bridge_, &TuningBridge::progress, this, &TuningWorker::progress);
   connect(bridge_, &TuningBridge::log_line, this, &TuningWorker::log_line);
   connect(bridge_, &TuningBridge::quality, this, &TuningWorker::quality);
+  connect(bridge_, &TuningBridge::phase, this, &TuningWorker::phase);
 }
 
 void TuningWorker::reset_flags() {
@@ -38,6 +39,7 @@ void TuningWorker::run(const TuningJob& job) {
     result = engine::RunResult{};
     result.message = "tuning job failed with an unknown exception";
   }
+  bridge_->flush();  // every evaluation arrives before the result
   Q_EMIT finished(result);
 }
 

@@ -3,6 +3,7 @@
 #include <QObject>
 #include <QString>
 #include <atomic>
+#include <vector>
 
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
@@ -32,11 +33,13 @@ class TuningWorker : public QObject {
   void run(const TuningJob& job);
 
  Q_SIGNALS:
-  void evaluation(const afbs::engine::EvaluationRecord& record);
+  // Batches of evaluations, in order, at most one per TuningBridge::kBatchInterval.
+  void evaluations(const std::vector<afbs::engine::EvaluationRecord>& records);
   void layer_finished(const afbs::engine::LayerResult& result);
   void progress(const afbs::engine::Progress& progress);
   void log_line(const QString& line);
   void quality(const afbs::engine::QualityPoint& point);
+  void phase(const afbs::engine::PhaseProgress& progress);
   void finished(const afbs::engine::RunResult& result);
 
  private:

@@ -1,45 +1,21 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include "app/workbench/session_job_factory.h"
 #include "core/common/resource_paths.h"
 #include "core/common/version.h"
 #include "core/io/spargeattn_file.h"
-#include "ui/heatmap_model.h"
 #include "ui/main_window.h"
-#include "ui/model_panel.h"
 #include "ui/run_panel.h"
-
-namespace {
-
-// Loads what the panels show and arms Start with jobs on `model_dir`; errors go to the log.
-void open_model(afbs::ui::MainWindow& window, const std::filesystem::path& model_dir,
-                afbs::SessionOptions options) {
-  auto summary = afbs::app::describe_model(model_dir);
-  if (!summary) {
-    window.append_log(QObject::tr("Cannot open the model: %1")
-                          .arg(QString::fromStdString(summary.error().message)));
-    return;
-  }
-  window.model_panel()->show_rows(summary->rows);
-  window.heatmap_model()->set_dimensions(summary->layers, summary->heads);
-  window.run_panel()->set_model_limits(summary->layers, summary->context_tokens);
-  window.run_panel()->set_top_length(options.max_top_length);
-  options.model_dir = model_dir;
-  window.set_job_factory(afbs::app::make_session_job_factory(options));
-  window.set_model_identity(summary->identity);
-  window.set_spargeattn_writer(afbs::write_spargeattn);
-  window.append_log(QObject::tr("Model %1 ready: Start tunes it (the first run loads it and "
-                                "captures Q/K/V).")
-                        .arg(QString::fromStdString(model_dir.string())));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setApplicationName("afbs-workbench");
+  QApplication::setOrganizationName("afbs-workbench");
   QApplication::setApplicationVersion(afbs::kVersion);
 
   QCommandLineParser parser;
@@ -54,12 +30,21 @@ int main(int argc, char** argv) {
                          QObject::tr("Top fidelity n_F the run panel starts with, in tokens "
                                      "(default 1024: a quick run)."),
                          "tokens", "1024");
+  QCommandLineOption session(QStringList{"session"}, QObject::tr("Open this session file."),
+                             "file");
+  QCommandLineOption fresh(QStringList{"fresh"},
+                           QObject::tr("Do not restore the session autosaved at the last close."));
   QCommandLineOption quit(QStringList{"quit-after-ms"},
                           QObject::tr("Close after N ms (smoke tests)."), "ms");
-  parser.addOptions({text, top, quit});
+  parser.addOptions({text, top, session, fresh, quit});
   parser.process(app);
 
   afbs::ui::MainWindow window;
+  window.set_settings(new QSettings);
+  const QString data_dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  QDir().mkpath(data_dir);
+  window.set_autosave_path(data_dir + "/autosave.afbs-session.json");
+
   afbs::SessionOptions options;
   options.max_top_length = parser.value(top).toInt();
   options.measure_quality = true;  // feeds the Quality tab after each successful run
@@ -68,18 +53,35 @@ int main(int argc, char** argv) {
   } else if (auto root = afbs::find_resource_root()) {
     options.text = *root / "data" / "kjv-validation.txt";
   }
+  window.set_model_opener(afbs::app::make_model_opener(options));
+  window.set_spargeattn_writer(afbs::write_spargeattn);
+
+  window.run_panel()->set_top_length(options.max_top_length);
+
   std::optional<std::filesystem::path> model_dir;
   if (!parser.positionalArguments().isEmpty()) {
     model_dir = parser.positionalArguments().first().toStdString();
   } else {
     model_dir = afbs::find_demo_model();
   }
-  if (model_dir) {
-    open_model(window, *model_dir, options);
+  if (parser.isSet(session)) {
+    window.open_session(parser.value(session));
+  } else if (model_dir) {
+    // A folder that is not a model says so in the message bar; File → Open model recovers.
+    if (window.open_model(QString::fromStdString(model_dir->string())) && !parser.isSet(fresh))
+      window.restore_autosave();
   } else {
-    window.append_log(QObject::tr("No model named and no bundled demo model found."));
+    window.notify(afbs::ui::Severity::Warning,
+                  QObject::tr("No model named and no bundled demo model found: open one."),
+                  QObject::tr("Open model…"),
+                  [&window] { window.findChild<QAction*>("openModelAction")->trigger(); });
   }
   window.show();
-  if (parser.isSet(quit)) QTimer::singleShot(parser.value(quit).toInt(), &app, &QApplication::quit);
+  if (parser.isSet(quit)) {  // smoke tests: keep the autosave, ask nothing
+    QTimer::singleShot(parser.value(quit).toInt(), &window, [&window] {
+      window.autosave_now();
+      QApplication::exit(0);
+    });
+  }
   return app.exec();
 }

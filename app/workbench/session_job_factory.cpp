@@ -40,26 +40,48 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
     return [base, session, options, pins](engine::TuningObserver& observer,
                                           engine::RunControl control) {
       auto say = [&](const std::string& line) { observer.on_log(line); };
-      auto failed = [](const Error& error) {
+      // A stop while loading or capturing is a cancel, not a failure.
+      auto failed = [](const Error& error, StopFlags stop) {
         engine::RunResult result;
-        result.status = engine::RunStatus::Failed;
+        result.status = stop.cancelled() ? engine::RunStatus::Cancelled : engine::RunStatus::Failed;
         result.message = error.message;
         return result;
       };
+      const StopFlags stop{control.cancel, control.pause};
+      auto* phases = dynamic_cast<engine::PhaseObserver*>(&observer);
       if (!*session) {
         SessionOptions prepared = base;
         prepared.engine = options;
-        auto made = TuningSession::prepare(prepared, say);
-        if (!made) return failed(made.error());
+        auto made = TuningSession::prepare(prepared, say, stop, phases);
+        if (!made) return failed(made.error(), stop);
         *session = std::move(*made);
       } else if (!options.fidelity_lengths.empty() &&
                  (*session)->ladder() != options.fidelity_lengths) {
         // Another top length: new captures, the same loaded model.
-        if (Status captured = (*session)->recapture(options.fidelity_lengths, say); !captured)
-          return failed(captured.error());
+        if (Status captured = (*session)->recapture(options.fidelity_lengths, say, stop, phases);
+            !captured)
+          return failed(captured.error(), stop);
       }
       return (*session)->run(options, &observer, control, pins);
     };
+  };
+}
+
+ui::ModelOpener make_model_opener(SessionOptions base) {
+  return [base](const std::filesystem::path& model_dir) -> Result<ui::OpenedModel> {
+    auto summary = describe_model(model_dir);
+    if (!summary) return summary.error();
+    SessionOptions options = base;
+    options.model_dir = model_dir;
+    ui::OpenedModel opened;
+    opened.dir = QString::fromStdString(model_dir.string());
+    opened.rows = summary->rows;
+    opened.layers = summary->layers;
+    opened.heads = summary->heads;
+    opened.context_tokens = summary->context_tokens;
+    opened.identity = summary->identity;
+    opened.jobs = make_session_job_factory(options);
+    return opened;
   };
 }
 

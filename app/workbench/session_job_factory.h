@@ -9,6 +9,7 @@
 
 #include "core/common/result.h"
 #include "core/session/tuning_session.h"
+#include "ui/opened_model.h"
 #include "ui/tuning_job.h"
 
 namespace afbs::app {
@@ -29,5 +30,9 @@ Result<ModelSummary> describe_model(const std::filesystem::path& model_dir);
 // reused by later ones; another fidelity ladder re-captures Q/K/V with the loaded model. Jobs
 // never run concurrently (the run controller refuses that).
 ui::TuningJobFactory make_session_job_factory(SessionOptions base);
+
+// Opens model folders for the workbench: describe_model, and jobs from
+// make_session_job_factory with `base` aimed at the folder.
+ui::ModelOpener make_model_opener(SessionOptions base);
 
 }  // namespace afbs::app

@@ -32,7 +32,15 @@ PerplexityMeasure make_perplexity_measure(const Model& model, GuardText text, Sp
       options.prepend_bos = text.prepend_bos;
       options.bos_id = text.bos_id;
       options.attention = &attention;
-      Result<PerplexityResult> result = compute_perplexity(model, text.tokens, options);
+      options.stop = text.stop;
+      std::function<void(const PerplexityProgress&)> progress;
+      if (text.progress) {
+        progress = [&text](const PerplexityProgress& p) {
+          text.progress(static_cast<int>(p.windows_done), static_cast<int>(p.windows_total),
+                        p.seconds);
+        };
+      }
+      Result<PerplexityResult> result = compute_perplexity(model, text.tokens, options, progress);
       if (!result) return with_context("guard perplexity", result.error());
       return result->perplexity;
     } catch (const std::exception& e) {

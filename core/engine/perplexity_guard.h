@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/attention/sparse_config.h"
+#include "core/common/stop_flags.h"
 #include "core/engine/tuning_engine.h"
 
 namespace afbs {
@@ -19,6 +21,9 @@ struct GuardText {
   std::int64_t max_windows = 0;  // 0: every window
   bool prepend_bos = false;
   std::int64_t bos_id = -1;
+  StopFlags stop = {};  // read before each window: a cancel makes the measure return "cancelled"
+  // After each window: windows done, windows in the pass, seconds in it (pauses excluded).
+  std::function<void(int done, int total, double seconds)> progress = {};
 };
 
 // A PerplexityMeasure for AFBS-BO's guard: perplexity of `model` on `text` with `base`

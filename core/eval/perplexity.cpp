@@ -64,14 +64,18 @@ Result<PerplexityResult> compute_perplexity(
                  " tokens, fewer than one window of " + std::to_string(n)};
   }
   const auto started = std::chrono::steady_clock::now();
-  const int64_t per_batch = std::max<int64_t>(1, options.batch_tokens / n);
+  // A run that can be stopped goes one window per forward, so a stop acts within one window.
+  const bool stoppable = options.stop.cancel != nullptr || options.stop.pause != nullptr;
+  const int64_t per_batch = stoppable ? 1 : std::max<int64_t>(1, options.batch_tokens / n);
   double total_nll = 0;
+  double paused_seconds = 0;
   try {
     c10::NoGradGuard no_grad;
     at::Tensor all = at::tensor(at::ArrayRef<int32_t>(stream.data(), result.windows * n), at::kInt)
                          .to(at::kLong)
                          .view({result.windows, n});
     for (int64_t first = 0; first < result.windows; first += per_batch) {
+      if (options.stop.wait_while_paused(&paused_seconds)) return Error{"cancelled"};
       const int64_t count = std::min(per_batch, result.windows - first);
       at::Tensor batch = all.narrow(0, first, count);
       auto hidden = model.hidden_states(batch, options.attention);
@@ -83,7 +87,8 @@ Result<PerplexityResult> compute_perplexity(
       total_nll += summed_nll(model, inputs, targets);
       if (progress) {
         const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() -
+            paused_seconds;
         progress({first + count, result.windows, (first + count) * n, seconds});
       }
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/result.h"
+#include "core/common/stop_flags.h"
 #include "core/model/layer_attention.h"
 
 namespace afbs {
@@ -23,6 +24,7 @@ struct PerplexityOptions {
   int64_t max_windows = 0;              // 0: every window
   int64_t batch_tokens = 8192;          // windows per forward: max(1, batch_tokens / N)
   LayerAttention* attention = nullptr;  // nullptr: the model's dense attention
+  StopFlags stop = {};                  // read before each forward: cancel returns an error
 };
 
 // Plain values for a progress line.
@@ -30,7 +32,7 @@ struct PerplexityProgress {
   int64_t windows_done = 0;
   int64_t windows_total = 0;
   int64_t tokens_done = 0;
-  double seconds = 0;
+  double seconds = 0;  // pauses excluded
 };
 
 struct PerplexityResult {
@@ -46,7 +48,7 @@ std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
                                        const PerplexityOptions& options);
 
 // Errors: a window shorter than 2 tokens or longer than the model's context, a text too
-// short for one window, or the forward's own errors.
+// short for one window, the forward's own errors, or "cancelled" (options.stop).
 Result<PerplexityResult> compute_perplexity(
     const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& options,
     const std::function<void(const PerplexityProgress&)>& progress = {});

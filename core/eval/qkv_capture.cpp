@@ -6,14 +6,15 @@
 
 namespace afbs {
 
-Result<std::vector<WindowCapture>> capture_windows(const Model& model,
-                                                   const std::vector<int32_t>& stream,
-                                                   int64_t length,
-                                                   const std::vector<int64_t>& windows) {
+Result<std::vector<WindowCapture>> capture_windows(
+    const Model& model, const std::vector<int32_t>& stream, int64_t length,
+    const std::vector<int64_t>& windows, StopFlags stop,
+    const std::function<void(int windows_done)>& done) {
   if (length < 1) return Error{"capture: length must be positive"};
   const int64_t available = static_cast<int64_t>(stream.size()) / length;
   std::vector<WindowCapture> captures;
   for (int64_t window : windows) {
+    if (stop.wait_while_paused()) return Error{"cancelled"};
     if (window < 0 || window >= available) {
       return Error{"capture: window " + std::to_string(window) + " does not exist (the text has " +
                    std::to_string(available) + " windows of " + std::to_string(length) +
@@ -32,6 +33,7 @@ Result<std::vector<WindowCapture>> capture_windows(const Model& model,
         capture.v.push_back(layer.v.select(0, 0).contiguous());
       }
       captures.push_back(std::move(capture));
+      if (done) done(static_cast<int>(captures.size()));
     } catch (const std::exception& error) {
       return Error{std::string("capture: ") + error.what()};
     }

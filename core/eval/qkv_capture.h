@@ -9,9 +9,11 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/common/result.h"
+#include "core/common/stop_flags.h"
 
 namespace afbs {
 
@@ -25,9 +27,11 @@ struct WindowCapture {
 
 // Windows are consecutive non-overlapping slices of `stream` of `length` tokens, as in
 // perplexity; `windows` picks which (an index past the last whole window is an error).
-Result<std::vector<WindowCapture>> capture_windows(const Model& model,
-                                                   const std::vector<int32_t>& stream,
-                                                   int64_t length,
-                                                   const std::vector<int64_t>& windows);
+// `stop` is read before each window (a cancel returns the error "cancelled"); `done` hears
+// of each finished window.
+Result<std::vector<WindowCapture>> capture_windows(
+    const Model& model, const std::vector<int32_t>& stream, int64_t length,
+    const std::vector<int64_t>& windows, StopFlags stop = {},
+    const std::function<void(int windows_done)>& done = {});
 
 }  // namespace afbs

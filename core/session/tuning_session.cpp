@@ -1,6 +1,8 @@
 #include "core/session/tuning_session.h"
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/block_geometry.h"
@@ -31,13 +33,37 @@ struct TuningSession::State {
   std::unique_ptr<engine::AttentionLayerEvaluator> evaluator;
 };
 
-namespace {}  // namespace
+namespace {
+
+// Tells `phases` (when there is one) how far a pass of `total` windows is, and what is left of
+// it and of the `passes_after` passes of the same size that follow it.
+void report_phase(engine::PhaseObserver* phases, const std::string& phase, int done, int total,
+                  double seconds, int passes_after) {
+  if (phases == nullptr) return;
+  engine::PhaseProgress progress;
+  progress.phase = phase;
+  progress.done = done;
+  progress.total = total;
+  progress.elapsed_seconds = seconds;
+  if (done > 0 && total > 0) {
+    const double per_window = seconds / done;
+    progress.eta_seconds = per_window * (total - done) + per_window * total * passes_after;
+  }
+  phases->on_phase(progress);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+}  // namespace
 
 TuningSession::TuningSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
 TuningSession::~TuningSession() = default;
 
 Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptions& options,
-                                                              const Log& log) {
+                                                              const Log& log, StopFlags stop,
+                                                              engine::PhaseObserver* phases) {
   auto say = [&](const std::string& line) {
     if (log) log(line);
   };
@@ -49,6 +75,8 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   if (options.guard_windows < 0) return Error{"--guard-windows must not be negative"};
 
   say("loading " + options.model_dir.string());
+  report_phase(phases, "load model", 0, 1, 0.0, 0);
+  if (stop.wait_while_paused()) return Error{"cancelled"};
   ModelOptions model_options;
   model_options.device = options.device;
   model_options.dtype = options.dtype;
@@ -60,6 +88,7 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   if (!identity) return identity.error();
   state->identity = *identity;
 
+  if (stop.wait_while_paused()) return Error{"cancelled"};
   auto tokenizer = load_tokenizer(options.model_dir);
   if (!tokenizer) return tokenizer.error();
   auto text = read_file_bytes(options.text);
@@ -71,13 +100,15 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
     return Error{"--bos: the tokenizer of " + options.model_dir.string() + " has no BOS token"};
   }
   auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
-  if (Status captured = session->recapture(options.engine.fidelity_lengths, log); !captured) {
+  if (Status captured = session->recapture(options.engine.fidelity_lengths, log, stop, phases);
+      !captured) {
     return captured.error();
   }
   return session;
 }
 
-Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const Log& log) {
+Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const Log& log,
+                                StopFlags stop, engine::PhaseObserver* phases) {
   const SessionOptions& options = state_->options;
   const ModelConfig& config = state_->model->config();
   std::vector<int32_t> stream = state_->tokens;
@@ -127,7 +158,13 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   state_->evaluator.reset();
   state_->attention.reset();
   state_->ladder.clear();
-  auto captures = capture_windows(*state_->model, stream, top, window_ids);
+  const auto capture_started = std::chrono::steady_clock::now();
+  report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
+  auto captures =
+      capture_windows(*state_->model, stream, top, window_ids, stop, [&](int windows_done) {
+        report_phase(phases, "capture Q/K/V", windows_done, windows, seconds_since(capture_started),
+                     0);
+      });
   if (!captures) return captures.error();
   // The evaluator runs where the model does: on CUDA with our kernels (prediction too).
   AttentionEvaluator::Options evaluator_options;
@@ -182,15 +219,24 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   engine::TuningEngine tuning(*state_->evaluator, options);
   tuning.set_observer(observer);
   if (pins) tuning.set_pin_source(std::move(pins));
+  const StopFlags stop{control.cancel, control.pause};
   if (state_->options.perplexity_guard) {
+    auto* phases = dynamic_cast<engine::PhaseObserver*>(observer);
     tuning.set_perplexity_measure(
-        engine::make_perplexity_measure(*state_->model, guard_text(), dense_config()));
+        engine::make_perplexity_measure(*state_->model, guard_text(stop, phases), dense_config()));
   }
   engine::RunResult result = tuning.run(control);
+  if (result.status == engine::RunStatus::Failed && stop.cancelled()) {
+    // Stopped inside the guard's perplexity pass: a cancel, not a failure.
+    result.status = engine::RunStatus::Cancelled;
+    result.message = "cancelled";
+  }
   if (state_->options.measure_quality && observer != nullptr &&
       result.status == engine::RunStatus::Succeeded) {
     if (Status measured = report_quality(result, *observer, control); !measured) {
       observer->on_log("quality not measured: " + measured.error().message);
+    } else if (stop.cancelled()) {
+      observer->on_log("quality pass cancelled; the tuned result stands");
     }
   }
   return result;
@@ -207,8 +253,25 @@ SparseConfig TuningSession::dense_config() const {
   return SparseConfig::uniform(state_->identity, dense);
 }
 
-engine::GuardText TuningSession::guard_text() const {
+int TuningSession::passes_after_guard(int guard_pass, bool quality) const {
+  const int quality_passes = quality ? 2 * static_cast<int>(state_->ladder.size()) - 1 : 0;
+  return (guard_pass == 0 ? 1 : 0) + quality_passes;
+}
+
+engine::GuardText TuningSession::guard_text(StopFlags stop, engine::PhaseObserver* phases) const {
   engine::GuardText text;
+  text.stop = stop;
+  if (phases != nullptr) {
+    auto pass = std::make_shared<int>(-1);  // the measure is called once per guard pass
+    const bool quality = state_->options.measure_quality;
+    text.progress = [this, phases, pass, quality](int done, int total, double seconds) {
+      if (done == 1) ++*pass;
+      const std::string phase = *pass == 0
+                                    ? "guard: dense perplexity"
+                                    : "guard round " + std::to_string(*pass) + ": tuned perplexity";
+      report_phase(phases, phase, done, total, seconds, passes_after_guard(*pass, quality));
+    };
+  }
   text.tokens = state_->tokens;
   text.window_tokens = state_->top_length;
   text.max_windows = measured_windows();
@@ -231,9 +294,11 @@ Result<double> TuningSession::perplexity(const SparseConfig* config) const {
   return measured->perplexity;
 }
 
-Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* config,
-                                                       int64_t length_tokens) const {
+Result<TuningSession::Measured> TuningSession::measure(
+    const SparseConfig* config, int64_t length_tokens, StopFlags stop,
+    const std::function<void(int, int, double)>& progress) const {
   PerplexityOptions options;
+  options.stop = stop;
   options.window_tokens = length_tokens;
   options.prepend_bos = state_->options.bos;
   options.bos_id = state_->bos_id;
@@ -246,7 +311,13 @@ Result<TuningSession::Measured> TuningSession::measure(const SparseConfig* confi
     sparse = std::make_unique<SparseLayerAttention>(*config, &state_->model->dense_attention());
     options.attention = sparse.get();
   }
-  auto result = compute_perplexity(*state_->model, state_->tokens, options);
+  std::function<void(const PerplexityProgress&)> on_window;
+  if (progress) {
+    on_window = [&progress](const PerplexityProgress& p) {
+      progress(static_cast<int>(p.windows_done), static_cast<int>(p.windows_total), p.seconds);
+    };
+  }
+  auto result = compute_perplexity(*state_->model, state_->tokens, options, on_window);
   if (!result) return result.error();
   return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
 }
@@ -281,15 +352,31 @@ Status TuningSession::report_quality(const engine::RunResult& run, engine::Tunin
   auto config = config_from(run);
   if (!config) return config.error();
   const ModelIdentity& model = state_->identity;
+  const StopFlags stop{control.cancel, control.pause};
+  auto* phases = dynamic_cast<engine::PhaseObserver*>(&observer);
+  // Passes still to come, this one included: one dense and one tuned per length, less the
+  // dense one at n_F when the guard measured it.
+  int passes_left =
+      2 * static_cast<int>(state_->ladder.size()) - (run.perplexity_dense.has_value() ? 1 : 0);
+  const auto pass = [&](const SparseConfig* measured, int length) {
+    const std::string phase = "quality at " + std::to_string(length) +
+                              " tokens: " + (measured ? "tuned" : "dense") + " perplexity";
+    --passes_left;
+    return measure(measured, length, stop, [&](int done, int total, double seconds) {
+      report_phase(phases, phase, done, total, seconds, passes_left);
+    });
+  };
   for (int length : state_->ladder) {
-    if (control.cancel != nullptr && control.cancel->load()) return {};
+    if (stop.cancelled()) return {};
     observer.on_log("quality: perplexity dense and tuned at " + std::to_string(length) + " tokens");
     // At n_F the guard has measured the dense model already, on the same windows.
     const bool guard_measured = length == state_->top_length && run.perplexity_dense.has_value();
     auto dense = guard_measured ? Result<Measured>(Measured{*run.perplexity_dense, 0.0})
-                                : measure(nullptr, length);
+                                : pass(nullptr, length);
+    if (!dense && stop.cancelled()) return {};
     if (!dense) return dense.error();
-    auto tuned = measure(&*config, length);
+    auto tuned = pass(&*config, length);
+    if (!tuned && stop.cancelled()) return {};
     if (!tuned) return tuned.error();
     const BlockGeometry geometry(length, config->blocks);
     const double kv_bytes = static_cast<double>(geometry.causal_blocks() * config->blocks.key *

@@ -13,8 +13,10 @@
 
 #include "core/attention/sparse_config.h"
 #include "core/common/result.h"
+#include "core/common/stop_flags.h"
 #include "core/engine/engine_options.h"
 #include "core/engine/perplexity_guard.h"
+#include "core/engine/phase_progress.h"
 #include "core/engine/tuning_engine.h"
 
 namespace afbs {
@@ -44,16 +46,20 @@ class TuningSession {
  public:
   using Log = std::function<void(const std::string&)>;
 
-  // Loads, tokenises and captures. Errors name the file or setting at fault.
+  // Loads, tokenises and captures. Errors name the file or setting at fault; a cancel in
+  // `stop` (read between the load and capture steps and before each captured window) returns
+  // the error "cancelled". `phases` hears of the capture's progress.
   static Result<std::unique_ptr<TuningSession>> prepare(const SessionOptions& options,
-                                                        const Log& log = {});
+                                                        const Log& log = {}, StopFlags stop = {},
+                                                        engine::PhaseObserver* phases = nullptr);
   ~TuningSession();
 
   // Captures Q/K/V anew for another fidelity ladder (empty: the default for the model and
   // text), keeping the loaded model and tokens. A ladder the model or text cannot hold is
   // refused with the session unchanged; if capturing itself fails, the old captures are gone
   // (freed first: they can be large) and runs fail until a recapture succeeds.
-  Status recapture(const std::vector<int>& fidelity_lengths, const Log& log = {});
+  Status recapture(const std::vector<int>& fidelity_lengths, const Log& log = {},
+                   StopFlags stop = {}, engine::PhaseObserver* phases = nullptr);
 
   const ModelIdentity& identity() const;
   const std::vector<int>& ladder() const;
@@ -61,7 +67,9 @@ class TuningSession {
 
   // Runs the engine to its end, a cancel or an error (never throws), with the options the
   // session was prepared with, or with `options` (method, targets, layers, seed...; the
-  // fidelity ladder stays the session's, since the captures were made for it).
+  // fidelity ladder stays the session's, since the captures were made for it). `control`
+  // also stops and pauses the perplexity guard and the quality pass, window by window; an
+  // observer that is also an engine::PhaseObserver hears of their progress.
   engine::RunResult run(engine::TuningObserver* observer, engine::RunControl control = {},
                         engine::PinSource pins = {});
   engine::RunResult run(const engine::EngineOptions& options, engine::TuningObserver* observer,
@@ -79,7 +87,9 @@ class TuningSession {
     double perplexity = 0.0;
     double sparsity = 0.0;
   };
-  Result<Measured> measure(const SparseConfig* config, int64_t length_tokens) const;
+  // Each window's progress goes to `progress` (windows done, in the pass, seconds).
+  Result<Measured> measure(const SparseConfig* config, int64_t length_tokens, StopFlags stop = {},
+                           const std::function<void(int, int, double)>& progress = {}) const;
   // Held out from everything the engine saw: up to `max_windows` windows of n_F tokens that
   // follow the calibration and guard windows in the text (errors when none is left over).
   Result<Measured> measure_held_out(const SparseConfig* config, int64_t max_windows) const;
@@ -88,10 +98,14 @@ class TuningSession {
   Status report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
                         engine::RunControl control) const;
 
+  // Perplexity passes over the calibration span still to come after a guard pass (`guard_pass`
+  // 0 is the dense one) when `quality` follows: what a phase's ETA adds to its own rest.
+  int passes_after_guard(int guard_pass, bool quality) const;
+
  private:
   SparseConfig dense_config() const;
   int measured_windows() const;  // tune + validation + guard windows
-  engine::GuardText guard_text() const;
+  engine::GuardText guard_text(StopFlags stop, engine::PhaseObserver* phases) const;
 
   struct State;
   explicit TuningSession(std::unique_ptr<State> state);

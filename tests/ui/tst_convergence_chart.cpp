@@ -1,3 +1,5 @@
+#include <QChart>
+#include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
 
@@ -38,6 +40,46 @@ int total_points(const ConvergenceChart& chart) {
 class TestConvergenceChart : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void a_long_grid_baseline_does_not_squeeze_the_run() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(0, 0);
+    std::vector<EvaluationRecord> grid;
+    for (int i = 0; i < 600; ++i)
+      grid.push_back(record(0, 0, Stage::Grid, 0.5, 0.01, 0.5));
+    chart.set_baseline(grid);
+    QTRY_VERIFY(chart.baseline_series()->count() > 0);
+    for (int i = 0; i < 40; ++i)
+      chart.add_record(record(0, 0, Stage::Exploration, 0.4, 0.01, 0.4));
+    QTRY_COMPARE(chart.value_series(Stage::Exploration)->count(), 40);
+    auto* axis = qobject_cast<QValueAxis*>(chart.charts().front()->axes(Qt::Horizontal).front());
+    QVERIFY(axis != nullptr);
+    QVERIFY2(axis->max() >= 40 && axis->max() <= 60, qPrintable(QString::number(axis->max())));
+  }
+
+  void hovering_a_point_names_its_stage_rung_and_setting() {
+    ConvergenceChart chart;
+    chart.set_follow_run(false);
+    chart.select(2, 1);
+    EvaluationRecord first = record(2, 1, Stage::Exploration, 0.4, 0.0123, 0.4);
+    first.length_tokens = 256;
+    EvaluationRecord second = record(2, 1, Stage::TauSearch, 0.6, 0.0511, 0.0);
+    second.length_tokens = 1024;
+    second.theta = -0.25;
+    second.tau = 0.8125;
+    second.lambda = 12.5;
+    chart.add_record(record(2, 0, Stage::Grid, 0.9, 0.9, 0.9));  // another head
+    chart.add_record(first);
+    chart.add_record(second);
+    const QString text = chart.describe_evaluation(2);
+    QVERIFY2(text.contains("stage tau at 1024 tokens"), qPrintable(text));
+    QVERIFY(text.contains("θ -0.250  τ 0.8125  λ 12.50"));
+    QVERIFY(text.contains("error 0.0511"));
+    QVERIFY(chart.describe_evaluation(1).contains("at 256 tokens"));
+    QVERIFY(chart.describe_evaluation(3).isEmpty());
+    QVERIFY(chart.describe_evaluation(0).isEmpty());
+  }
+
   void a_burst_redraws_once_and_shows_every_point() {
     ConvergenceChart chart;
     chart.set_follow_run(false);
@@ -74,8 +116,8 @@ class TestConvergenceChart : public QObject {
   void records_streamed_from_a_worker_redraw_far_fewer_times_than_they_arrive() {
     ConvergenceChart chart;
     afbs::ui::RunController controller;
-    connect(controller.worker(), &afbs::ui::TuningWorker::evaluation, &chart,
-            &ConvergenceChart::add_record);
+    connect(controller.worker(), &afbs::ui::TuningWorker::evaluations, &chart,
+            &ConvergenceChart::add_records);
     bool done = false;
     connect(controller.worker(), &afbs::ui::TuningWorker::finished, this, [&] { done = true; });
     constexpr int kRecords = 10000;

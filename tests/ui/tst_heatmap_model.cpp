@@ -110,7 +110,9 @@ class TestHeatmapModel : public QObject {
     const auto change = changed.takeFirst().first().value<HeadChange>();
     QCOMPARE(change.layer, 1);
     QCOMPARE(change.head, 2);
-    QCOMPARE(change.what, HeadChangeFlags(HeadChangeFlag::Tau) | HeadChangeFlag::Pinned);
+    // The measurement was made at the old τ: it no longer applies (Measured).
+    QCOMPARE(change.what, HeadChangeFlags(HeadChangeFlag::Tau) | HeadChangeFlag::Pinned |
+                              HeadChangeFlag::Measured);
     QCOMPARE(data_changed.count(), 1);  // exactly the edited cell
     QCOMPARE(data_changed.first().at(0).toModelIndex(), model.index(1, 2));
     QCOMPARE(data_changed.first().at(1).toModelIndex(), model.index(1, 2));

@@ -1,6 +1,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QMenuBar>
 #include <QPlainTextEdit>
@@ -33,7 +34,7 @@ using afbs::ui::MainWindow;
 namespace {
 
 QString log_text(const MainWindow& window) {
-  return window.tabs()->findChild<QPlainTextEdit*>()->toPlainText();
+  return window.findChild<QPlainTextEdit*>("log")->toPlainText();
 }
 
 QAction* find_action(const MainWindow& window, const QString& name) {
@@ -52,7 +53,7 @@ class TestMainWindow : public QObject {
     QStringList titles;
     for (int i = 0; i < window.tabs()->count(); ++i)
       titles << window.tabs()->tabText(i);
-    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log"}));
+    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log", "Notes"}));
     QVERIFY(window.close());
     QVERIFY(!window.isVisible());
   }
@@ -347,7 +348,7 @@ class TestMainWindow : public QObject {
     // Without a guard measurement the frontier takes the top length's perplexities.
     QTRY_VERIFY(window.frontier_chart()->series("afbs-bo") != nullptr);
     QCOMPARE(window.frontier_chart()->series("afbs-bo")->at(0).x(), 100.0 * (54.5 / 54.0 - 1.0));
-    // A new run starts with empty charts.
+    // A new run starts without its own curves.
     window.set_job_factory(
         [](const afbs::engine::EngineOptions&, afbs::engine::PinSource) -> afbs::ui::TuningJob {
           return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
@@ -359,6 +360,10 @@ class TestMainWindow : public QObject {
     window.run_panel()->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run cancelled"), 30000);
     QVERIFY(window.quality_chart()->curve("tuned") == nullptr);
+    // The run before stays for comparison, its tuned perplexity as "previous run".
+    QVERIFY(window.quality_chart()->curve("previous run") != nullptr);
+    QCOMPARE(window.quality_chart()->curve("previous run")->points().back(), QPointF(1024, 54.5));
+    QCOMPARE(window.traffic_chart()->curve("previous run")->count(), 3);
   }
 
   void heatmap_edits_in_place_go_through_the_undo_stack() {
@@ -376,10 +381,11 @@ class TestMainWindow : public QObject {
     const QModelIndex cell = model->index(1, 2);
     table->setCurrentIndex(cell);
     table->edit(cell);
-    auto* editor = table->viewport()->findChild<QDoubleSpinBox*>();
+    auto* editor = table->viewport()->findChild<QLineEdit*>("overrideEditor");
     QVERIFY(editor != nullptr);
-    QCOMPARE(editor->maximum(), 1.0);  // τ's range
-    editor->setValue(0.42);
+    QVERIFY(editor->toolTip().contains("from 0 to 1"));  // τ's range
+    editor->selectAll();
+    QTest::keyClicks(editor, "0.42");
     QTest::keyClick(editor, Qt::Key_Return);
     QTRY_COMPARE(model->cell(1, 2).setting.tau, 0.42);  // the delegate commits queued
     QVERIFY(model->cell(1, 2).pinned);

@@ -1,7 +1,9 @@
+#include <QApplication>
 #include <QChart>
 #include <QLineSeries>
 #include <QtTest>
 
+#include "ui/convergence_chart.h"
 #include "ui/quality_chart.h"
 
 class TestQualityChart : public QObject {
@@ -25,6 +27,29 @@ class TestQualityChart : public QObject {
     QVERIFY(!chart.chart()->title().contains("no measurements"));
     chart.clear_curves();
     QVERIFY(chart.curve("dense") == nullptr);
+  }
+
+  void charts_follow_a_dark_palette() {
+    const QPalette light = QApplication::palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(40, 40, 44));
+    dark.setColor(QPalette::WindowText, QColor(230, 230, 230));
+    QApplication::setPalette(dark);
+    {
+      afbs::ui::QualityChart chart;
+      chart.set_curve("dense", {1024, 2048}, {8.5, 7.9});
+      QCOMPARE(chart.chart()->theme(), QChart::ChartThemeDark);
+      QVERIFY(chart.curve("dense")->pen().color().lightness() > 180);  // readable on dark
+      afbs::ui::ConvergenceChart convergence;
+      QCOMPARE(convergence.charts().front()->theme(), QChart::ChartThemeDark);
+      QVERIFY(static_cast<QLineSeries*>(convergence.best_series())->pen().color().lightness() >
+              180);
+    }
+    QApplication::setPalette(light);
+    afbs::ui::QualityChart chart;
+    chart.set_curve("dense", {1024, 2048}, {8.5, 7.9});
+    QCOMPARE(chart.chart()->theme(), QChart::ChartThemeLight);
+    QVERIFY(chart.curve("dense")->pen().color().lightness() < 80);
   }
 };
 

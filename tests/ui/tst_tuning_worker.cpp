@@ -21,8 +21,11 @@ namespace {
 // QSignalSpy would record on the worker thread instead.
 struct RunRecorder : QObject {
   explicit RunRecorder(TuningWorker* worker) {
-    connect(worker, &TuningWorker::evaluation, this,
-            [this](const EvaluationRecord& record) { records.push_back(record); });
+    connect(worker, &TuningWorker::evaluations, this,
+            [this](const std::vector<EvaluationRecord>& batch) {
+              records.insert(records.end(), batch.begin(), batch.end());
+              ++batches;
+            });
     connect(worker, &TuningWorker::log_line, this,
             [this](const QString& line) { logs.push_back(line); });
     connect(worker, &TuningWorker::progress, this,
@@ -33,6 +36,7 @@ struct RunRecorder : QObject {
             [this](const RunResult& result) { results.push_back(result); });
   }
   std::vector<EvaluationRecord> records;
+  int batches = 0;
   QStringList logs;
   std::vector<afbs::engine::Progress> progress;
   std::vector<afbs::engine::LayerResult> layers;
@@ -58,6 +62,9 @@ class TestTuningWorker : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(recorder.results.size(), std::size_t(1), kTimeoutMs);
     QVERIFY(job_thread.load() != nullptr && job_thread.load() != QThread::currentThread());
     QCOMPARE(int(recorder.records.size()), kCount);
+    // Batched: far fewer queued events than records (one per 40 ms at most, and at the end).
+    QVERIFY2(recorder.batches >= 1 && recorder.batches < kCount / 10,
+             qPrintable(QString("%1 batches").arg(recorder.batches)));
     for (int i = 0; i < kCount; ++i) {
       const EvaluationRecord& got = recorder.records[std::size_t(i)];
       const EvaluationRecord expected = testing::numbered_record(i);

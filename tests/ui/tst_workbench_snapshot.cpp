@@ -86,7 +86,7 @@ class TestWorkbenchSnapshot : public QObject {
     }
     pause->click();
     QVERIFY(!window.run_controller()->paused());
-    auto* log = window.tabs()->findChild<QPlainTextEdit*>();
+    auto* log = window.findChild<QPlainTextEdit*>("log");
     QTRY_VERIFY_WITH_TIMEOUT(log->toPlainText().contains("Run succeeded"), 60000);
 
     window.quality_chart()->set_curve("dense", {512, 1024, 2048, 4096}, {9.8, 8.9, 8.3, 7.9});

@@ -1,0 +1,127 @@
+#include <QFile>
+#include <QImage>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QXYSeries>
+#include <QXmlStreamReader>
+#include <QtTest>
+
+#include "tests/ui/fake_tuning_job.h"
+#include "tests/ui/workbench_test_helpers.h"
+#include "ui/convergence_chart.h"
+#include "ui/heatmap_model.h"
+#include "ui/main_window.h"
+#include "ui/message_bar.h"
+#include "ui/quality_chart.h"
+#include "ui/run_panel.h"
+#include "ui/sparsity_heatmap.h"
+
+using afbs::ui::MainWindow;
+using namespace afbs::ui::testing;
+
+namespace {
+
+afbs::engine::RunResult small_run(afbs::engine::TuningObserver& observer,
+                                  afbs::engine::RunControl control) {
+  auto result = run_numbered_job(observer, control, 30);
+  for (int length : {256, 512, 1024}) {
+    afbs::engine::QualityPoint point;
+    point.length_tokens = length;
+    point.perplexity_dense = 30.0 + length / 512.0;
+    point.perplexity_tuned = point.perplexity_dense + 0.125;
+    point.kv_bytes_dense = length * 1048576.0;
+    point.kv_bytes_tuned = 0.5 * point.kv_bytes_dense;
+    observer.on_quality(point);
+  }
+  return result;
+}
+
+QByteArray read_all(const QString& path) {
+  QFile file(path);
+  return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// True when `svg` is well-formed XML with an <svg> root holding at least one `element`.
+bool svg_has(const QByteArray& svg, const QString& element) {
+  QXmlStreamReader reader(svg);
+  bool root = false, found = false;
+  while (!reader.atEnd()) {
+    if (reader.readNext() == QXmlStreamReader::StartElement) {
+      if (reader.name() == QLatin1String("svg")) root = true;
+      if (reader.name() == element) found = true;
+    }
+  }
+  return !reader.hasError() && root && found;
+}
+
+}  // namespace
+
+class TestViewExport : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void every_chart_view_exports_png_svg_and_csv() {
+    QTemporaryDir dir;
+    MainWindow window;
+    window.resize(1200, 760);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.show_model(toy_model(2, 4, jobs_running(small_run)));
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QTRY_COMPARE(window.quality_chart()->curve("tuned") != nullptr, true);
+    window.convergence_chart()->select(0, 0);
+    QTRY_VERIFY(window.convergence_chart()->best_series()->count() > 0);
+
+    window.tabs()->setCurrentIndex(2);  // Quality
+    QVERIFY(window.export_view(dir.filePath("quality.png")));
+    const QImage image(dir.filePath("quality.png"));
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 200 && image.height() > 200);
+    QVERIFY(window.export_view(dir.filePath("quality.csv")));
+    const QString csv = QString::fromUtf8(read_all(dir.filePath("quality.csv")));
+    QVERIFY(csv.startsWith("chart,series,x,y\n"));
+    QVERIFY(csv.contains(",tuned,512,31.125\n"));  // full precision, not rounded
+    QCOMPARE(csv.count(",tuned,"), 6);             // 3 lengths × (perplexity, K/V)
+    QVERIFY(window.export_view(dir.filePath("quality.svg")));
+    QVERIFY(svg_has(read_all(dir.filePath("quality.svg")), "polyline"));
+
+    window.tabs()->setCurrentWidget(window.convergence_chart());
+    QVERIFY(window.export_view(dir.filePath("convergence.svg")));
+    QVERIFY(svg_has(read_all(dir.filePath("convergence.svg")), "circle"));
+    QVERIFY(window.export_view(dir.filePath("convergence.csv")));
+    QVERIFY(read_all(dir.filePath("convergence.csv")).count('\n') > 30);
+
+    window.tabs()->setCurrentWidget(window.heatmap());
+    window.heatmap_model()->toggle_pin(1, 2);
+    QVERIFY(window.export_view(dir.filePath("heatmap.csv")));
+    const QStringList rows =
+        QString::fromUtf8(read_all(dir.filePath("heatmap.csv"))).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), 1 + 2 * 4);
+    QVERIFY(rows[1 + 4 + 2].startsWith("1,2,"));
+    QCOMPARE(rows[1 + 4 + 2].split(',')[6], QString("1"));  // pinned
+    QVERIFY(window.export_view(dir.filePath("heatmap.svg")));
+    QVERIFY(svg_has(read_all(dir.filePath("heatmap.svg")), "polygon"));  // the pin mark
+    QVERIFY(window.export_view(dir.filePath("heatmap.png")));
+    QVERIFY(!QImage(dir.filePath("heatmap.png")).isNull());
+  }
+
+  void other_views_and_suffixes_are_refused_with_a_message() {
+    QTemporaryDir dir;
+    MainWindow window;
+    window.show();
+    window.tabs()->setCurrentIndex(3);  // Log
+    QVERIFY(!window.export_view(dir.filePath("log.png")));
+    QVERIFY(window.message_bar()->isVisible());
+    window.tabs()->setCurrentWidget(window.heatmap());
+    QVERIFY(!window.export_view(dir.filePath("heatmap.jpg")));
+    QVERIFY(window.message_bar()->text().contains(".png, .svg or .csv"));
+    QVERIFY(!window.export_view("/no/such/folder/heatmap.csv"));
+    QVERIFY(window.message_bar()->text().contains("Not exported: /no/such/folder/heatmap.csv"));
+    QVERIFY(!QFile::exists(dir.filePath("heatmap.jpg")));
+  }
+};
+
+QTEST_MAIN(TestViewExport)
+#include "tst_view_export.moc"

@@ -1,0 +1,47 @@
+#include "ui/run_outcome.h"
+
+#include <QCoreApplication>
+
+namespace afbs::ui {
+namespace {
+
+QString tr(const char* text) {
+  return QCoreApplication::translate("RunOutcome", text);
+}
+
+}  // namespace
+
+RunOutcome judge_run(const engine::RunResult& result) {
+  RunOutcome outcome;
+  switch (result.status) {
+    case engine::RunStatus::Failed:
+      outcome.severity = Severity::Error;
+      outcome.status_text = tr("Run failed");
+      return outcome;
+    case engine::RunStatus::Cancelled:
+      outcome.status_text = tr("Run cancelled");
+      return outcome;
+    case engine::RunStatus::Succeeded:
+      break;
+  }
+  outcome.status_text = tr("Run succeeded");
+  int tuned = 0;
+  int sparse = 0;
+  for (const engine::LayerResult& layer : result.layers) {
+    for (const engine::HeadResult& head : layer.heads) {
+      if (head.pinned) continue;  // the person's choice, not the run's result
+      ++tuned;
+      if (head.sparse) ++sparse;
+    }
+  }
+  if (tuned > 0 && sparse == 0) {
+    outcome.severity = Severity::Warning;
+    outcome.status_text = tr("Run succeeded: every head dense");
+    outcome.warning = tr("Every tuned head came out dense, so nothing is skipped. The error "
+                         "target ε₁ %1 may be too tight for this model.")
+                          .arg(result.target_error);
+  }
+  return outcome;
+}
+
+}  // namespace afbs::ui

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QString>
+
+#include "core/engine/tuning_engine.h"
+#include "ui/message_bar.h"
+
+namespace afbs::ui {
+
+// How a finished run should be reported: a plain success, a success that deserves a warning
+// (every head came out dense), a cancel, or a failure.
+struct RunOutcome {
+  Severity severity = Severity::Information;
+  QString status_text;  // the status bar's word on the run
+  QString warning;      // empty unless severity is Warning
+};
+
+RunOutcome judge_run(const engine::RunResult& result);
+
+}  // namespace afbs::ui
