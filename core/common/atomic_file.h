@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -12,7 +13,15 @@ namespace afbs {
 // On error `path` is untouched and the temporary file is removed.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 
-// The whole file as bytes; the error names the file.
-Result<std::string> read_file_bytes(const std::filesystem::path& path);
+// Files we read whole are at most this large unless a caller says otherwise.
+inline constexpr uint64_t kMaxReadBytes = uint64_t{1} << 30;
+
+// The whole file as bytes; the error names the file. Only a regular file is read (a FIFO or
+// a device such as /dev/zero would block or never end), and one over `max_bytes` is refused.
+Result<std::string> read_file_bytes(const std::filesystem::path& path,
+                                    uint64_t max_bytes = kMaxReadBytes);
+
+// An error naming `path` unless it is a regular file of at most `max_bytes` (symlinks followed).
+Status check_regular_file(const std::filesystem::path& path, uint64_t max_bytes = kMaxReadBytes);
 
 }  // namespace afbs
