@@ -72,6 +72,19 @@ Status check_stat(const fs::path& path, const struct stat& info, uint64_t max_by
 
 }  // namespace
 
+Status check_writable(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return Error{path.string() + ": is a folder, not a file that can be written"};
+  }
+  const fs::path probe = path.string() + ".probe." + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(path, "cannot be written");
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
 Status check_regular_file(const fs::path& path, uint64_t max_bytes) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return io_error(path, "cannot open");

@@ -13,6 +13,11 @@ namespace afbs {
 // On error `path` is untouched and the temporary file is removed.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 
+// An error naming `path` unless write_file_atomically could write it now: its folder exists
+// and takes a new file, and `path` is not a folder. Lets a command refuse a bad output path
+// before a long run instead of after it. Leaves nothing behind.
+Status check_writable(const std::filesystem::path& path);
+
 // Files we read whole are at most this large unless a caller says otherwise.
 inline constexpr uint64_t kMaxReadBytes = uint64_t{1} << 30;
 
