@@ -10,6 +10,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev
   sentencepiece                                   # spm_* tools: tokenizer test oracle (the library is never linked)
   xvfb xauth
+  clang-14 libclang-rt-14-dev                     # libFuzzer and the sanitizers (tools/fuzz.sh, tools/sanitize.sh)
 )
 
 missing=()
