@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of fuzz/ (clang-14, ASan + UBSan) in build-fuzz/ and runs
 # each over its committed corpus (fuzz/corpus/<harness>/) for SECONDS (default 60).
-#   tools/fuzz.sh                      every harness, 60 s each (what CI runs)
+#   tools/fuzz.sh                      every harness, 60 s each (CI: tools/fuzz.sh 30)
 #   tools/fuzz.sh 600 fuzz_journal     one harness for ten minutes
 # A crash, leak, sanitizer report or timeout fails the script and leaves the input in
 # build-fuzz/findings/; turn it into a regression test before fixing it.
