@@ -9,7 +9,7 @@ kills="${1:-20}"
 tune="${2:-$root/build/app/afbs-tune}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-common=(--layers 3-5 --fidelities 128,256 --no-guard --threads 1 --seed 5)
+common=(--fidelities 128,256,512 --no-guard --threads 1 --seed 5)
 
 "$tune" tune --out "$work/full.json" "${common[@]}" >/dev/null
 resume=()
@@ -17,7 +17,15 @@ for i in $(seq 1 "$kills"); do
   "$tune" tune --out "$work/cut.json" "${common[@]}" --journal "$work/run.jsonl" "${resume[@]}" \
     >/dev/null 2>&1 &
   pid=$!
-  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.3 + 2.5 * rand() }')"
+  # Loading and capturing come first: wait for the journal to move, then kill at random.
+  before="$(wc -l <"$work/run.jsonl" 2>/dev/null || echo 0)"
+  for _ in $(seq 1 600); do
+    now="$(wc -l <"$work/run.jsonl" 2>/dev/null || echo 0)"
+    [ "$now" -gt "$before" ] || [ "$now" -gt 0 -a "$before" -eq 0 ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.4 * rand() }')"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [ -f "$work/run.jsonl" ] && resume=(--resume)
