@@ -12,6 +12,7 @@ packages=(
   sentencepiece                                   # spm_* tools: tokenizer test oracle (the library is never linked)
   xvfb xauth
   help2man                                        # man pages from --help (installer/)
+  clang-14 libclang-rt-14-dev                     # libFuzzer and the sanitizers (tools/fuzz.sh, tools/sanitize.sh)
 )
 
 missing=()

@@ -70,7 +70,7 @@ int run_check(const std::vector<std::string>& argv) {
         {"heads", config->model.heads},
         {"mean_sparsity",
          config->mean_measured_sparsity() ? nlohmann::json(sparsity) : nlohmann::json(nullptr)}};
-    std::printf("%s\n", json.dump(2).c_str());
+    std::printf("%s\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("%s: valid for %s (%lld layers x %lld heads), mean measured sparsity %s\n",
                 path.c_str(), identity->name.c_str(), static_cast<long long>(config->model.layers),

@@ -58,7 +58,7 @@ int run_info(const std::vector<std::string>& argv) {
                                  {"qkv_bias", c.qkv_bias},
                                  {"files", checkpoint->files().size()}};
   if (args->has("json")) {
-    std::printf("%s\n", info.dump(2).c_str());
+    std::printf("%s\n", info.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::printf("model         %s\n", dir->string().c_str());

@@ -129,7 +129,7 @@ int run_perplexity(const std::vector<std::string>& argv) {
       out["sparsity"] = (*sparse)->mean_sparsity();  // mean over layers × heads, as run
       out["pv_skip_rate"] = (*sparse)->skip_rate();
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::printf("model       %s (%s, %s)\n", dir->string().c_str(), (*model)->device_name().c_str(),

@@ -2,11 +2,15 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+
 #include "app/tune/commands.h"
+#include "app/tune/interrupt_signals.h"
 #include "app/tune/model_options.h"
 #include "app/tune/number_lists.h"
 #include "app/tune/terminal_progress.h"
 #include "core/attention/sparse_preset.h"
+#include "core/common/atomic_file.h"
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/run_config.h"
 #include "core/io/config_file.h"
@@ -14,6 +18,9 @@
 
 namespace afbs::cli {
 namespace {
+
+// 128 + SIGINT, as shells report a process that SIGINT ended.
+constexpr int kInterruptedExitCode = 130;
 
 Result<SessionOptions> session_options_from(const CliArgs& args) {
   SessionOptions options;
@@ -111,6 +118,13 @@ int run_tune(const std::vector<std::string>& argv) {
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
   auto options = session_options_from(*args);
   if (!options) return fail(options.error().message);
+  // Outputs are checked before the run, not found unwritable after an hour of it.
+  for (const char* output : {"out", "csv"}) {
+    if (!args->has(output)) continue;
+    if (Status writable = check_writable(args->get(output)); !writable) {
+      return fail("--" + std::string(output) + ": " + writable.error().message);
+    }
+  }
 
   std::optional<SparseConfig> pins;
   if (args->has("pins")) {
@@ -129,9 +143,27 @@ int run_tune(const std::vector<std::string>& argv) {
       return fail(matches.error().message);
     }
   }
+  InterruptSignals interrupts;
   engine::RunResult run =
-      (*session)->run(&progress, {}, pins ? engine::pins_from_config(*pins) : engine::PinSource{});
+      (*session)->run(&progress, engine::RunControl{interrupts.flag(), nullptr},
+                      pins ? engine::pins_from_config(*pins) : engine::PinSource{});
   if (run.status == engine::RunStatus::Failed) return fail("tuning failed: " + run.message);
+  if (run.status == engine::RunStatus::Cancelled) {
+    std::string text =
+        std::string("interrupted (") + (interrupts.received() == SIGTERM ? "SIGTERM" : "SIGINT") +
+        ") after " + std::to_string(run.counts.evaluations) + " evaluations; no config was written";
+    if (args->has("journal")) {
+      std::string again = "afbs-tune tune";
+      for (const std::string& word : argv)
+        again += " " + word;
+      if (!args->has("resume")) again += " --resume";
+      text += ". The journal " + args->get("journal") + " is whole; resume with:\n  " + again;
+    } else {
+      text += " (without --journal the run cannot be resumed)";
+    }
+    fail(text);
+    return kInterruptedExitCode;
+  }
 
   auto made = (*session)->config_from(run);
   if (!made) return fail(made.error().message);
@@ -179,7 +211,7 @@ int run_tune(const std::vector<std::string>& argv) {
       }
       json["budget_probes"] = probes;
     }
-    std::printf("%s\n", json.dump(2).c_str());
+    std::printf("%s\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("method            %s (%s)\n", engine::method_name(run.method),
                 engine::run_status_name(run.status));

@@ -1,5 +1,7 @@
 #include "app/tune/model_options.h"
 
+#include <algorithm>
+
 #include "core/common/resource_paths.h"
 #include "core/model/torch_runtime.h"
 
@@ -36,7 +38,7 @@ Result<int> apply_thread_option(const CliArgs& args) {
   auto threads = args.get_int("threads", 0);
   if (!threads) return threads.error();
   if (*threads < 0) return Error{"--threads must be 0 (every core) or more"};
-  return configure_torch_threads(static_cast<int>(*threads));
+  return configure_torch_threads(static_cast<int>(std::min<long long>(*threads, 1 << 20)));
 }
 
 Result<std::unique_ptr<Model>> load_model_from(const CliArgs& args) {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstdint>
 #include <sstream>
 
 namespace afbs::cli {
@@ -28,8 +29,14 @@ Result<std::vector<int>> parse_int_list(const std::string& text, const std::stri
     if (!ok || first < 0 || last < first) {
       return Error{option + ": '" + item + "' is not a number or a range A-B"};
     }
-    for (int v = first; v <= last; ++v)
-      values.push_back(v);
+    // Counted in 64 bits: a range ending at INT_MAX must neither wrap nor fill the memory.
+    if (static_cast<int64_t>(last) - first + 1 >
+        kMaxListValues - static_cast<int64_t>(values.size())) {
+      return Error{option + ": '" + item + "' names more than " + std::to_string(kMaxListValues) +
+                   " values"};
+    }
+    for (int64_t v = first; v <= last; ++v)
+      values.push_back(static_cast<int>(v));
   }
   if (values.empty()) return Error{option + ": no values given"};
   return values;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,7 +8,11 @@
 
 namespace afbs::cli {
 
-// "512,1024,2048" or ranges "0-3,5" as integers; errors name `option`.
+// No list we take (layers, fidelities) has more values than this.
+inline constexpr int64_t kMaxListValues = 65536;
+
+// "512,1024,2048" or ranges "0-3,5" as integers, at most kMaxListValues of them; errors name
+// `option`.
 Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& option);
 
 // "1%" or "0.01" as the fraction 0.01 (in [0, 1)); errors name `option`.

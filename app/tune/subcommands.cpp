@@ -1,6 +1,8 @@
 #include "app/tune/subcommands.h"
 
 #include <cstdio>
+#include <exception>
+#include <new>
 
 #include "core/common/version.h"
 
@@ -41,7 +43,19 @@ int run_subcommands(const ProgramText& program, const std::vector<Subcommand>& c
         return 0;
       }
     }
-    return command.run(rest, command_line);
+    // The one top-level handler: whatever escapes a command (a bad_alloc, a library's
+    // exception) becomes one line and an exit code, never an abort.
+    try {
+      return command.run(rest, command_line);
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "%s %s: out of memory\n", program.name.c_str(), command.name.c_str());
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "%s %s: unexpected error: %s\n", program.name.c_str(),
+                   command.name.c_str(), error.what());
+    } catch (...) {
+      std::fprintf(stderr, "%s %s: unexpected error\n", program.name.c_str(), command.name.c_str());
+    }
+    return kUnexpectedErrorExitCode;
   }
   std::fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", program.name.c_str(),
                args[0].c_str(), program.name.c_str());

@@ -23,7 +23,11 @@ struct ProgramText {
   std::string footer;  // after the command list
 };
 
-// Runs the command argv names. No arguments: help and exit code 2; --help: help and 0.
+// The exit code of a command that an exception escaped (EX_SOFTWARE of sysexits.h).
+inline constexpr int kUnexpectedErrorExitCode = 70;
+
+// Runs the command argv names. No arguments: help and exit code 2; --help: help and 0. An
+// exception escaping the command is printed as one line and gives kUnexpectedErrorExitCode.
 int run_subcommands(const ProgramText& program, const std::vector<Subcommand>& commands, int argc,
                     char** argv);
 

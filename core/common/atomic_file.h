@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -12,7 +13,20 @@ namespace afbs {
 // On error `path` is untouched and the temporary file is removed.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 
-// The whole file as bytes; the error names the file.
-Result<std::string> read_file_bytes(const std::filesystem::path& path);
+// An error naming `path` unless write_file_atomically could write it now: its folder exists
+// and takes a new file, and `path` is not a folder. Lets a command refuse a bad output path
+// before a long run instead of after it. Leaves nothing behind.
+Status check_writable(const std::filesystem::path& path);
+
+// Files we read whole are at most this large unless a caller says otherwise.
+inline constexpr uint64_t kMaxReadBytes = uint64_t{1} << 30;
+
+// The whole file as bytes; the error names the file. Only a regular file is read (a FIFO or
+// a device such as /dev/zero would block or never end), and one over `max_bytes` is refused.
+Result<std::string> read_file_bytes(const std::filesystem::path& path,
+                                    uint64_t max_bytes = kMaxReadBytes);
+
+// An error naming `path` unless it is a regular file of at most `max_bytes` (symlinks followed).
+Status check_regular_file(const std::filesystem::path& path, uint64_t max_bytes = kMaxReadBytes);
 
 }  // namespace afbs

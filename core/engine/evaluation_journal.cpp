@@ -4,11 +4,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/common/atomic_file.h"
+#include "core/common/bounded_json.h"
 
 namespace afbs::engine {
 namespace {
@@ -51,15 +54,20 @@ bool record_from_json(const nlohmann::json& j, EvaluationRecord* r, std::size_t*
     r->head = j.at("head").get<int>();
     r->length_tokens = j.at("n").get<int>();
     r->window = j.at("window").get<int>();
-    r->theta = j.at("theta").get<double>();
-    r->tau = j.at("tau").get<double>();
-    r->lambda = j.at("lambda").get<double>();
-    r->sparsity = j.at("sparsity").get<double>();
-    r->error = j.at("error").get<double>();
-    r->skip_rate = j.at("skip_rate").get<double>();
-    r->objective = j.at("objective").get<double>();
-    r->seconds = j.at("seconds").get<double>();
-    r->elapsed_seconds = j.at("elapsed").get<double>();
+    // A non-finite number is written as null (JSON has no NaN); read it back as NaN.
+    auto number = [&](const char* key) {
+      const nlohmann::json& value = j.at(key);
+      return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+    };
+    r->theta = number("theta");
+    r->tau = number("tau");
+    r->lambda = number("lambda");
+    r->sparsity = number("sparsity");
+    r->error = number("error");
+    r->skip_rate = number("skip_rate");
+    r->objective = number("objective");
+    r->seconds = number("seconds");
+    r->elapsed_seconds = number("elapsed");
     return true;
   } catch (const nlohmann::json::exception&) {
     return false;
@@ -92,16 +100,29 @@ Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
     const std::string& path, const JournalHeader& header, bool fsync_each_call,
     std::vector<EvaluationRecord>* replay) {
   replay->clear();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return create(path, header, fsync_each_call);
+  if (Status regular = check_regular_file(path, UINT64_MAX); !regular) {
+    return Error{"journal " + regular.error().message};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return create(path, header, fsync_each_call);
 
+  const nlohmann::json expected = header_to_json(header);
   std::string line;
   if (!std::getline(in, line) || in.eof()) {
-    return create(path, header, fsync_each_call);  // killed before the header was whole
+    // Killed before the header was whole: what is there must be the start of this run's header.
+    if (expected.dump().compare(0, line.size(), line) == 0) {
+      return create(path, header, fsync_each_call);
+    }
+    return Error{"journal " + path +
+                 " does not start with a journal header; it is left untouched (remove it or "
+                 "name another --journal)"};
   }
-  const nlohmann::json expected = header_to_json(header);
-  const nlohmann::json found = nlohmann::json::parse(line, nullptr, false);
-  if (found != expected) {
+  const auto parsed = parse_json(line, "journal " + path + " header");
+  // Not `found != expected` on a discarded value: nlohmann 3.11 says false for every
+  // comparison with one, which once took an unparseable header for this run's.
+  if (!parsed || *parsed != expected) {
     return Error{"journal " + path + " belongs to another run (method, seed or options differ: " +
                  line.substr(0, 200) + ")"};
   }
@@ -109,12 +130,16 @@ Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
   // Keep whole lines only (a line without its newline was torn), then whole calls only.
   std::vector<EvaluationRecord> records;
   std::vector<std::size_t> call_sizes;
-  while (std::getline(in, line)) {
+  for (std::size_t line_number = 2; std::getline(in, line); ++line_number) {
     if (in.eof()) break;  // no trailing newline: the write was cut short
-    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    const auto parsed = parse_json(line, "journal " + path);
     EvaluationRecord record;
     std::size_t call_size = 0;
-    if (j.is_discarded() || !record_from_json(j, &record, &call_size)) break;
+    if (!parsed || !record_from_json(*parsed, &record, &call_size)) {
+      // Only the last line can be torn (it has no newline); a whole bad line was edited.
+      return Error{"journal " + path + " line " + std::to_string(line_number) +
+                   " is not an evaluation record; the journal is left untouched"};
+    }
     records.push_back(record);
     call_sizes.push_back(call_size);
   }

@@ -97,6 +97,11 @@ Result<PerplexityResult> compute_perplexity(
   }
   result.predicted = result.windows * (n - 1);
   result.nll = total_nll / static_cast<double>(result.predicted);
+  // A NaN perplexity is not a result: it once passed as one, and tune reported success.
+  if (!std::isfinite(result.nll)) {
+    return Error{"perplexity: the model's outputs are not finite (mean NLL " +
+                 std::to_string(result.nll) + "); check its weights and config.json"};
+  }
   result.perplexity = std::exp(result.nll);
   return result;
 }

@@ -1,6 +1,7 @@
 #include "core/io/config_file.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/bounded_json.h"
 
 #include <unistd.h>
 
@@ -13,6 +14,9 @@
 
 namespace afbs {
 namespace {
+
+// A config of 1024 layers x 128 heads is about 20 MB.
+constexpr uint64_t kMaxConfigBytes = 256u << 20;
 
 using Json = nlohmann::ordered_json;
 
@@ -262,25 +266,20 @@ std::string config_to_json(const SparseConfig& config) {
     layers.push_back({{"layer", l}, {"heads", std::move(heads)}});
   }
   document["layers"] = std::move(layers);
-  return document.dump(2) + "\n";
+  // A model folder name need not be UTF-8: such bytes become U+FFFD instead of throwing.
+  return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 Result<SparseConfig> parse_config(const std::string& json_text, const std::string& source) {
-  Json document;
-  try {
-    document = Json::parse(json_text);
-  } catch (const std::exception& error) {
-    return Error{source + ": not valid JSON (" + error.what() + ")"};
-  }
-  return read_document(document, source);
+  auto document = parse_json(json_text, source);
+  if (!document) return document.error();
+  return read_document(*document, source);
 }
 
 Result<SparseConfig> read_config(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path.string() + ": cannot be read"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path.string());
+  auto text = read_file_bytes(path, kMaxConfigBytes);
+  if (!text) return text.error();
+  return parse_config(*text, path.string());
 }
 
 Status write_config(const SparseConfig& config, const std::filesystem::path& path) {

@@ -2,16 +2,20 @@
 
 #include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
+#include <cmath>
 #include <map>
 #include <vector>
 
 #include "core/common/atomic_file.h"
+#include "core/io/torch_state_dict.h"
 
 namespace afbs {
 namespace {
+
+// A file of thresholds for the largest models is a few hundred kilobytes.
+constexpr uint64_t kMaxSpargeAttnFileBytes = 64u << 20;
 
 const char* const kTensorNames[] = {"is_sparse", "cdfthreshd", "simthreshd1", "simthreshd2",
                                     "pvthreshd"};
@@ -90,52 +94,51 @@ Status write_spargeattn(const SparseConfig& config, const std::filesystem::path&
 Result<SparseConfig> read_spargeattn(const std::filesystem::path& path,
                                      const ModelIdentity& model) {
   const std::string where = path.string();
-  auto bytes = read_file_bytes(path);
+  auto bytes = read_file_bytes(path, kMaxSpargeAttnFileBytes);
   if (!bytes) return bytes.error();
-  std::map<std::string, at::Tensor> tensors;
-  try {
-    c10::IValue value = torch::jit::pickle_load(std::vector<char>(bytes->begin(), bytes->end()));
-    if (!value.isGenericDict()) return Error{where + ": not a dict of tensors"};
-    for (const auto& item : value.toGenericDict()) {
-      if (!item.key().isString() || !item.value().isTensor()) {
-        return Error{where + ": holds an entry that is not a named tensor"};
-      }
-      tensors[item.key().toStringRef()] = item.value().toTensor();
-    }
-  } catch (const std::exception& e) {
-    return Error{where + ": not a torch.save file SpargeAttn wrote (" +
-                 std::string(e.what()).substr(0, 200) + ")"};
-  }
+  // Our own bounded reader, not libtorch's unpickler: the file may come from anyone.
+  auto tensors = read_torch_state_dict(*bytes, where);
+  if (!tensors) return tensors.error();
 
   SparseConfig config;
   config.model = model;
   config.layers.resize(static_cast<size_t>(model.layers));
   for (int64_t layer = 0; layer < model.layers; ++layer) {
     const std::string module = spargeattn_module(layer);
-    std::map<std::string, at::Tensor> found;
+    std::map<std::string, const PickledTensor*> found;
     for (const char* name : kTensorNames) {
       const std::string key = module + "." + name;
-      auto it = tensors.find(key);
-      if (it == tensors.end()) {
+      auto it = tensors->find(key);
+      if (it == tensors->end()) {
         if (std::string(name) == "simthreshd2") continue;  // unused by the kernels
         return Error{where + ": no tensor '" + key + "' (the file has " +
-                     std::to_string(tensors.size()) + " tensors; is it for this model?)"};
+                     std::to_string(tensors->size()) + " tensors; is it for this model?)"};
       }
-      const at::Tensor& t = it->second;
-      if (t.dim() != 1 || t.size(0) != model.heads) {
-        return Error{where + ": tensor '" + key + "' has shape " + c10::str(t.sizes()) +
-                     ", expected [" + std::to_string(model.heads) + "] (one per query head)"};
+      const PickledTensor& t = it->second;
+      if (t.sizes.size() != 1 || t.sizes[0] != model.heads) {
+        std::string shape = "[";
+        for (size_t d = 0; d < t.sizes.size(); ++d) {
+          shape += (d ? ", " : "") + std::to_string(t.sizes[d]);
+        }
+        return Error{where + ": tensor '" + key + "' has shape " + shape + "], expected [" +
+                     std::to_string(model.heads) + "] (one per query head)"};
       }
-      found[name] = t.to(at::kDouble).contiguous();
+      for (int64_t h = 0; h < model.heads; ++h) {
+        if (!std::isfinite(t.at(h))) {
+          return Error{where + ": tensor '" + key + "' holds " + std::to_string(t.at(h)) +
+                       " for head " + std::to_string(h) + ", not a finite number"};
+        }
+      }
+      found[name] = &t;
     }
     auto& heads = config.layers[static_cast<size_t>(layer)];
     heads.resize(static_cast<size_t>(model.heads));
     for (int64_t h = 0; h < model.heads; ++h) {
       HeadConfig& head = heads[static_cast<size_t>(h)];
-      head.sparse = found["is_sparse"][h].item<double>() != 0.0;
-      head.tau = found["cdfthreshd"][h].item<double>();
-      head.theta = found["simthreshd1"][h].item<double>();
-      head.lambda = found["pvthreshd"][h].item<double>();
+      head.sparse = found["is_sparse"]->at(h) != 0.0;
+      head.tau = found["cdfthreshd"]->at(h);
+      head.theta = found["simthreshd1"]->at(h);
+      head.lambda = found["pvthreshd"]->at(h);
     }
   }
   if (Status valid = config.validate(where); !valid) return valid.error();

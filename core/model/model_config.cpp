@@ -1,14 +1,28 @@
 #include "core/model/model_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
+
+#include "core/common/atomic_file.h"
+#include "core/common/bounded_json.h"
 
 namespace afbs {
 namespace {
 
 using nlohmann::json;
+
+// Upper bounds on what config.json may declare (the largest Llama-family models are well
+// inside them): a file that says 10^12 layers must not make us allocate for them.
+constexpr int64_t kMaxLayers = 1024;
+constexpr int64_t kMaxHeads = 1024;
+constexpr int64_t kMaxWidth = int64_t{1} << 20;
+constexpr int64_t kMaxHeadDim = 1024;
+constexpr int64_t kMaxVocabulary = int64_t{1} << 23;
+constexpr int64_t kMaxPositions = int64_t{1} << 24;
 
 // What each supported architecture changes in the Llama layer, and its config defaults.
 struct Family {
@@ -54,7 +68,9 @@ Result<T> read_key(const json& config, const std::string& key, T fallback,
   try {
     return it->get<T>();
   } catch (const std::exception&) {
-    return Error{source + ": key '" + key + "' has the wrong type (" + it->dump() + ")"};
+    // Replace bytes that are not UTF-8: dump() would throw on them.
+    const std::string text = it->dump(-1, ' ', false, json::error_handler_t::replace);
+    return Error{source + ": key '" + key + "' has the wrong type (" + text.substr(0, 80) + ")"};
   }
 }
 
@@ -109,7 +125,14 @@ Status read_rope(const json& config, const std::string& source, ModelConfig& out
   }
   if (auto it = config.find("rope_scaling"); it != config.end() && it->is_object()) scaling = &*it;
   if (!scaling) return {};
-  std::string type = scaling->value("rope_type", scaling->value("type", std::string("default")));
+  // rope_type (or type) must be a string: a number once escaped as an uncaught type_error.
+  std::string type = "default";
+  for (const char* key : {"type", "rope_type"}) {
+    if (auto it = scaling->find(key); it != scaling->end() && !it->is_null()) {
+      if (!it->is_string()) return Error{source + ": rope_scaling '" + key + "' is not a string"};
+      type = it->get<std::string>();
+    }
+  }
   auto number = [&](const char* key, double fallback) {
     auto it = scaling->find(key);
     return it != scaling->end() && it->is_number() ? it->get<double>() : fallback;
@@ -134,7 +157,11 @@ Status read_rope(const json& config, const std::string& source, ModelConfig& out
     return Error{source + ": rope_scaling type '" + type +
                  "' is not supported (none, linear, llama3)"};
   }
-  if (rope.factor <= 0) return Error{source + ": rope_scaling factor must be positive"};
+  for (double value : {rope.factor, rope.low_freq_factor, rope.high_freq_factor}) {
+    if (!std::isfinite(value) || value <= 0) {
+      return Error{source + ": rope_scaling factors must be positive finite numbers"};
+    }
+  }
   return {};
 }
 
@@ -304,6 +331,32 @@ Result<ModelConfig> parse_checked(const json& config, const std::string& source)
     return Error{source + ": torch_dtype '" + out.torch_dtype +
                  "' is not supported (float32, float16, bfloat16)"};
   }
+  // Non-finite or non-positive values give NaN perplexities that look like results.
+  if (!std::isfinite(out.rope_theta) || out.rope_theta <= 0) {
+    return Error{source + ": rope_theta must be a positive finite number, got " +
+                 std::to_string(out.rope_theta)};
+  }
+  if (!std::isfinite(out.rms_norm_eps) || out.rms_norm_eps < 0) {
+    return Error{source + ": rms_norm_eps must be a finite number >= 0, got " +
+                 std::to_string(out.rms_norm_eps)};
+  }
+  // Counts past any real model's are refused before anything is sized by them.
+  for (auto [key, value, limit] :
+       {std::tuple{"num_hidden_layers", out.num_layers, kMaxLayers},
+        {"num_attention_heads", out.num_heads, kMaxHeads},
+        {"hidden_size", out.hidden_size, kMaxWidth},
+        {"intermediate_size", out.intermediate_size, kMaxWidth},
+        {"head_dim", out.head_dim, kMaxHeadDim},
+        {"vocab_size", out.vocab_size, kMaxVocabulary},
+        {"max_position_embeddings", out.max_position_embeddings, kMaxPositions}}) {
+    if (value > limit) {
+      return Error{source + ": " + key + " is " + std::to_string(value) + ", more than the " +
+                   std::to_string(limit) + " any supported model has"};
+    }
+  }
+  if (out.max_position_embeddings <= 0) {
+    return Error{source + ": max_position_embeddings must be positive"};
+  }
   if (auto status = read_layer_windows(config, family, source, out); !status) {
     return status.error();
   }
@@ -323,18 +376,16 @@ const std::vector<std::string>& supported_architectures() {
 }
 
 Result<ModelConfig> parse_model_config(const std::string& json_text, const std::string& source) {
-  json config = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded()) return Error{source + ": not valid JSON"};
-  return parse_checked(config, source);
+  auto config = parse_json(json_text, source);
+  if (!config) return config.error();
+  return parse_checked(*config, source);
 }
 
 Result<ModelConfig> load_model_config(const std::filesystem::path& model_dir) {
   const auto path = model_dir / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path.string() + ": cannot be read (is this a model folder?)"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_model_config(text.str(), path.string());
+  auto text = read_file_bytes(path, kMaxConfigJsonBytes);
+  if (!text) return Error{text.error().message + " (is this a model folder?)"};
+  return parse_model_config(*text, path.string());
 }
 
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& c) {

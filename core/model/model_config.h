@@ -78,6 +78,9 @@ const std::vector<std::string>& supported_architectures();
 // Parses `<model_dir>/config.json`. An unknown architecture, a missing required key or
 // an inconsistent value (heads not dividing, unknown rope_scaling type) is an error that
 // names config.json and the key.
+// config.json is a few kilobytes; one larger than this is not a model's config.
+inline constexpr uint64_t kMaxConfigJsonBytes = 16u << 20;
+
 Result<ModelConfig> load_model_config(const std::filesystem::path& model_dir);
 // The same from config.json text; `source` names the file in errors.
 Result<ModelConfig> parse_model_config(const std::string& json_text, const std::string& source);

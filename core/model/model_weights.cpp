@@ -158,9 +158,9 @@ Result<std::unique_ptr<ModelWeights>> ModelWeights::load(const SafetensorsCheckp
     at::Tensor view = at::from_blob(const_cast<std::byte*>(found->file->data(entry)), entry.shape,
                                     at::TensorOptions().dtype(scalar_type_of(entry.dtype)));
     at::Tensor tensor = view.to(*device, *dtype, /*non_blocking=*/false, /*copy=*/true);
-    if (options.check_nan && at::isnan(tensor).any().item<bool>()) {
+    if (options.check_nan && !at::isfinite(tensor).all().item<bool>()) {
       return Error{found->file->path().string() + ": tensor '" + expected.name +
-                   "' holds NaN values"};
+                   "' holds NaN or infinite values"};
     }
     return tensor;
   });

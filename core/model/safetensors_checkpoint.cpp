@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/common/atomic_file.h"
+#include "core/common/bounded_json.h"
+
 namespace afbs {
 namespace fs = std::filesystem;
 namespace {
@@ -17,6 +20,17 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return text + "]";
 }
 
+// A shard the index names must be a plain file name in the model folder: no "..", no
+// absolute path, no sub-folder. Symlinks are followed on purpose: the Hugging Face cache
+// links every file of a snapshot to ../../blobs/, and the shard is only ever read.
+bool plain_file_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
+
+// The index of the largest checkpoints is a few megabytes.
+constexpr uint64_t kMaxIndexBytes = 64u << 20;
+
 }  // namespace
 
 Result<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const fs::path& model_dir) {
@@ -25,21 +39,21 @@ Result<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const fs::path& model_
   const fs::path index = model_dir / "model.safetensors.index.json";
   const fs::path single = model_dir / "model.safetensors";
   std::error_code ec;
-  if (fs::is_regular_file(index, ec)) {
+  if (fs::exists(index, ec)) {  // a FIFO or folder is refused by the read below
     checkpoint.index_ = index;
-    std::ifstream in(index, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto json = nlohmann::json::parse(text.str(), nullptr, false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("weight_map") ||
-        !json["weight_map"].is_object()) {
+    auto text = read_file_bytes(index, kMaxIndexBytes);
+    if (!text) return text.error();
+    auto parsed = parse_json(*text, index.string());
+    if (!parsed) return parsed.error();
+    nlohmann::json json = std::move(*parsed);
+    if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object()) {
       return Error{index.string() + ": not a JSON object with a 'weight_map'"};
     }
     std::map<std::string, const SafetensorsFile*> shards;
     for (const auto& [name, shard] : json["weight_map"].items()) {
       if (!shard.is_string()) return Error{index.string() + ": tensor '" + name + "' has no file"};
       const std::string shard_name = shard.get<std::string>();
-      if (shard_name.find('/') != std::string::npos || shard_name == "..") {
+      if (!plain_file_name(shard_name)) {
         return Error{index.string() + ": shard '" + shard_name + "' is not a file in the folder"};
       }
       auto it = shards.find(shard_name);
@@ -55,7 +69,7 @@ Result<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const fs::path& model_
       }
       checkpoint.weight_map_.emplace_back(name, it->second);
     }
-  } else if (fs::is_regular_file(single, ec)) {
+  } else if (fs::exists(single, ec)) {
     auto file = SafetensorsFile::open(single);
     if (!file) return file.error();
     checkpoint.files_.push_back(std::make_unique<SafetensorsFile>(std::move(file.value())));

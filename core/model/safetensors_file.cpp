@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/common/bounded_json.h"
+
 namespace afbs {
 namespace {
 
@@ -108,7 +110,8 @@ int64_t SafetensorsEntry::numel() const {
 
 Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
   const std::string where = path.string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open; fstat below refuses it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Error{where + ": cannot be opened: " + std::strerror(errno)};
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -141,10 +144,10 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
   file.data_start_ = 8 + header_bytes;
   const uint64_t data_bytes = file_bytes - file.data_start_;
   const char* header_text = reinterpret_cast<const char*>(file.mapping_ + 8);
-  json header = json::parse(header_text, header_text + header_bytes, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) {
-    return Error{where + ": header is not a valid JSON object"};
-  }
+  auto parsed = parse_json(std::string_view(header_text, header_bytes), where + ": header");
+  if (!parsed) return Error{parsed.error().message + " (not a valid JSON object)"};
+  json header = std::move(*parsed);
+  if (!header.is_object()) return Error{where + ": header is not a valid JSON object"};
 
   std::vector<const SafetensorsEntry*> by_offset;
   for (const auto& [name, value] : header.items()) {

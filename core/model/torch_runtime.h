@@ -4,8 +4,8 @@
 
 namespace afbs {
 
-// Sets libtorch's intra-op thread count: `requested` if > 0, else every core of the machine
-// (Debian's libtorch starts at 1). Returns the count now in force.
+// Sets libtorch's intra-op thread count: `requested` if > 0 (at most the machine's cores),
+// else every core of the machine (Debian's libtorch starts at 1). Returns the count in force.
 int configure_torch_threads(int requested = 0);
 
 // True when libtorch sees at least one CUDA device.

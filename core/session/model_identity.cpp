@@ -31,6 +31,9 @@ class Fnv1a64 {
 
 // The 8-byte length and the JSON header of a safetensors file (not its data).
 Result<std::string> safetensors_header(const fs::path& file) {
+  std::error_code ec;
+  if (Status regular = check_regular_file(file, UINT64_MAX); !regular) return regular.error();
+  const uint64_t file_bytes = fs::file_size(file, ec);
   std::ifstream in(file, std::ios::binary);
   unsigned char size_bytes[8];
   if (!in.read(reinterpret_cast<char*>(size_bytes), 8)) {
@@ -39,7 +42,9 @@ Result<std::string> safetensors_header(const fs::path& file) {
   uint64_t size = 0;
   for (int i = 7; i >= 0; --i)
     size = (size << 8) | size_bytes[i];
-  if (size > (uint64_t{1} << 30)) return Error{file.string() + ": header length is implausible"};
+  if (size > (uint64_t{1} << 30) || size > file_bytes - 8) {
+    return Error{file.string() + ": header length is implausible"};
+  }
   std::string header(size, '\0');
   if (!in.read(header.data(), static_cast<std::streamsize>(size))) {
     return Error{file.string() + ": header runs past the end of the file"};
@@ -51,7 +56,7 @@ Result<std::string> safetensors_header(const fs::path& file) {
 
 Result<ModelIdentity> identify_model(const fs::path& model_dir, const ModelConfig& config) {
   Fnv1a64 hash;
-  auto config_bytes = read_file_bytes(model_dir / "config.json");
+  auto config_bytes = read_file_bytes(model_dir / "config.json", kMaxConfigJsonBytes);
   if (!config_bytes) return config_bytes.error();
   hash.add(*config_bytes);
   std::vector<fs::path> shards;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/atomic_file.h"
+#include "core/common/bounded_json.h"
 #include "core/tokenizer/byte_level_bpe_tokenizer.h"
 #include "core/tokenizer/sentencepiece_model_proto.h"
 #include "core/tokenizer/sentencepiece_tokenizer.h"
@@ -14,13 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// tokenizer.json of the largest vocabularies is about 30 MB.
+constexpr uint64_t kMaxTokenizerBytes = 256u << 20;
+
 Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path.string() + ": cannot be opened"};
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return Error{path.string() + ": read failed"};
-  return bytes.str();
+  return read_file_bytes(path, kMaxTokenizerBytes);
 }
 
 // bos_token / eos_token of tokenizer_config.json: a string or {"content": ...}; absent when
@@ -49,13 +49,14 @@ Result<std::unique_ptr<Tokenizer>> load_sentencepiece(const fs::path& path) {
 Result<std::unique_ptr<Tokenizer>> load_hugging_face(const fs::path& path) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.error();
-  const nlohmann::json config = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded()) return Error{path.string() + ": not valid JSON"};
+  const auto parsed = parse_json(*text, path.string());
+  if (!parsed) return parsed.error();
+  const nlohmann::json& config = *parsed;
   nlohmann::json extra;
   if (const fs::path extra_path = path.parent_path() / "tokenizer_config.json";
       fs::exists(extra_path)) {
     if (Result<std::string> extra_text = read_file(extra_path); extra_text.ok()) {
-      extra = nlohmann::json::parse(*extra_text, nullptr, false);
+      if (auto parsed_extra = parse_json(*extra_text, extra_path.string())) extra = *parsed_extra;
     }
   }
   Result<std::unique_ptr<ByteLevelBpeTokenizer>> tok = ByteLevelBpeTokenizer::from_json(

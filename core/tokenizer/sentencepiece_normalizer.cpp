@@ -1,6 +1,7 @@
 #include "core/tokenizer/sentencepiece_normalizer.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/tokenizer/utf8.h"
 
@@ -41,7 +42,14 @@ Result<SentencePieceNormalizer> SentencePieceNormalizer::create(
     std::vector<std::string> user_defined_symbols) {
   SentencePieceNormalizer normalizer;
   normalizer.spec_ = spec;
-  normalizer.user_defined_symbols_ = std::move(user_defined_symbols);
+  for (std::string& symbol : user_defined_symbols) {
+    if (symbol.empty()) continue;
+    normalizer.user_defined_lengths_.push_back(symbol.size());
+    normalizer.user_defined_symbols_.insert(std::move(symbol));
+  }
+  auto& lengths = normalizer.user_defined_lengths_;
+  std::sort(lengths.begin(), lengths.end(), std::greater<>());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
   const std::string_view blob = spec.precompiled_charsmap;
   if (!blob.empty()) {
     // Layout: trie size in bytes (little-endian uint32), the trie, then the strings.
@@ -56,16 +64,25 @@ Result<SentencePieceNormalizer> SentencePieceNormalizer::create(
       normalizer.trie_units_[i] = read_le32(blob, 4 + 4 * i);
     }
     normalizer.normalized_strings_ = std::string(blob.substr(4 + trie_bytes));
+    std::size_t run = 0;
+    for (char c : normalizer.normalized_strings_) {
+      run = c == '\0' ? 0 : run + 1;
+      if (run > kMaxReplacementBytes) {
+        return Error{"precompiled_charsmap has a replacement longer than " +
+                     std::to_string(kMaxReplacementBytes) + " bytes"};
+      }
+    }
   }
   return normalizer;
 }
 
 std::size_t SentencePieceNormalizer::match_user_defined(std::string_view text) const {
-  std::size_t longest = 0;
-  for (const std::string& symbol : user_defined_symbols_) {
-    if (symbol.size() > longest && text.starts_with(symbol)) longest = symbol.size();
+  for (std::size_t length : user_defined_lengths_) {
+    if (length <= text.size() && user_defined_symbols_.count(text.substr(0, length)) != 0) {
+      return length;
+    }
   }
-  return longest;
+  return 0;
 }
 
 // Darts-clone's commonPrefixSearch, keeping the longest of the first kMaxTrieResults matches;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,7 +18,11 @@ namespace afbs {
 // space-to-U+2581 escape. User-defined symbols are left untouched.
 class SentencePieceNormalizer {
  public:
-  // Error when the precompiled character map is malformed.
+  // The longest replacement of NFKC and its variants is 33 bytes (U+FDFA).
+  static constexpr std::size_t kMaxReplacementBytes = 256;
+
+  // Error when the precompiled character map is malformed, or maps a character to more than
+  // kMaxReplacementBytes (a map that amplifies every character would fill the memory).
   static Result<SentencePieceNormalizer> create(const SentencePieceModelProto::NormalizerSpec& spec,
                                                 std::vector<std::string> user_defined_symbols);
 
@@ -34,9 +39,12 @@ class SentencePieceNormalizer {
   std::pair<std::size_t, uint32_t> longest_charsmap_match(std::string_view input) const;
 
   SentencePieceModelProto::NormalizerSpec spec_;
-  std::vector<std::string> user_defined_symbols_;
-  std::vector<uint32_t> trie_units_;  // Darts-clone double array
-  std::string normalized_strings_;    // NUL-separated replacement strings
+  // Looked up by length, longest first: a model with 10^5 symbols once took a minute to
+  // tokenise a page when every symbol was tried at every position.
+  std::set<std::string, std::less<>> user_defined_symbols_;
+  std::vector<std::size_t> user_defined_lengths_;  // distinct, descending
+  std::vector<uint32_t> trie_units_;               // Darts-clone double array
+  std::string normalized_strings_;                 // NUL-separated replacement strings
 };
 
 }  // namespace afbs

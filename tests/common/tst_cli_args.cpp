@@ -1,6 +1,7 @@
 #include <QtTest>
 
 #include "app/tune/cli_args.h"
+#include "app/tune/number_lists.h"
 
 using afbs::cli::CliArgs;
 
@@ -36,6 +37,35 @@ class TestCliArgs : public QObject {
     QVERIFY(!length.ok());
     QVERIFY(QString::fromStdString(length.error().message).contains("--length"));
     QVERIFY(!args->get_double("l1", 0.0).ok());
+  }
+  // Issue 15: a range ending near INT_MAX wrapped around or filled the memory (abort).
+  void number_lists_are_bounded_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("count");  // -1: refused
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("list") << "512,1024,2048" << 3 << "";
+    QTest::newRow("range") << "0-3,5" << 5 << "";
+    QTest::newRow("at INT_MAX") << "2147483646-2147483647" << 2 << "";
+    QTest::newRow("up to INT_MAX")
+        << "0-2147483647" << -1 << "--layers: '0-2147483647' names more than 65536 values";
+    QTest::newRow("past INT_MAX") << "0-2147483648" << -1 << "is not a number or a range";
+    QTest::newRow("many ranges") << "0-40000,0-40000" << -1 << "names more than 65536 values";
+    QTest::newRow("reversed") << "5-3" << -1 << "is not a number or a range";
+    QTest::newRow("negative") << "-3" << -1 << "is not a number or a range";
+    QTest::newRow("empty") << "" << -1 << "no values given";
+  }
+  void number_lists_are_bounded() {
+    QFETCH(QString, text);
+    QFETCH(int, count);
+    QFETCH(QString, expected);
+    auto values = afbs::cli::parse_int_list(text.toStdString(), "--layers");
+    QCOMPARE(values.ok(), count >= 0);
+    if (values.ok()) {
+      QCOMPARE(static_cast<int>(values->size()), count);
+    } else {
+      QVERIFY2(QString::fromStdString(values.error().message).contains(expected),
+               values.error().message.c_str());
+    }
   }
 };
 

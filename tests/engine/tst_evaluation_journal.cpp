@@ -141,6 +141,42 @@ class TestEvaluationJournal : public QObject {
     QCOMPARE(read_lines(path), before);  // left intact
   }
 
+  // Issue 15: a header that does not parse was taken as this run's and rewritten, and a bad
+  // line in the middle silently dropped every record after it.
+  void resumeRefusesAJournalItCannotRead_data() {
+    QTest::addColumn<int>("edit");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("header garbage, no newline") << 0 << "does not start with a journal header";
+    QTest::newRow("header garbage") << 1 << "another run";
+    QTest::newRow("bad line in the middle") << 2 << "line 3 is not an evaluation record";
+    QTest::newRow("deep line in the middle") << 3 << "line 3 is not an evaluation record";
+  }
+  void resumeRefusesAJournalItCannotRead() {
+    QFETCH(int, edit);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    QCOMPARE(run_with(journal_options(TuningMethod::AfbsBo, path, false)).status,
+             RunStatus::Succeeded);
+    std::vector<std::string> lines = read_lines(path);
+    QVERIFY(lines.size() > 4);
+    std::string text;
+    if (edit == 0) text = "not a header";
+    if (edit == 1) lines[0] = "{\"afbs_journal\": ";
+    if (edit == 2) lines[2] = "{\"call\": 1}";
+    if (edit == 3) lines[2] = std::string(100000, '[') + std::string(100000, ']');
+    if (edit != 0) {
+      for (const std::string& line : lines)
+        text += line + "\n";
+    }
+    write_text(path, text);
+    const RunResult refused = run_with(journal_options(TuningMethod::AfbsBo, path, true));
+    QCOMPARE(refused.status, RunStatus::Failed);
+    QVERIFY2(QString::fromStdString(refused.message).contains(expected), refused.message.c_str());
+    std::ifstream in(path, std::ios::binary);
+    QCOMPARE(std::string(std::istreambuf_iterator<char>(in), {}), text);  // left untouched
+  }
+
   void everyLineIsJsonAndFlushed() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("journal.jsonl").toStdString();

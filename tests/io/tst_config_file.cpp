@@ -2,6 +2,8 @@
 // config for another model refused.
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -129,6 +131,10 @@ class TestConfigFile : public QObject {
     QTest::newRow("rule") << "\"rule\": \"cumulative\""
                           << "\"rule\": \"magic\""
                           << "magic";
+    // Issue 15: a deep tau once overflowed the stack (SIGSEGV).
+    QTest::newRow("deep tau") << "\"tau\": 0.8125"
+                              << "\"tau\": " + QString(100000, '[') + QString(100000, ']')
+                              << "deeper than 64 levels";
     QTest::newRow("json") << "{"
                           << "["
                           << "not valid JSON";
@@ -144,6 +150,16 @@ class TestConfigFile : public QObject {
     QVERIFY(!parsed.ok());
     QVERIFY2(message(parsed).contains(expected), qPrintable(message(parsed)));
     QVERIFY(message(parsed).contains("cfg.json"));
+  }
+
+  // Issue 15: a FIFO as a config (or pins) file once hung the reader.
+  void a_fifo_is_refused_not_waited_on() {
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pins.json").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    auto read = afbs::read_config(fifo);
+    QVERIFY(!read.ok());
+    QVERIFY2(message(read).contains("pins.json: is a FIFO"), qPrintable(message(read)));
   }
 
   void config_for_another_model_is_refused() {

@@ -2,8 +2,11 @@
 // configuration (GQA, tied embeddings, q/k/v bias, rope scaling, shards) loads and runs.
 #include <ATen/ATen.h>
 
+#include <sys/stat.h>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -51,6 +54,23 @@ void TestModelLoading::badCheckpoint_data() {
   QTest::newRow("no weights") << "no-weights" << QStringList{"model.safetensors"};
   QTest::newRow("heads not divisible")
       << "heads" << QStringList{"config.json", "num_key_value_heads"};
+  // Issue 15: each of these crashed, hung or gave a NaN perplexity with exit 0.
+  QTest::newRow("Inf weights") << "inf"
+                               << QStringList{"model.safetensors", "model.norm.weight", "infinite"};
+  QTest::newRow("rope_scaling type a number")
+      << "rope-type" << QStringList{"config.json", "rope_scaling 'type' is not a string"};
+  QTest::newRow("num_hidden_layers huge")
+      << "layers" << QStringList{"config.json", "num_hidden_layers is 1000000000000"};
+  QTest::newRow("rope_theta zero") << "theta" << QStringList{"config.json", "rope_theta must be"};
+  QTest::newRow("rms_norm_eps negative")
+      << "eps" << QStringList{"config.json", "rms_norm_eps must be"};
+  QTest::newRow("deep value under a key of the wrong type")
+      << "deep" << QStringList{"config.json", "deeper than 64 levels"};
+  QTest::newRow("config.json a FIFO") << "fifo" << QStringList{"config.json", "is a FIFO"};
+  QTest::newRow("shard a FIFO") << "fifo-shard"
+                                << QStringList{"model.safetensors", "not a regular file"};
+  QTest::newRow("shard outside the folder")
+      << "index-escape" << QStringList{"model.safetensors.index.json", "'../x.safetensors'"};
 }
 
 void TestModelLoading::badCheckpoint() {
@@ -66,6 +86,11 @@ void TestModelLoading::badCheckpoint() {
   if (fault == "nan") weights["model.norm.weight"][3] = NAN;
   if (fault == "architecture") config["architectures"] = {"GPT2LMHeadModel"};
   if (fault == "heads") config["num_key_value_heads"] = 3;
+  if (fault == "inf") weights["model.norm.weight"][3] = INFINITY;
+  if (fault == "rope-type") config["rope_scaling"] = {{"type", 3}, {"factor", 2.0}};
+  if (fault == "layers") config["num_hidden_layers"] = 1000000000000LL;
+  if (fault == "theta") config["rope_theta"] = 0.0;
+  if (fault == "eps") config["rms_norm_eps"] = -1e-6;
   test::write_tiny_model(dir, config, weights);
   if (fault == "dtype") {
     std::vector<SafetensorsTensorData> tensors;
@@ -78,6 +103,25 @@ void TestModelLoading::badCheckpoint() {
   }
   if (fault == "no-config") fs::remove(dir / "config.json");
   if (fault == "no-weights") fs::remove(dir / "model.safetensors");
+  if (fault == "deep") {
+    config["hidden_act"] = "DEEP";
+    std::string text = config.dump();
+    text.replace(text.find("\"DEEP\""), 6, std::string(100000, '[') + std::string(100000, ']'));
+    std::ofstream(dir / "config.json", std::ios::trunc) << text;
+  }
+  if (fault == "fifo") {
+    fs::remove(dir / "config.json");
+    QCOMPARE(::mkfifo((dir / "config.json").c_str(), 0600), 0);
+  }
+  if (fault == "fifo-shard") {
+    fs::remove(dir / "model.safetensors");
+    QCOMPARE(::mkfifo((dir / "model.safetensors").c_str(), 0600), 0);
+  }
+  if (fault == "index-escape") {
+    fs::rename(dir / "model.safetensors", dir / "x.safetensors");
+    std::ofstream(dir / "model.safetensors.index.json")
+        << R"({"weight_map": {"model.norm.weight": "../x.safetensors"}})";
+  }
   auto model = Model::load(dir);
   QVERIFY(!model.ok());
   for (const auto& mention : mentions) {

@@ -70,6 +70,11 @@ void TestSafetensors::hostileHeader_data() {
   QTest::newRow("shape disagrees with offsets")
       << R"({"a":{"dtype":"F32","shape":[5],"data_offsets":[0,16]}})" << 16 << qulonglong(0)
       << QStringList{"bad.safetensors", "'a'", "needs 20 bytes"};
+  // Issue 15: 10^5 nested arrays once overflowed the stack (SIGSEGV).
+  QTest::newRow("shape nested 1e5 deep")
+      << R"({"a":{"dtype":"F32","shape":)" + QString(100000, '[') + QString(100000, ']') +
+             R"(,"data_offsets":[0,16]}})"
+      << 16 << qulonglong(0) << QStringList{"bad.safetensors", "deeper than 64 levels"};
   QTest::newRow("negative size") << R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})"
                                  << 16 << qulonglong(0)
                                  << QStringList{"bad.safetensors", "'a'", "shape"};

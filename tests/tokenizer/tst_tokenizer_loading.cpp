@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tokenizer/sentencepiece_model_proto.h"
+#include "core/tokenizer/sentencepiece_normalizer.h"
 #include "core/tokenizer/sentencepiece_tokenizer.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -114,6 +115,40 @@ class TestTokenizerLoading : public QObject {
     QVERIFY(loaded > 0);  // most flips land in the character map and leave a loadable model
   }
 
+  // Issue 15: a charsmap mapping a character to a huge string amplified every character of
+  // the text until the memory ran out (abort).
+  void rejects_an_amplifying_charsmap() {
+    afbs::SentencePieceModelProto::NormalizerSpec spec;
+    spec.precompiled_charsmap = std::string("\x04\0\0\0", 4) + std::string(4, '\0') +
+                                std::string(100000, 'a') + std::string(1, '\0');
+    auto normalizer = afbs::SentencePieceNormalizer::create(spec, {});
+    QVERIFY(!normalizer.ok());
+    QVERIFY2(QString::fromStdString(normalizer.error().message)
+                 .contains("replacement longer than 256 bytes"),
+             normalizer.error().message.c_str());
+  }
+  // Issue 15: 10^5 user-defined symbols made tokenising a page take 83 s instead of 1.3 s.
+  void many_user_defined_symbols_stay_fast() {
+    std::vector<std::string> symbols;
+    for (int i = 0; i < 100000; ++i)
+      symbols.push_back("<sym" + std::to_string(i) + ">");
+    symbols.push_back("<sym1");  // a prefix of others: the longest match must win
+    afbs::SentencePieceModelProto::NormalizerSpec spec;
+    auto normalizer = afbs::SentencePieceNormalizer::create(spec, symbols);
+    QVERIFY(normalizer.ok());
+    QCOMPARE(normalizer->match_user_defined("<sym12>x"), std::size_t{7});
+    QCOMPARE(normalizer->match_user_defined("<sym1x"), std::size_t{5});
+    QCOMPARE(normalizer->match_user_defined("plain"), std::size_t{0});
+    std::string text;
+    while (text.size() < 200000)
+      text += "In the beginning <sym42> created the heaven. ";
+    QElapsedTimer timer;
+    timer.start();
+    const std::string normalized = normalizer->normalize(text);
+    QVERIFY(normalized.find("<sym42>") != std::string::npos);
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed()) + " ms"));
+  }
+
   void rejects_bad_tokenizer_json_data() {
     QTest::addColumn<QString>("content");
     QTest::addColumn<QString>("expected_error");
@@ -160,6 +195,12 @@ class TestTokenizerLoading : public QObject {
     }) << "unsupported normalizer";
     QTest::newRow("added token without id")
         << variant([](json& j) { j["added_tokens"][0].erase("id"); }) << "added token";
+    // Issue 15: a deep normalizer once overflowed the stack (SIGSEGV).
+    QTest::newRow("normalizer nested 1e5 deep")
+        << variant([](json& j) {
+             j["normalizer"] = "DEEP";
+           }).replace("\"DEEP\"", QString(100000, '[') + QString(100000, ']'))
+        << "deeper than 64 levels";
     QTest::newRow("model of wrong type")
         << variant([](json& j) { j["model"] = 3; }) << "'model' is missing";
   }

@@ -1,0 +1,20 @@
+// tokenizer.model: the SentencePiece protobuf reader, its normaliser (precompiled charsmap)
+// and the tokenizer built from it; then a short text through encode and decode.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+#include "core/tokenizer/tokenizer.h"
+#include "fuzz/scratch_file.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::filesystem::path folder = [] {
+    auto path = afbs::fuzz::scratch_folder() / "tokenizer-model";
+    std::filesystem::create_directories(path);
+    return path;
+  }();
+  afbs::fuzz::write_scratch("tokenizer-model/tokenizer.model", data, size);
+  auto tokenizer = afbs::load_tokenizer(folder);
+  if (tokenizer.ok()) (*tokenizer)->decode((*tokenizer)->encode("Hello, wörld 123 ＡＢＣ ½\n"));
+  return 0;
+}

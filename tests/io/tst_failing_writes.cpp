@@ -1,0 +1,121 @@
+// Fault injection on every writer (issue 15): each output goes through
+// write_file_atomically, so a write that fails part-way (here: EFBIG from a file-size limit,
+// what ENOSPC does on a full disk) must leave the old file whole, no temporary file behind,
+// and an error naming the path.
+#include <sys/resource.h>
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "core/attention/sparse_config.h"
+#include "core/common/atomic_file.h"
+#include "core/engine/evaluation_csv.h"
+#include "core/engine/evaluation_journal.h"
+#include "core/io/config_file.h"
+
+namespace fs = std::filesystem;
+using namespace afbs;
+
+namespace {
+
+// Runs `write` with every file this process writes limited to `limit_bytes`.
+Status with_file_size_limit(rlim_t limit_bytes, const std::function<Status()>& write) {
+  std::signal(SIGXFSZ, SIG_IGN);  // fail the write with EFBIG instead of killing the process
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  rlimit small = old;
+  small.rlim_cur = limit_bytes;
+  setrlimit(RLIMIT_FSIZE, &small);
+  Status status = write();
+  setrlimit(RLIMIT_FSIZE, &old);
+  return status;
+}
+
+std::string contents(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+SparseConfig big_config() {
+  ModelIdentity model;
+  model.name = "tiny";
+  model.layers = 8;
+  model.heads = 8;
+  model.kv_heads = 2;
+  model.head_dim = 64;
+  return SparseConfig::uniform(model, HeadConfig{});
+}
+
+std::vector<engine::EvaluationRecord> records(int count) {
+  std::vector<engine::EvaluationRecord> out(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i)
+    out[static_cast<size_t>(i)].head = i;
+  return out;
+}
+
+}  // namespace
+
+class TestFailingWrites : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void old_file_survives_a_failed_write_data() {
+    QTest::addColumn<QString>("writer");
+    for (const char* writer : {"bytes", "config", "csv", "journal"})
+      QTest::newRow(writer) << writer;
+  }
+  void old_file_survives_a_failed_write() {
+    QFETCH(QString, writer);
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "out.file";
+    std::ofstream(path) << "old contents";
+    const Status status = with_file_size_limit(64, [&]() -> Status {
+      if (writer == "bytes") return write_file_atomically(path, std::string(4096, 'x'));
+      if (writer == "config") return write_config(big_config(), path);
+      if (writer == "csv") return engine::write_evaluations_csv(path.string(), records(100));
+      auto journal = engine::EvaluationJournal::create(
+          path.string(), engine::JournalHeader{"afbs-bo", 1, std::string(200, 'f')}, false);
+      if (!journal) return journal.error();
+      return {};
+    });
+    QVERIFY(!status.ok());
+    QVERIFY2(QString::fromStdString(status.error().message).contains("out.file"),
+             status.error().message.c_str());
+    QCOMPARE(contents(path), std::string("old contents"));
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(dir.path().toStdString())) {
+      (void)entry;
+      ++files;
+    }
+    QCOMPARE(files, 1);  // no temporary file left behind
+  }
+  void a_failed_journal_append_is_an_error() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("run.jsonl").toStdString();
+    auto journal = engine::EvaluationJournal::create(path, {"afbs-bo", 1, "f"}, false);
+    QVERIFY(journal.ok());
+    const Status appended =
+        with_file_size_limit(256, [&] { return (*journal)->append(records(50)); });
+    QVERIFY(!appended.ok());
+    QVERIFY2(QString::fromStdString(appended.error().message).contains("run.jsonl"),
+             appended.error().message.c_str());
+  }
+  void outputs_are_checked_before_a_run() {
+    QTemporaryDir dir;
+    QVERIFY(check_writable(dir.filePath("new.json").toStdString()).ok());
+    QVERIFY(!fs::exists(dir.filePath("new.json").toStdString()));  // nothing left behind
+    const Status folder = check_writable(dir.path().toStdString());
+    QVERIFY(!folder.ok());
+    QVERIFY(QString::fromStdString(folder.error().message).contains("is a folder"));
+    const Status missing = check_writable(dir.filePath("no/such/cfg.json").toStdString());
+    QVERIFY(!missing.ok());
+    QVERIFY(QString::fromStdString(missing.error().message).contains("cannot be written"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFailingWrites)
+#include "tst_failing_writes.moc"
