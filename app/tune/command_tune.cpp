@@ -2,6 +2,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 
 #include "app/tune/commands.h"
@@ -133,6 +137,13 @@ int run_tune(const std::vector<std::string>& argv) {
     pins = *read;
   }
 
+  // Where the time goes (issue 11's accounting, first step): wall seconds of each phase the
+  // command sees, the evaluator's own share of the run, and the process's peak resident memory.
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  const auto prepare_started = Clock::now();
   TerminalProgress progress;
   auto session =
       TuningSession::prepare(*options, [&](const std::string& line) { progress.on_log(line); });
@@ -143,10 +154,13 @@ int run_tune(const std::vector<std::string>& argv) {
       return fail(matches.error().message);
     }
   }
+  const double prepare_seconds = seconds_since(prepare_started);
   InterruptSignals interrupts;
+  const auto run_started = Clock::now();
   engine::RunResult run =
       (*session)->run(&progress, engine::RunControl{interrupts.flag(), nullptr},
                       pins ? engine::pins_from_config(*pins) : engine::PinSource{});
+  const double run_seconds = seconds_since(run_started);
   if (run.status == engine::RunStatus::Failed) return fail("tuning failed: " + run.message);
   if (run.status == engine::RunStatus::Cancelled) {
     std::string text =
@@ -165,6 +179,7 @@ int run_tune(const std::vector<std::string>& argv) {
     return kInterruptedExitCode;
   }
 
+  const auto write_started = Clock::now();
   auto made = (*session)->config_from(run);
   if (!made) return fail(made.error().message);
   const SparseConfig& config = *made;
@@ -176,6 +191,10 @@ int run_tune(const std::vector<std::string>& argv) {
     }
   }
 
+  const double write_seconds = seconds_since(write_started);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double peak_host_bytes = 1024.0 * static_cast<double>(usage.ru_maxrss);  // KiB on Linux
   const engine::HeadsSummary summary = engine::summarise_heads(run);
   if (args->has("json")) {
     nlohmann::json json = {
@@ -193,6 +212,15 @@ int run_tune(const std::vector<std::string>& argv) {
         {"perplexity_tuned",
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
+        // load + capture: TuningSession::prepare; run: the engine (its evaluator calls, the
+        // optimiser and the guard's perplexity passes); outside_evaluator = run − evaluator.
+        {"phase_seconds",
+         {{"load_and_capture", prepare_seconds},
+          {"run", run_seconds},
+          {"evaluator", run.counts.seconds},
+          {"outside_evaluator", std::max(0.0, run_seconds - run.counts.seconds)},
+          {"write", write_seconds}}},
+        {"peak_host_memory_bytes", peak_host_bytes},
     };
     if (options->engine.budget.enabled) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
@@ -218,6 +246,11 @@ int run_tune(const std::vector<std::string>& argv) {
     std::printf("evaluations       %lld (weighted %.1f)\n",
                 static_cast<long long>(run.counts.evaluations), run.counts.weighted_evaluations);
     std::printf("evaluator time    %s\n", format_duration(run.counts.seconds).c_str());
+    std::printf("time              load + capture %s, run %s (evaluator %s), write %s\n",
+                format_duration(prepare_seconds).c_str(), format_duration(run_seconds).c_str(),
+                format_duration(run.counts.seconds).c_str(),
+                format_duration(write_seconds).c_str());
+    std::printf("peak host memory  %.2f GB\n", peak_host_bytes / 1e9);
     std::printf("mean sparsity     %.4f\n", summary.mean_sparsity);
     std::printf("validation error  %.4f (mean)\n", summary.mean_validation_error);
     std::printf("heads on target   %d/%d\n", summary.meeting_target, summary.heads);
