@@ -44,6 +44,7 @@ Status register_captures(AttentionEvaluator& evaluator,
                          const std::vector<WindowCapture>& captures) {
   for (const WindowCapture& capture : captures) {
     for (std::size_t layer = 0; layer < capture.q.size(); ++layer) {
+      if (!capture.q[layer].defined()) continue;  // a layer the session did not capture
       Status added =
           evaluator.add_capture(static_cast<int>(layer), static_cast<int>(capture.window),
                                 capture.q[layer], capture.k[layer], capture.v[layer]);

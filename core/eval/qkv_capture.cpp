@@ -9,7 +9,7 @@ namespace afbs {
 Result<std::vector<WindowCapture>> capture_windows(
     const Model& model, const std::vector<int32_t>& stream, int64_t length,
     const std::vector<int64_t>& windows, StopFlags stop,
-    const std::function<void(int windows_done)>& done) {
+    const std::function<void(int windows_done)>& done, const std::vector<int>& layers) {
   if (length < 1) return Error{"capture: length must be positive"};
   const int64_t available = static_cast<int64_t>(stream.size()) / length;
   std::vector<WindowCapture> captures;
@@ -23,14 +23,17 @@ Result<std::vector<WindowCapture>> capture_windows(
     try {
       std::vector<int32_t> slice(stream.begin() + window * length,
                                  stream.begin() + (window + 1) * length);
-      auto layers = model.capture(model.token_tensor(slice));
-      if (!layers) return layers.error();
+      auto captured = model.capture(model.token_tensor(slice), layers);
+      if (!captured) return captured.error();
       WindowCapture capture;
       capture.window = window;
-      for (auto& layer : *layers) {
-        capture.q.push_back(layer.q.select(0, 0).contiguous());
-        capture.k.push_back(layer.k.select(0, 0).contiguous());
-        capture.v.push_back(layer.v.select(0, 0).contiguous());
+      auto first_of_batch = [](const at::Tensor& t) {
+        return t.defined() ? t.select(0, 0).contiguous() : at::Tensor();
+      };
+      for (auto& layer : *captured) {
+        capture.q.push_back(first_of_batch(layer.q));
+        capture.k.push_back(first_of_batch(layer.k));
+        capture.v.push_back(first_of_batch(layer.v));
       }
       captures.push_back(std::move(capture));
       if (done) done(static_cast<int>(captures.size()));

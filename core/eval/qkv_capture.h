@@ -28,10 +28,11 @@ struct WindowCapture {
 // Windows are consecutive non-overlapping slices of `stream` of `length` tokens, as in
 // perplexity; `windows` picks which (an index past the last whole window is an error).
 // `stop` is read before each window (a cancel returns the error "cancelled"); `done` hears
-// of each finished window.
+// of each finished window. `layers` (empty: all) picks the layers kept; the others' tensors
+// stay undefined, so a run over a few layers holds only theirs.
 Result<std::vector<WindowCapture>> capture_windows(
     const Model& model, const std::vector<int32_t>& stream, int64_t length,
     const std::vector<int64_t>& windows, StopFlags stop = {},
-    const std::function<void(int windows_done)>& done = {});
+    const std::function<void(int windows_done)>& done = {}, const std::vector<int>& layers = {});
 
 }  // namespace afbs

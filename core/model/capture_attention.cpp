@@ -7,9 +7,21 @@ namespace afbs {
 CaptureAttention::CaptureAttention(int num_layers, LayerAttention* inner)
     : layers_(static_cast<size_t>(num_layers)), inner_(inner ? inner : &dense_) {}
 
+void CaptureAttention::keep_only(const std::vector<int>& layers) {
+  kept_.clear();
+  if (layers.empty()) return;
+  kept_.assign(layers_.size(), false);
+  for (int layer : layers) {
+    if (layer >= 0 && static_cast<size_t>(layer) < kept_.size())
+      kept_[static_cast<size_t>(layer)] = true;
+  }
+}
+
 at::Tensor CaptureAttention::attend(int layer, const at::Tensor& q, const at::Tensor& k,
                                     const at::Tensor& v) {
-  if (layer >= 0 && static_cast<size_t>(layer) < layers_.size()) {
+  const bool kept = kept_.empty() || (layer >= 0 && static_cast<size_t>(layer) < kept_.size() &&
+                                      kept_[static_cast<size_t>(layer)]);
+  if (kept && layer >= 0 && static_cast<size_t>(layer) < layers_.size()) {
     auto to_host = [](const at::Tensor& t) {
       return t.to(at::kCPU, at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
     };

@@ -23,12 +23,16 @@ class CaptureAttention : public LayerAttention {
   at::Tensor attend(int layer, const at::Tensor& q, const at::Tensor& k,
                     const at::Tensor& v) override;
 
+  // Records only these layers (the others' tensors stay undefined); empty: every layer.
+  void keep_only(const std::vector<int>& layers);
+
   // Per layer, what the last forward recorded (undefined tensors for layers not run).
   const std::vector<LayerQkv>& layers() const { return layers_; }
   std::vector<LayerQkv> take() { return std::move(layers_); }
 
  private:
   std::vector<LayerQkv> layers_;
+  std::vector<bool> kept_;  // empty: every layer
   DenseAttention dense_;
   LayerAttention* inner_;
 };

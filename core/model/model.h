@@ -71,7 +71,9 @@ class Model {
   // lm_head on hidden states [..., hidden]; logits in the compute dtype.
   at::Tensor logits(const at::Tensor& hidden) const;
   // Q/K/V of every layer for a batch of tokens [B, L]: q [B, Hq, L, D], k/v [B, Hkv, L, D].
-  Result<std::vector<LayerQkv>> capture(const at::Tensor& tokens) const;
+  // `layers` (empty: all) picks which layers' Q/K/V are kept; the others stay undefined.
+  Result<std::vector<LayerQkv>> capture(const at::Tensor& tokens,
+                                        const std::vector<int>& layers = {}) const;
 
   DenseAttention& dense_attention() const { return *dense_; }
   // Token ids as an int64 tensor [1, L] on the model's device.

@@ -160,11 +160,13 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   state_->ladder.clear();
   const auto capture_started = std::chrono::steady_clock::now();
   report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
-  auto captures =
-      capture_windows(*state_->model, stream, top, window_ids, stop, [&](int windows_done) {
+  auto captures = capture_windows(
+      *state_->model, stream, top, window_ids, stop,
+      [&](int windows_done) {
         report_phase(phases, "capture Q/K/V", windows_done, windows, seconds_since(capture_started),
                      0);
-      });
+      },
+      options.capture_run_layers_only ? options.engine.layers : std::vector<int>{});
   if (!captures) return captures.error();
   // The evaluator runs where the model does: on CUDA with our kernels (prediction too).
   AttentionEvaluator::Options evaluator_options;

@@ -26,12 +26,16 @@ struct SessionOptions {
   std::string device = "cpu";     // cpu, cuda, cuda:N: the model's and the evaluator's attention
   std::string evaluator_device;   // the evaluator's attention elsewhere (empty: `device`)
   bool evaluator_kernels = true;  // on CUDA: our kernels (false: the whole-tensor ATen path)
-  std::string dtype;              // f32, bf16, f16; empty: the model's default for the device
-  std::filesystem::path text;     // calibration text (one token stream)
-  bool bos = false;               // prepend BOS to the stream
-  int tune_windows = 2;           // windows of n_F tokens the engine tunes on
-  int validation_windows = 2;     // held-out windows every tuned head must pass
-  int max_top_length = 4096;      // n_F: the largest multiple of 64 the model and text allow
+  // Capture only engine.layers (when set): the memory of the layers tuned, not of all. Runs
+  // over other layers then fail with "no capture registered"; the workbench, whose runs change
+  // their layers, keeps this off.
+  bool capture_run_layers_only = false;
+  std::string dtype;           // f32, bf16, f16; empty: the model's default for the device
+  std::filesystem::path text;  // calibration text (one token stream)
+  bool bos = false;            // prepend BOS to the stream
+  int tune_windows = 2;        // windows of n_F tokens the engine tunes on
+  int validation_windows = 2;  // held-out windows every tuned head must pass
+  int max_top_length = 4096;   // n_F: the largest multiple of 64 the model and text allow
   bool perplexity_guard = true;
   // Windows of n_F after the calibration windows that the guard and a perplexity budget
   // measure as well (more tokens: less room for a budget to fit the calibration windows' noise).

@@ -152,6 +152,13 @@ void TestModelForward::lowerFidelitiesArePrefixes() {
     QVERIFY(at::allclose((*top)[1].q[layer].narrow(1, 0, 16), (*low)[0].q[layer], 1e-5, 1e-5));
     QVERIFY(at::allclose((*top)[1].v[layer].narrow(1, 0, 16), (*low)[0].v[layer], 1e-5, 1e-5));
   }
+  // Only the layers asked for are kept, and they equal the full capture's.
+  auto only_second = capture_windows(*model, stream, 64, {0, 2}, {}, {}, {1});
+  QVERIFY(only_second.ok());
+  QVERIFY(!(*only_second)[1].q[0].defined());
+  QVERIFY(!(*only_second)[1].v[0].defined());
+  QVERIFY(at::equal((*only_second)[1].q[1], (*top)[1].q[1]));
+  QVERIFY(at::equal((*only_second)[1].k[1], (*top)[1].k[1]));
   auto missing = capture_windows(*model, stream, 64, {3});
   QVERIFY(!missing.ok());
   QVERIFY(QString::fromStdString(missing.error().message).contains("window 3"));
