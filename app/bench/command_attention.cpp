@@ -22,9 +22,11 @@ namespace afbs::bench {
 namespace {
 
 // The attention shape: the demo model's by default (--heads, --kv-heads, --head-dim).
-int64_t kQueryHeads = 8;
-int64_t kKvHeads = 2;
-int64_t kHeadDim = 64;
+struct HeadShape {
+  int64_t query_heads = 8;
+  int64_t kv_heads = 2;
+  int64_t head_dim = 64;
+};
 
 struct Heads {
   at::Tensor q, k, v;
@@ -33,27 +35,28 @@ struct Heads {
 // Local + sink structure, so masks look like a real model's: keys follow a "topic" that
 // changes every 64 tokens, queries resemble their own keys, and every query leans towards
 // a sink direction held by the first four keys.
-Heads structured_heads(int64_t length, uint64_t seed) {
+Heads structured_heads(const HeadShape& shape, int64_t length, uint64_t seed) {
   at::manual_seed(seed);
-  const at::Tensor topics = at::randn({kKvHeads, length / 64 + 2, kHeadDim});
+  const at::Tensor topics = at::randn({shape.kv_heads, length / 64 + 2, shape.head_dim});
   const at::Tensor topic_of = ((at::arange(length) + 17) / 64).to(at::kLong);
-  at::Tensor k = topics.index_select(1, topic_of) * 1.5 + at::randn({kKvHeads, length, kHeadDim});
-  const at::Tensor sink = at::randn({kKvHeads, 1, kHeadDim});
+  at::Tensor k =
+      topics.index_select(1, topic_of) * 1.5 + at::randn({shape.kv_heads, length, shape.head_dim});
+  const at::Tensor sink = at::randn({shape.kv_heads, 1, shape.head_dim});
   k.narrow(1, 0, 4).add_(sink * 3.0);
-  const at::Tensor q = (k + sink * 0.5).repeat_interleave(kQueryHeads / kKvHeads, 0) +
-                       at::randn({kQueryHeads, length, kHeadDim});
-  return {q.contiguous(), k.contiguous(), at::randn({kKvHeads, length, kHeadDim})};
+  const at::Tensor q = (k + sink * 0.5).repeat_interleave(shape.query_heads / shape.kv_heads, 0) +
+                       at::randn({shape.query_heads, length, shape.head_dim});
+  return {q.contiguous(), k.contiguous(), at::randn({shape.kv_heads, length, shape.head_dim})};
 }
 
 // A tuning-like sweep: each call scores all heads, each head at its own (θ, τ, λ).
-std::vector<std::vector<HeadSetting>> setting_sweep(int calls) {
+std::vector<std::vector<HeadSetting>> setting_sweep(const HeadShape& shape, int calls) {
   const double thetas[] = {0.1, 0.3, 0.5};
   const double taus[] = {0.5, 0.8, 0.9, 0.95, 0.98};
   const double lambdas[] = {50.0, 50.0, 8.0};
   std::vector<std::vector<HeadSetting>> sweep;
   for (int c = 0; c < calls; ++c) {
     std::vector<HeadSetting> heads;
-    for (int h = 0; h < kQueryHeads; ++h) {
+    for (int h = 0; h < shape.query_heads; ++h) {
       HeadSetting s;
       s.theta = thetas[(c + h) % 3];
       s.tau = taus[(c * 3 + h) % 5];
@@ -90,7 +93,7 @@ Result<SweepResult> run_sweep(AttentionEvaluator& evaluator, int64_t length,
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double evaluations = static_cast<double>(sweep.size() * kQueryHeads);
+  const double evaluations = static_cast<double>(sweep.size() * sweep.front().size());
   result.mean_sparsity /= evaluations;
   result.mean_error /= evaluations;
   return result;
@@ -117,14 +120,17 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
   // (both cached); on the CPU, the cached evaluator and one that recomputes everything.
   const std::string device = args->get("device", "cpu");
   const bool gpu = device != "cpu";
-  for (auto [name, value] :
-       {std::pair{"heads", &kQueryHeads}, {"kv-heads", &kKvHeads}, {"head-dim", &kHeadDim}}) {
+  HeadShape shape;
+  for (auto [name, value] : {std::pair{"heads", &shape.query_heads},
+                             {"kv-heads", &shape.kv_heads},
+                             {"head-dim", &shape.head_dim}}) {
     auto parsed = args->get_int(name, *value);
     if (!parsed || *parsed < 1)
       return fail(std::string("--") + name + " must be a positive integer");
     *value = *parsed;
   }
-  if (kQueryHeads % kKvHeads != 0) return fail("--heads must be a multiple of --kv-heads");
+  if (shape.query_heads % shape.kv_heads != 0)
+    return fail("--heads must be a multiple of --kv-heads");
   const char* label_a = gpu ? "kernels" : "cached";
   const char* label_b = gpu ? "ATen" : "recomputed";
   auto calls = args->get_int("calls", 6);
@@ -146,13 +152,13 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
   const std::string out = args->get("out", "bench/results");
   const int thread_count = configure_torch_threads(static_cast<int>(*threads));
   const RunProvenance provenance = describe_run(command_line);
-  const auto sweep = setting_sweep(static_cast<int>(*calls));
+  const auto sweep = setting_sweep(shape, static_cast<int>(*calls));
 
   std::vector<LengthFigures> figures;
   for (int64_t length : lengths) {
     std::printf("attention evaluator at %lld tokens...\n", static_cast<long long>(length));
     std::fflush(stdout);
-    const Heads heads = structured_heads(length, 7);
+    const Heads heads = structured_heads(shape, length, 7);
     AttentionEvaluator cached({.blocks = {}, .cache = true, .device = device, .kernels = true});
     AttentionEvaluator recomputing(
         {.blocks = {}, .cache = !gpu, .device = device, .kernels = false});
@@ -191,7 +197,7 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
     figures.push_back(f);
   }
 
-  const double evaluations_per_sweep = static_cast<double>(*calls * kQueryHeads);
+  const double evaluations_per_sweep = static_cast<double>(*calls * shape.query_heads);
   nlohmann::ordered_json json;
   json["benchmark"] = "attention";
   json["date"] = provenance.date_utc;
@@ -202,9 +208,9 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
   json["threads"] = thread_count;
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   json["omp_wait_policy"] = wait_policy ? wait_policy : "(default)";
-  json["shape"] = {{"query_heads", kQueryHeads},
-                   {"kv_heads", kKvHeads},
-                   {"head_dim", kHeadDim},
+  json["shape"] = {{"query_heads", shape.query_heads},
+                   {"kv_heads", shape.kv_heads},
+                   {"head_dim", shape.head_dim},
                    {"blocks", "64x64"}};
   json["note"] =
       "A head-evaluation is one head scored at one (theta, tau, lambda) on one window at one "
@@ -219,9 +225,10 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
      << "\n- threads: " << thread_count
      << ", OMP_WAIT_POLICY=" << (wait_policy ? wait_policy : "(default)")
-     << "\n- shape: " << kQueryHeads << " query heads, " << kKvHeads << " KV heads, head dim "
-     << kHeadDim << ", blocks 64x64, structured local + sink Q/K\n- each sweep: " << *calls
-     << " calls x " << kQueryHeads << " heads, per-head settings; median of " << *repetitions
+     << "\n- shape: " << shape.query_heads << " query heads, " << shape.kv_heads
+     << " KV heads, head dim " << shape.head_dim
+     << ", blocks 64x64, structured local + sink Q/K\n- each sweep: " << *calls << " calls x "
+     << shape.query_heads << " heads, per-head settings; median of " << *repetitions
      << " interleaved repetitions\n\n"
      << "| tokens | " << label_a << " head-evals/s | " << label_b << " head-evals/s | " << label_a
      << " speedup | first call s | mean sparsity | mean error | " << label_b

@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/common/atomic_file.h"
 #include "core/model/model_config.h"
 #include "core/model/safetensors_writer.h"
 
@@ -118,11 +118,13 @@ Status write_synthetic_checkpoint(const SyntheticShape& shape, const fs::path& d
     }
     const nlohmann::ordered_json index = {{"metadata", {{"total_size", done.bytes_written}}},
                                           {"weight_map", weight_map}};
-    std::ofstream(dir / "model.safetensors.index.json") << index.dump(2) << "\n";
-    std::ofstream(dir / "config.json") << config_text << "\n";
     fs::copy_file(tokenizer_model, dir / "tokenizer.model", fs::copy_options::overwrite_existing);
-    if (!fs::is_regular_file(dir / "config.json") || fs::file_size(dir / "config.json") == 0) {
-      return Error{where + ": could not write config.json"};
+    // config.json last: a folder holds one only once the checkpoint is whole.
+    for (const auto& [name, text] : {std::pair{"model.safetensors.index.json", index.dump(2)},
+                                     std::pair{"config.json", config_text}}) {
+      if (Status written = write_file_atomically(dir / name, text + "\n"); !written) {
+        return with_context(where, written.error());
+      }
     }
     return {};
   } catch (const std::exception& error) {
