@@ -50,6 +50,8 @@ class JsonReader {
     auto value = number(key);
     if (!value) return value.error();
     if (*value != std::floor(*value)) return Error{where_ + ": \"" + key + "\" must be whole"};
+    // Casting a double outside int64's range is undefined (the fuzzer found 8.9e48).
+    if (std::fabs(*value) >= 9.2e18) return Error{where_ + ": \"" + key + "\" is out of range"};
     return static_cast<int64_t>(*value);
   }
   Result<std::string> text(const char* key) const {
