@@ -6,20 +6,23 @@
 
 namespace afbs_kernels {
 cudaError_t launch_sparse_attention_sm90(const afbs_attention_args& args, cudaStream_t stream);
+bool sm90_accepts(const afbs_attention_args& args);
 }
 
 namespace {
 
-// The wgmma path on compute capability 9.0 (built for sm_90a), unless AFBS_KERNELS_SM80 is set
-// (to compare the two paths); mma.sync elsewhere.
-bool use_sm90() {
+// The wgmma path on compute capability 9.0 (built for sm_90a) for TMA-aligned tensors, unless
+// AFBS_KERNELS_SM80 is set (to compare the two paths); mma.sync elsewhere.
+bool use_sm90(const afbs_attention_args& args) {
 #if AFBS_KERNELS_SM90
   int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return false;
   cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
   cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  return major == 9 && minor == 0 && std::getenv("AFBS_KERNELS_SM80") == nullptr;
+  return major == 9 && minor == 0 && std::getenv("AFBS_KERNELS_SM80") == nullptr &&
+         afbs_kernels::sm90_accepts(args);
 #else
+  (void)args;
   return false;
 #endif
 }
@@ -48,7 +51,7 @@ bool valid(const afbs_attention_args* a) {
 extern "C" cudaError_t afbs_sparse_attention_forward(const afbs_attention_args* args,
                                                      cudaStream_t stream) {
   if (!valid(args)) return cudaErrorInvalidValue;
-  if (use_sm90()) return afbs_kernels::launch_sparse_attention_sm90(*args, stream);
+  if (use_sm90(*args)) return afbs_kernels::launch_sparse_attention_sm90(*args, stream);
   return args->dtype == AFBS_BF16 ? afbs_kernels::launch_sparse_attention_bf16(*args, stream)
                                   : afbs_kernels::launch_sparse_attention_f16(*args, stream);
 }

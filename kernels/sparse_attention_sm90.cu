@@ -1,15 +1,23 @@
 // Block-sparse causal flash attention, forward, for sm_90a (H100/H200): the same algorithm and
-// contract as sparse_attention_sm80.cuh, with both products on wgmma. One CTA per (job, query
-// block); each warpgroup owns 64 rows. S = Q·Kᵀ reads Q and K straight from shared memory
-// (K-major descriptors); O += P·V takes P from registers and V from shared memory (N-major,
-// transposed). Tiles sit in shared memory in the 128-byte swizzle wgmma reads: 64 columns
-// (128 bytes) per region, regions one after another, 16-byte chunk c of row r at c ^ (r % 8).
-// K and V stream through a two-step ring of cp.async tiles: the next step loads while this
-// one computes.
+// contract as sparse_attention_sm80.cuh, warp-specialised in the manner of FlashAttention-3.
+// One CTA per (job, query block):
+//  - a producer warpgroup (one thread) loads Q once and each step's K and V tiles with TMA
+//    into a ring of `kRing` steps, each slot guarded by mbarriers (full: bytes landed; empty:
+//    every consumer warp is done reading), so no CTA-wide barrier is ever needed;
+//  - each consumer warpgroup owns 64 query rows. Per step it issues S = Q·Kᵀ for this step and
+//    O += P·V for the previous one back to back, then runs the softmax of this step while the
+//    tensor cores work (intra-warpgroup overlap); with two consumers a turn barrier makes them
+//    take the tensor cores alternately (ping-pong), so one's softmax hides the other's products.
+// Both products are wgmma; Q and K come from shared-memory descriptors (K-major), V as the
+// transposed operand, P from registers. Tiles are in the 128-byte swizzle that TMA writes and
+// wgmma reads: 64 columns (128 bytes) per region, 16-byte chunk c of row r at c ^ (r % 8).
 // Built only for sm_90a (its own target); sparse_attention.cu picks it on compute capability 9.0.
+
+#include <cudaTypedefs.h>
 
 #include "kernels/afbs_kernels.h"
 #include "kernels/mma_sm80.cuh"
+#include "kernels/sm90_sync.cuh"
 #include "kernels/wgmma_sm90.cuh"
 
 namespace afbs_kernels {
@@ -17,79 +25,47 @@ namespace {
 
 constexpr float kLog2E = 1.44269504088896340736f;
 constexpr float kPvSkipOff = 50.0f;
+constexpr int kVoteBarrier = 1;  // named barriers among the consumers: PV-skip votes, epilogue
+constexpr int kTurnBarrier = 2;  // + consumer index: that consumer's turn at the tensor cores
 
-__device__ __forceinline__ void wgmma_fence() {
-  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-}
-__device__ __forceinline__ void wgmma_commit() {
-  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-}
-__device__ __forceinline__ void wgmma_wait_all() {
-  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
-}
-// cp.async writes through the generic proxy, wgmma reads through the async proxy.
-__device__ __forceinline__ void fence_proxy_async() {
-  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-}
-
-// Shared-memory matrix descriptor, 128-byte swizzle (PTX ISA "Matrix Descriptor Format").
-__device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leading,
-                                               uint32_t stride) {
-  return static_cast<uint64_t>((address & 0x3FFFF) >> 4) |
-         (static_cast<uint64_t>((leading & 0x3FFFF) >> 4) << 16) |
-         (static_cast<uint64_t>((stride & 0x3FFFF) >> 4) << 32) | (1ull << 62);
-}
-
-// `region_bytes`: from one 64-column region of the tile to the next (rows·128 for a lone tile;
-// the ring's slots share regions so two adjacent slots read as one tile of twice the rows).
-template <int D, typename T>
-__device__ __forceinline__ void load_tile_wgmma(uint32_t tile, uint32_t region_bytes,
-                                                const T* source, int rows, int valid_rows,
-                                                int thread, int threads) {
-  constexpr int kChunks = D / 8;
-  for (int c = thread; c < rows * kChunks; c += threads) {
-    const int row = c / kChunks, chunk = c % kChunks;
-    const bool valid = row < valid_rows;
-    const T* from = valid ? source + static_cast<size_t>(row) * D + chunk * 8 : source;
-    const uint32_t to =
-        tile + (chunk >> 3) * region_bytes + row * 128 + (((chunk & 7) ^ (row & 7)) << 4);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(to), "l"(from),
-                 "r"(valid ? 16 : 0));
-  }
-}
-
-// WG = BQ / 64 warpgroups per CTA, one query block per CTA (splitting a 128-row block over
-// two CTAs measured slower: each re-reads K/V; see bench/results/kernels/NOTES.md). kPair: with D =
-// 128, kept blocks of 64 keys go two at a time, so every product has N or K = 128 (measured: 294
-// against 285 TFLOP/s dense at 32k); with D = 64 the pair measured slower (191 against 226), so
-// there a step is one block. The ring holds two steps.
-template <typename T, int D, int BQ, int BK, int WG = BQ / 64>
+// kPair: with D = 128, kept blocks of 64 keys go two at a time, so every product has N or K =
+// 128 (measured faster at D 128, slower at D 64: bench/results/kernels/NOTES.md).
+template <int D, int BQ, int BK>
 struct Sm90Traits {
-  static constexpr int kWarpgroups = WG;
-  static constexpr int kRows = 64 * WG;
-  static_assert(kRows == BQ, "one CTA per query block");
-  static constexpr int kPair = (D == 128 && BK == 64) ? 2 : 1;  // blocks per step
-  static constexpr int kKeys = kPair * BK;                      // keys per step
-  static constexpr int kStages = 2 * kPair;                     // ring slots of BK rows
-  static constexpr int kThreads = 128 * kWarpgroups;
-  static constexpr int kQBytes = kRows * D * 2;
-  static constexpr int kKVBytes = BK * D * 2;
-  static constexpr int kSharedBytes = kQBytes + 2 * kStages * kKVBytes + 1024;  // + alignment
+  static constexpr int kConsumers = BQ / 64;
+  static constexpr int kConsumerThreads = 128 * kConsumers;
+  static constexpr int kThreads = kConsumerThreads + 128;  // + the producer warpgroup
+  static constexpr int kPair = (D == 128 && BK == 64) ? 2 : 1;
+  static constexpr int kKeys = kPair * BK;  // keys per step
+  static constexpr int kRing = 2;           // steps in flight
+  static constexpr int kQBytes = BQ * D * 2;
+  static constexpr int kStepBytes = kKeys * D * 2;  // one step's K (or V)
+  static constexpr int kBarriers = 1 + 4 * kRing;
+  static constexpr int kSharedBytes = 1024 + kQBytes + 2 * kRing * kStepBytes + 8 * kBarriers;
 };
 
-template <typename T, int D, int BQ, int BK, int WG>
-__global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
-    sparse_attention_wgmma(const afbs_attention_args args) {
-  using Traits = Sm90Traits<T, D, BQ, BK, WG>;
-  constexpr int kRows = Traits::kRows;
-  constexpr int kThreads = Traits::kThreads;
-  constexpr int kDimTiles = D / 8;
+template <typename T, int D, int BQ, int BK>
+__global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads, 1)
+    sparse_attention_wgmma(const afbs_attention_args args, const __grid_constant__ CUtensorMap q_map,
+                           const __grid_constant__ CUtensorMap k_map,
+                           const __grid_constant__ CUtensorMap v_map) {
+  using Traits = Sm90Traits<D, BQ, BK>;
+  constexpr int kConsumers = Traits::kConsumers, kConsumerThreads = Traits::kConsumerThreads;
+  constexpr int kPair = Traits::kPair, kKeys = Traits::kKeys, kRing = Traits::kRing;
+  constexpr int kStepBytes = Traits::kStepBytes, kDimTiles = D / 8;
+  constexpr bool kPingPong = kConsumers == 2;
+
   extern __shared__ uint8_t shared_bytes[];
-  const uint32_t raw = shared_address(shared_bytes);
-  const uint32_t q_tile = (raw + 1023) & ~1023u;  // the swizzle pattern repeats every 1024 bytes
-  const uint32_t k_tiles = q_tile + Traits::kQBytes;
-  const uint32_t v_tiles = k_tiles + Traits::kStages * Traits::kKVBytes;
-  constexpr int kStages = Traits::kStages;
+  // The swizzle pattern repeats every 1024 bytes, and TMA needs the tiles aligned to it.
+  const uint32_t q_tile = (shared_address(shared_bytes) + 1023) & ~1023u;
+  const uint32_t k_ring = q_tile + Traits::kQBytes;
+  const uint32_t v_ring = k_ring + kRing * kStepBytes;
+  const uint32_t barriers = v_ring + kRing * kStepBytes;
+  const uint32_t q_full = barriers;
+  auto full_k = [&](int slot) { return barriers + 8 * (1 + slot); };
+  auto full_v = [&](int slot) { return barriers + 8 * (1 + kRing + slot); };
+  auto empty_k = [&](int slot) { return barriers + 8 * (1 + 2 * kRing + slot); };
+  auto empty_v = [&](int slot) { return barriers + 8 * (1 + 3 * kRing + slot); };
 
   const int n = args.length;
   const int query_blocks = (n + BQ - 1) / BQ, key_blocks = (n + BK - 1) / BK;
@@ -103,75 +79,107 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   const size_t row_slot = static_cast<size_t>(job) * query_blocks + block_row;
   const int32_t* columns = args.lut ? args.lut + row_slot * key_blocks : nullptr;
   const int count = args.lut ? args.counts[row_slot] : visible;
+  const int steps = max(1, (count + kPair - 1) / kPair);  // an empty row still runs one step
+  auto column_of = [&](int position) { return columns ? columns[position] : position; };
+
+  const int thread = threadIdx.x;
+  if (thread == 0) {
+    mbarrier_init(q_full, 1);
+    for (int slot = 0; slot < kRing; ++slot) {
+      mbarrier_init(full_k(slot), 1);
+      mbarrier_init(full_v(slot), 1);
+      mbarrier_init(empty_k(slot), 4 * kConsumers);  // one arrival per consumer warp
+      mbarrier_init(empty_v(slot), 4 * kConsumers);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
+  __syncthreads();
+
+  const int group = thread / 128;
+  if (group == kConsumers) {  // the producer
+    if constexpr (kPingPong) asm volatile("setmaxnreg.dec.sync.aligned.u32 24;\n" ::: "memory");
+    if (thread % 128 != 0) return;
+    mbarrier_expect_bytes(q_full, Traits::kQBytes);
+    for (int region = 0; region < D / 64; ++region)
+      tma_load(q_tile + region * BQ * 128, &q_map, region * 64, first_row, head, q_full);
+    // A position past the last kept block loads rows past n, which arrive as zeros: its scores
+    // are masked and its V rows add 0 · 0, so every product keeps its full width (a wgmma under
+    // a data-dependent branch would be serialised).
+    auto load_step = [&](int step, const CUtensorMap* map, uint32_t ring, uint32_t full) {
+      mbarrier_expect_bytes(full, kStepBytes);
+      for (int b = 0; b < kPair; ++b) {
+        const int position = step * kPair + b;
+        const int first_key = position < count ? column_of(position) * BK : key_blocks * BK;
+        for (int region = 0; region < D / 64; ++region) {
+          tma_load(ring + (step % kRing) * kStepBytes + region * kKeys * 128 + b * BK * 128, map,
+                   region * 64, first_key, kv_head, full);
+        }
+      }
+    };
+    for (int step = 0; step < steps; ++step) {
+      const int slot = step % kRing, use = step / kRing;
+      if (use > 0) mbarrier_wait(empty_k(slot), (use - 1) & 1);
+      load_step(step, &k_map, k_ring, full_k(slot));
+      if (use > 0) mbarrier_wait(empty_v(slot), (use - 1) & 1);
+      load_step(step, &v_map, v_ring, full_v(slot));
+    }
+    return;
+  }
+  if constexpr (kPingPong) asm volatile("setmaxnreg.inc.sync.aligned.u32 240;\n" ::: "memory");
+
+  // A consumer. This thread's rows: row0 and row0 + 8 of the query block. Scores stay raw (q·k)
+  // until the exponent, where one FFMA applies scale·log2(e) and subtracts the scaled maximum.
+  const int lane = thread % 32, warp_in_group = (thread % 128) / 32;
+  const int row0 = first_row + group * 64 + warp_in_group * 16 + lane / 4;
   const float lambda = args.job_lambda ? args.job_lambda[job] : kPvSkipOff;
   const bool pv_skip = lambda < kPvSkipOff;
   const float scale_log2 = args.scale * kLog2E;
-
-  const size_t q_stride = args.q_head_stride ? args.q_head_stride : static_cast<size_t>(n) * D;
-  const size_t kv_stride = args.kv_head_stride ? args.kv_head_stride : static_cast<size_t>(n) * D;
-  const T* q = static_cast<const T*>(args.q) + head * q_stride + static_cast<size_t>(first_row) * D;
-  const T* k = static_cast<const T*>(args.k) + kv_head * kv_stride;
-  const T* v = static_cast<const T*>(args.v) + kv_head * kv_stride;
-  const int thread = threadIdx.x, lane = thread % 32;
-  const int group = thread / 128, warp_in_group = (thread % 128) / 32;
-
-  constexpr int kPair = Traits::kPair;
-  constexpr uint32_t kRegion = kStages * BK * 128;  // the ring's 64-column region stride
-  auto column_of = [&](int position) { return columns ? columns[position] : position; };
-  // Step `step` (blocks kPair·step …) into ring half step % 2, one commit group.
-  auto load_step = [&](int step) {
-    for (int b = 0; b < kPair; ++b) {
-      // Past the last kept block the slot is zero-filled: its scores are masked, but P·V
-      // would still multiply its stale V (possibly NaN) by zero.
-      const int position = step * kPair + b;
-      const bool real = position < count;
-      const int column = real ? column_of(position) : 0;
-      const uint32_t slot = ((step & 1) * kPair + b) * BK * 128;
-      const size_t offset = static_cast<size_t>(column) * BK * D;
-      const int valid = real ? min(BK, n - column * BK) : 0;
-      load_tile_wgmma<D>(k_tiles + slot, kRegion, k + offset, BK, valid, thread, kThreads);
-      load_tile_wgmma<D>(v_tiles + slot, kRegion, v + offset, BK, valid, thread, kThreads);
-    }
-    commit_async();
-  };
-
-  // This thread's rows: row0 and row0 + 8 of the query block. Scores stay raw (q·k) until
-  // the exponent, where one FFMA applies scale·log2(e) and subtracts the scaled maximum.
-  const int row0 = first_row + group * 64 + warp_in_group * 16 + lane / 4;
   float out[D / 2];
+#pragma unroll
   for (int e = 0; e < D / 2; ++e)
     out[e] = 0.0f;
   float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
+  float rescale[2] = {1.0f, 1.0f};  // for O before the pending P·V
+  float scores[kKeys / 2];          // this step's S, then its P in fp32
+  uint32_t p[kKeys / 16][4];        // the previous step's P, as the wgmma A fragment
   int skipped = 0;
-  constexpr int kKeys = Traits::kKeys;
-  float scores[kKeys / 2] = {};  // S for one step's keys
 
-  load_tile_wgmma<D>(q_tile, kRows * 128, q, kRows, rows, thread, kThreads);
-  load_step(0);
-  const int steps = (count + kPair - 1) / kPair;
-  for (int step = 0; step < steps; ++step) {
-    wait_async_all();
-    fence_proxy_async();
-    __syncthreads();  // this step's tiles in place; every warpgroup done with the other half
-    if (step + 1 < steps) load_step(step + 1);
-    const uint32_t half = (step & 1) * kPair * BK * 128;
-
+  auto release = [&](uint32_t bar) {
+    if (lane == 0) mbarrier_arrive(bar);
+  };
+  auto issue_scores = [&](int slot) {
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint32_t chunk = (kk % 4) * 32;
       const uint64_t a =
-          descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * kRows * 128, 16, 1024);
-      const uint64_t b = descriptor(k_tiles + half + chunk + (kk / 4) * kRegion, 16, 1024);
+          descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * BQ * 128, 16, 1024);
+      const uint64_t b =
+          descriptor(k_ring + slot * kStepBytes + chunk + (kk / 4) * kKeys * 128, 16, 1024);
       Wgmma<T, kKeys>::ss(scores, a, b, kk > 0);
     }
     wgmma_commit();
-    wgmma_wait_all();
-
-    // Per block of the step: causal mask, block maximum, PV-skip vote in ascending order (a
-    // skipped block's scores become −∞, as if it had not been kept).
+  };
+  auto issue_pv = [&](int slot) {
+#pragma unroll
+    for (int dt = 0; dt < kDimTiles; ++dt) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        out[dt * 4 + e] *= rescale[e >> 1];
+    }
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kKeys / 16; ++kk) {
+      Wgmma<T, D>::rs(out, p[kk],
+                      descriptor(v_ring + slot * kStepBytes + kk * 16 * 128, kKeys * 128, 1024));
+    }
+    wgmma_commit();
+  };
+  // The step's softmax in place: causal mask, block maxima, the PV-skip vote in ascending order
+  // (a skipped block's scores become −∞, as if it had not been kept), then P = exp2(...) in
+  // `p`. When every block is skipped P is 0 and the rescale 1: the product adds nothing.
+  auto softmax = [&](int step) {
     float running[2] = {row_max[0], row_max[1]};
-    bool any = false;
 #pragma unroll
     for (int b = 0; b < kPair; ++b) {
       const int position = step * kPair + b;
@@ -198,17 +206,17 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
       block_max[1] = quad_max(block_max[1]);
       bool computed = true;
       if (pv_skip && position > 0) {
-        int rises = 0;
+        bool rises = false;
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          if (row0 + h * 8 < n && !((block_max[h] - running[h]) * scale_log2 < -lambda)) rises = 1;
+          if (row0 + h * 8 < n && !((block_max[h] - running[h]) * scale_log2 < -lambda))
+            rises = true;
         }
-        computed = __syncthreads_or(rises) != 0;
+        computed = named_any(kVoteBarrier, kConsumerThreads, rises);
       }
       if (computed) {
         running[0] = fmaxf(running[0], block_max[0]);
         running[1] = fmaxf(running[1], block_max[1]);
-        any = true;
       } else {
         ++skipped;
 #pragma unroll
@@ -219,20 +227,13 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
         }
       }
     }
-    if (!any) continue;
-
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const float new_max = running[h];
       const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
-      const float rescale = exp2f(fmaf(row_max[h], scale_log2, -shift));
+      rescale[h] = exp2f(fmaf(row_max[h], scale_log2, -shift));
       row_max[h] = new_max;
-      row_sum[h] *= rescale;
-#pragma unroll
-      for (int dt = 0; dt < kDimTiles; ++dt) {
-        out[dt * 4 + 2 * h] *= rescale;
-        out[dt * 4 + 2 * h + 1] *= rescale;
-      }
+      row_sum[h] *= rescale[h];
 #pragma unroll
       for (int nt = 0; nt < kKeys / 8; ++nt) {
         const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
@@ -242,7 +243,8 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
         row_sum[h] += p0 + p1;
       }
     }
-    uint32_t p[kKeys / 16][4];
+  };
+  auto pack_p = [&] {
 #pragma unroll
     for (int kk = 0; kk < kKeys / 16; ++kk) {
       p[kk][0] = Mma<T>::pack(scores[8 * kk + 0], scores[8 * kk + 1]);
@@ -250,15 +252,59 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
       p[kk][2] = Mma<T>::pack(scores[8 * kk + 4], scores[8 * kk + 5]);
       p[kk][3] = Mma<T>::pack(scores[8 * kk + 6], scores[8 * kk + 7]);
     }
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-      Wgmma<T, D>::rs(out, p[kk], descriptor(v_tiles + half + kk * 16 * 128, kRegion, 1024));
-    }
-    wgmma_commit();
-    wgmma_wait_all();
+  };
+  auto my_turn = [&] {
+    if constexpr (kPingPong) named_sync(kTurnBarrier + group, kConsumerThreads);
+  };
+  auto their_turn = [&] {
+    if constexpr (kPingPong) named_arrive(kTurnBarrier + (1 - group), kConsumerThreads);
+  };
+  auto parity = [](int step) { return static_cast<uint32_t>((step / kRing) & 1); };
+
+  if (kPingPong && group == 1) named_arrive(kTurnBarrier, kConsumerThreads);  // 0 goes first
+  mbarrier_wait(q_full, 0);
+  // Prologue: S of step 0 and its softmax.
+  mbarrier_wait(full_k(0), 0);
+  my_turn();
+  issue_scores(0);
+  their_turn();
+  wgmma_wait<0>();
+  pin_registers(scores);
+  release(empty_k(0));
+  softmax(0);
+  pack_p();
+  // Steady state: S of `step` and P·V of step − 1 go to the tensor cores back to back; the
+  // softmax of `step` runs while the product of step − 1 is still in flight.
+  for (int step = 1; step < steps; ++step) {
+    const int slot = step % kRing, previous = (step - 1) % kRing;
+    mbarrier_wait(full_k(slot), parity(step));
+    my_turn();
+    issue_scores(slot);
+    mbarrier_wait(full_v(previous), parity(step - 1));
+    issue_pv(previous);
+    their_turn();
+    wgmma_wait<1>();
+    pin_registers(scores);
+    release(empty_k(slot));
+    softmax(step);
+    wgmma_wait<0>();
+    pin_registers(out);
+    release(empty_v(previous));
+    pack_p();
   }
-  wait_async_all();  // nothing may land in shared memory after the CTA is gone
+  // Epilogue: P·V of the last step.
+  {
+    const int last = (steps - 1) % kRing;
+    mbarrier_wait(full_v(last), parity(steps - 1));
+    my_turn();
+    issue_pv(last);
+    their_turn();
+    wgmma_wait<0>();
+    pin_registers(out);
+    release(empty_v(last));
+  }
+  // Turns: consumer 1 arrived once more than consumer 0 waited (the first arrival above).
+  if (kPingPong && group == 0) named_sync(kTurnBarrier, kConsumerThreads);
 
   float l1 = 0.0f;
 #pragma unroll
@@ -285,14 +331,14 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
     }
   }
   if (args.row_l1) {
-    __shared__ float warp_l1[kThreads / 32];
+    __shared__ float warp_l1[kConsumerThreads / 32];
     for (int offset = 16; offset > 0; offset /= 2)
       l1 += __shfl_xor_sync(0xffffffffu, l1, offset);
     if (lane == 0) warp_l1[thread / 32] = l1;
-    __syncthreads();
+    named_sync(kVoteBarrier, kConsumerThreads);
     if (thread == 0) {
       float total = 0.0f;
-      for (int w = 0; w < kThreads / 32; ++w)
+      for (int w = 0; w < kConsumerThreads / 32; ++w)
         total += warp_l1[w];
       args.row_l1[row_slot] = total;
     }
@@ -300,24 +346,65 @@ __global__ void __launch_bounds__(Sm90Traits<T, D, BQ, BK, WG>::kThreads)
   if (args.row_skipped && thread == 0) args.row_skipped[row_slot] = skipped;
 }
 
-template <typename T, int D, int BQ, int BK, int WG>
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 encoder = [] {
+    void* function = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &function, 12000,
+                                         cudaEnableDefault, &found) != cudaSuccess ||
+        found != cudaDriverEntryPointSuccess) {
+      return static_cast<PFN_cuTensorMapEncodeTiled_v12000>(nullptr);
+    }
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(function);
+  }();
+  return encoder;
+}
+
+// [heads, n, D] with `head_stride` elements between heads, read in boxes of 64 columns × `rows`.
+// Rows at or past n read as zeros. The head extent is not known here (a batch folds into the
+// head index), so it is left large: only rows and columns are bounds-checked.
+bool encode_map(CUtensorMap* map, const void* base, afbs_dtype dtype, int n, int d,
+                int64_t head_stride, int rows) {
+  const cuuint64_t extent[3] = {static_cast<cuuint64_t>(d), static_cast<cuuint64_t>(n), 1u << 24};
+  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(d) * 2,
+                                 static_cast<cuuint64_t>(head_stride) * 2};
+  const cuuint32_t box[3] = {64, static_cast<cuuint32_t>(rows), 1};
+  const cuuint32_t unit[3] = {1, 1, 1};
+  const CUtensorMapDataType type =
+      dtype == AFBS_BF16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  return tensor_map_encoder()(map, type, 3, const_cast<void*>(base), extent, strides, box, unit,
+                              CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                              CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+template <typename T, int D, int BQ, int BK>
 cudaError_t launch_shape(const afbs_attention_args& args, cudaStream_t stream) {
-  using Traits = Sm90Traits<T, D, BQ, BK, WG>;
-  auto kernel = sparse_attention_wgmma<T, D, BQ, BK, WG>;
+  using Traits = Sm90Traits<D, BQ, BK>;
+  const int64_t n = args.length;
+  const int64_t q_stride = args.q_head_stride ? args.q_head_stride : n * D;
+  const int64_t kv_stride = args.kv_head_stride ? args.kv_head_stride : n * D;
+  CUtensorMap q_map, k_map, v_map;
+  if (!encode_map(&q_map, args.q, args.dtype, args.length, D, q_stride, BQ) ||
+      !encode_map(&k_map, args.k, args.dtype, args.length, D, kv_stride, BK) ||
+      !encode_map(&v_map, args.v, args.dtype, args.length, D, kv_stride, BK)) {
+    return cudaErrorInvalidValue;
+  }
+  auto kernel = sparse_attention_wgmma<T, D, BQ, BK>;
   cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                             Traits::kSharedBytes);
   if (status != cudaSuccess) return status;
   const dim3 grid((args.length + BQ - 1) / BQ, args.job_count);
-  kernel<<<grid, Traits::kThreads, Traits::kSharedBytes, stream>>>(args);
+  kernel<<<grid, Traits::kThreads, Traits::kSharedBytes, stream>>>(args, q_map, k_map, v_map);
   return cudaGetLastError();
 }
 
-// Two warpgroups share a 128-row block's K/V tiles (half the L2 traffic of two CTAs).
+// Two consumer warpgroups share a 128-row block's K/V tiles (half the L2 traffic of two CTAs).
 template <typename T, int D>
 cudaError_t launch_dim(const afbs_attention_args& args, cudaStream_t stream) {
-  if (args.block_q == 64 && args.block_k == 64) return launch_shape<T, D, 64, 64, 1>(args, stream);
-  if (args.block_q == 64) return launch_shape<T, D, 64, 128, 1>(args, stream);
-  return launch_shape<T, D, 128, 64, 2>(args, stream);
+  if (args.block_q == 64 && args.block_k == 64) return launch_shape<T, D, 64, 64>(args, stream);
+  if (args.block_q == 64) return launch_shape<T, D, 64, 128>(args, stream);
+  return launch_shape<T, D, 128, 64>(args, stream);
 }
 
 template <typename T>
@@ -326,6 +413,13 @@ cudaError_t launch(const afbs_attention_args& args, cudaStream_t stream) {
 }
 
 }  // namespace
+
+// TMA needs 16-byte aligned bases and head strides, and the driver's tensor-map encoder.
+bool sm90_accepts(const afbs_attention_args& args) {
+  auto aligned = [](const void* pointer) { return reinterpret_cast<uintptr_t>(pointer) % 16 == 0; };
+  return aligned(args.q) && aligned(args.k) && aligned(args.v) && args.q_head_stride % 8 == 0 &&
+         args.kv_head_stride % 8 == 0 && tensor_map_encoder() != nullptr;
+}
 
 cudaError_t launch_sparse_attention_sm90(const afbs_attention_args& args, cudaStream_t stream) {
   return args.dtype == AFBS_BF16 ? launch<__nv_bfloat16>(args, stream)

@@ -3,7 +3,8 @@
 # Python torch's libtorch (CUDA), runs the check (and compute-sanitizer on a small case), then
 # B2, tools/kernels/bench_kernels.py with BENCH_ARGS; results into $OUT. Carry .devdeps (see
 # tools/parity/device_run.sh for how to make it). Environment: SKIP_CHECK=1, SKIP_BENCH=1,
-# SANITIZE=1, CHECK_SM80=0, CUDA_ARCHS=90, BENCH_ARGS="...".
+# SANITIZE=1, CHECK_SM80=0, CUDA_ARCHS=90, BENCH_ARGS="...", STEP_TIMEOUT=seconds (per step; a
+# kernel that deadlocks must not eat the session's device time).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -22,10 +23,10 @@ cmake --build build-device --target check_kernels_on_gpu afbs-bench afbs-tune af
   >"$out/build.log" 2>&1 || { grep -E "error" -A4 "$out/build.log" | head -80; exit 1; }
 echo "build: $(( $(date +%s) - start )) s"
 if [ "${SKIP_CHECK:-0}" != 1 ]; then
-  build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check.txt" | tail -40
+  timeout "${STEP_TIMEOUT:-300}" build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check.txt" | tail -40
   if [ "${CHECK_SM80:-1}" = 1 ]; then
     echo "--- the same with the sm_80 path (AFBS_KERNELS_SM80=1):"
-    AFBS_KERNELS_SM80=1 build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check-sm80.txt" | tail -4
+    AFBS_KERNELS_SM80=1 timeout "${STEP_TIMEOUT:-300}" build-device/tests/gpu/check_kernels_on_gpu 2>&1 | tee "$out/check-sm80.txt" | tail -4
   fi
   echo "check: $(( $(date +%s) - start )) s"
 fi
@@ -36,7 +37,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
   done
 fi
 if [ "${SKIP_BENCH:-0}" != 1 ]; then
-  PYTHONUNBUFFERED=1 python3 tools/kernels/bench_kernels.py --lib build-device/kernels/libafbs_kernels.so \
+  PYTHONUNBUFFERED=1 timeout "${STEP_TIMEOUT:-300}" python3 tools/kernels/bench_kernels.py --lib build-device/kernels/libafbs_kernels.so \
     --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning | tail -40
   echo "bench: $(( $(date +%s) - start )) s"
 fi
