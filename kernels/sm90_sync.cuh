@@ -51,8 +51,8 @@ __device__ __forceinline__ bool named_any(int id, int threads, bool vote) {
 
 // One TMA tile of a 3-D tensor map (x = column, y = row, z = head) into shared memory; the
 // barrier's transaction count receives the box's bytes (out-of-range elements arrive as zeros).
-__device__ __forceinline__ void tma_load(uint32_t destination, const CUtensorMap* map, int x,
-                                         int y, int z, uint32_t bar) {
+__device__ __forceinline__ void tma_load(uint32_t destination, const CUtensorMap* map, int x, int y,
+                                         int z, uint32_t bar) {
   asm volatile(
       "cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
       " [%0], [%1, {%3, %4, %5}], [%2];\n" ::"r"(destination),

@@ -7,7 +7,7 @@
 namespace afbs_kernels {
 cudaError_t launch_sparse_attention_sm90(const afbs_attention_args& args, cudaStream_t stream);
 bool sm90_accepts(const afbs_attention_args& args);
-}
+}  // namespace afbs_kernels
 
 namespace {
 

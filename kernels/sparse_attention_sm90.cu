@@ -46,7 +46,8 @@ struct Sm90Traits {
 
 template <typename T, int D, int BQ, int BK>
 __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads, 1)
-    sparse_attention_wgmma(const afbs_attention_args args, const __grid_constant__ CUtensorMap q_map,
+    sparse_attention_wgmma(const afbs_attention_args args,
+                           const __grid_constant__ CUtensorMap q_map,
                            const __grid_constant__ CUtensorMap k_map,
                            const __grid_constant__ CUtensorMap v_map) {
   using Traits = Sm90Traits<D, BQ, BK>;
