@@ -177,6 +177,72 @@ __device__ __forceinline__ int visible_key_blocks(int i, int n, int block_q, int
   return last_row / block_k + 1;
 }
 
+// True when (key a, column a) comes before (key b, column b): descending Ŝ, ties to the lower
+// column (std::stable_sort's order on a row in column order).
+__device__ __forceinline__ bool comes_first(float key_a, int column_a, float key_b, int column_b) {
+  return key_a > key_b || (key_a == key_b && column_a < column_b);
+}
+
+// One warp per row of up to 32·E columns, held in registers (element e of lane l is position
+// 32·e + l): a bitonic network whose partners are other lanes (shuffles) for distances under
+// 32 and the lane's own registers above. Padding sorts last. Far cheaper than the
+// shared-memory sort below, which stays for rows longer than 1024 columns.
+template <int E>
+__global__ void sort_rows_in_warps(const float* scores, int query_blocks, int key_blocks, int n,
+                                   int block_q, int block_k, int32_t* order) {
+  constexpr int kSize = 32 * E;
+  const int i = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, head = blockIdx.y;
+  const int lane = threadIdx.x % 32;
+  if (i >= query_blocks) return;
+  const int visible = visible_key_blocks(i, n, block_q, block_k);
+  const size_t row = (static_cast<size_t>(head) * query_blocks + i) * key_blocks;
+  float key[E];
+  int column[E];
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const int position = 32 * e + lane;
+    key[e] = position < visible ? scores[row + position] : -INFINITY;
+    column[e] = position < visible ? position : 0x7fffffff;
+  }
+#pragma unroll
+  for (int run = 2; run <= kSize; run *= 2) {
+#pragma unroll
+    for (int distance = run / 2; distance > 0; distance /= 2) {
+#pragma unroll
+      for (int e = 0; e < E; ++e) {
+        const int position = 32 * e + lane;
+        const bool first_run = (position & run) == 0;  // this run puts the "first" element first
+        if (distance >= 32) {
+          const int partner = e ^ (distance / 32);
+          if (partner < e) continue;
+          if (comes_first(key[partner], column[partner], key[e], column[e]) == first_run) {
+            const float k = key[e];
+            key[e] = key[partner];
+            key[partner] = k;
+            const int c = column[e];
+            column[e] = column[partner];
+            column[partner] = c;
+          }
+        } else {
+          const float other_key = __shfl_xor_sync(0xffffffffu, key[e], distance);
+          const int other_column = __shfl_xor_sync(0xffffffffu, column[e], distance);
+          const bool lower = (lane & distance) == 0;
+          const bool mine_first = comes_first(key[e], column[e], other_key, other_column);
+          if (mine_first != (lower == first_run)) {
+            key[e] = other_key;
+            column[e] = other_column;
+          }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const int position = 32 * e + lane;
+    if (position < visible) order[row + position] = column[e];
+  }
+}
+
 // Each row's visible columns by descending Ŝ, ties to the lower column (a bitonic sort of
 // (score, column) pairs in shared memory; equal to std::stable_sort's order).
 __global__ void sort_rows(const float* scores, int query_blocks, int key_blocks, int n, int block_q,
@@ -200,8 +266,7 @@ __global__ void sort_rows(const float* scores, int query_blocks, int key_blocks,
       for (int t = threadIdx.x; t < size; t += blockDim.x) {
         const int partner = t ^ j;
         if (partner <= t) continue;
-        const bool before =
-            key[partner] > key[t] || (key[partner] == key[t] && column[partner] < column[t]);
+        const bool before = comes_first(key[partner], column[partner], key[t], column[t]);
         const bool ascending_run = (t & k) == 0;  // this run puts the "first" element first
         if (before == ascending_run) {
           const float kf = key[t];
@@ -399,6 +464,30 @@ extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_p
       reinterpret_cast<const float*>(base + w.pooled_k), nq, nk, s.head_dim,
       s.query_heads / s.kv_heads, s.block_q, s.block_k, s.length,
       1.0f / sqrtf(static_cast<float>(s.head_dim)), scores);
+  int32_t* order = reinterpret_cast<int32_t*>(base + w.order);
+  if (nk <= 1024) {
+    const dim3 warps((nq + 3) / 4, s.query_heads);
+    if (nk <= 32) {
+      sort_rows_in_warps<1>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    } else if (nk <= 64) {
+      sort_rows_in_warps<2>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    } else if (nk <= 128) {
+      sort_rows_in_warps<4>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    } else if (nk <= 256) {
+      sort_rows_in_warps<8>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    } else if (nk <= 512) {
+      sort_rows_in_warps<16>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    } else {
+      sort_rows_in_warps<32>
+          <<<warps, 128, 0, stream>>>(scores, nq, nk, s.length, s.block_q, s.block_k, order);
+    }
+    return cudaGetLastError();
+  }
   int size = 1;
   while (size < nk)
     size *= 2;
@@ -406,8 +495,8 @@ extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_p
   status = cudaFuncSetAttribute(sort_rows, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                 static_cast<int>(sort_bytes));
   if (status != cudaSuccess) return status;
-  sort_rows<<<dim3(nq, s.query_heads), 512, sort_bytes, stream>>>(
-      scores, nq, nk, s.length, s.block_q, s.block_k, reinterpret_cast<int32_t*>(base + w.order));
+  sort_rows<<<dim3(nq, s.query_heads), 512, sort_bytes, stream>>>(scores, nq, nk, s.length,
+                                                                  s.block_q, s.block_k, order);
   return cudaGetLastError();
 }
 

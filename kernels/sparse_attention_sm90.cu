@@ -28,16 +28,16 @@ constexpr float kPvSkipOff = 50.0f;
 constexpr int kVoteBarrier = 1;  // named barriers among the consumers: PV-skip votes, epilogue
 constexpr int kTurnBarrier = 2;  // + consumer index: that consumer's turn at the tensor cores
 
-// kPair: with D = 128, kept blocks of 64 keys go two at a time, so every product has N or K =
-// 128 (measured faster at D 128, slower at D 64: bench/results/kernels/NOTES.md).
+// kPair: kept blocks of 64 keys go two at a time, so every product has N or K = 128 (dense at
+// 32k: 13.9 against 15.5 ms at D 64; bench/results/kernels/NOTES.md).
 template <int D, int BQ, int BK>
 struct Sm90Traits {
   static constexpr int kConsumers = BQ / 64;
   static constexpr int kConsumerThreads = 128 * kConsumers;
   static constexpr int kThreads = kConsumerThreads + 128;  // + the producer warpgroup
-  static constexpr int kPair = (D == 128 && BK == 64) ? 2 : 1;
+  static constexpr int kPair = BK == 64 ? 2 : 1;
   static constexpr int kKeys = kPair * BK;  // keys per step
-  static constexpr int kRing = 2;           // steps in flight
+  static constexpr int kRing = 2;           // steps in flight (3 measured the same)
   static constexpr int kQBytes = BQ * D * 2;
   static constexpr int kStepBytes = kKeys * D * 2;  // one step's K (or V)
   static constexpr int kBarriers = 1 + 4 * kRing;

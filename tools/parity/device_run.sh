@@ -20,16 +20,16 @@ out="${OUT:-/tmp/parity-out}"
 mkdir -p "$out"
 torch_prefix="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')"
 start=$(date +%s)
-cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DAFBS_BUILD_GUI=OFF \
+cmake -S . -B build-parity -G Ninja -DCMAKE_BUILD_TYPE=Release -DAFBS_BUILD_GUI=OFF \
   -DAFBS_WITH_CUDA=OFF -DAFBS_BUILD_TESTS=OFF \
   -DCMAKE_PREFIX_PATH="$torch_prefix;$root/.devdeps" >"$out/configure.log" 2>&1 \
   || { tail -40 "$out/configure.log"; exit 1; }
 echo "configure: $(( $(date +%s) - start )) s"
-cmake --build build-device --target afbs-bench -j "$(nproc)" >"$out/build.log" 2>&1 \
+cmake --build build-parity --target afbs-bench -j "$(nproc)" >"$out/build.log" 2>&1 \
   || { grep -E "error|Error" -A4 "$out/build.log" | head -60; exit 1; }
 echo "build: $(( $(date +%s) - start )) s"
 export PYTHONUNBUFFERED=1
-bench="$root/build-device/app/afbs-bench"
+bench="$root/build-parity/app/afbs-bench"
 [ "${SKIP_PARITY:-0}" = 1 ] || python3 tools/parity/check_logits.py --bench "$bench" --out "$out" ${PARITY_CASES:+--cases "$PARITY_CASES"} 2>&1 | grep -v Warning
 echo "parity done: $(( $(date +%s) - start )) s"
 [ "${SKIP_BENCH:-0}" = 1 ] || python3 tools/parity/bench_forward.py --bench "$bench" --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning
