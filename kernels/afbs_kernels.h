@@ -44,7 +44,7 @@ size_t afbs_predict_workspace_bytes(afbs_predict_shape shape);
 // Everything that does not depend on a setting: K smoothing, block pooling, coherence,
 // Ŝ = pool(Q)·pool(K̃)ᵀ/√D over visible blocks, and the per-row descending order (ties:
 // lower column first). `workspace` needs afbs_predict_workspace_bytes(shape) bytes,
-// 256-byte aligned.
+// 256-byte aligned; q and k must be 16-byte aligned with head strides of whole 16 bytes.
 cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_predict_shape shape,
                                  void* workspace, cudaStream_t stream);
 

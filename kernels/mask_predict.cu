@@ -6,6 +6,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <type_traits>
+
 #include "kernels/afbs_kernels.h"
 
 namespace {
@@ -56,33 +58,64 @@ __device__ __forceinline__ float to_float(__half x) {
   return __half2float(x);
 }
 
-// Partial column sums of K over kMeanSplits row ranges, then their mean: fixed order.
-template <typename T>
-__global__ void key_sum_partial(const T* k, int n, int dim, int64_t head_stride, float* partial) {
+// N consecutive elements of T as floats, in one load of N·sizeof(T) bytes (4, 8 or 16).
+template <typename T, int N>
+__device__ __forceinline__ void load_values(const T* from, float (&values)[N]) {
+  constexpr int kBytes = N * sizeof(T);
+  static_assert(kBytes == 4 || kBytes == 8 || kBytes == 16, "one vector load");
+  using Word =
+      std::conditional_t<kBytes == 16, uint4, std::conditional_t<kBytes == 8, uint2, uint32_t>>;
+  const Word raw = *reinterpret_cast<const Word*>(from);
+  const T* items = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+  for (int e = 0; e < N; ++e)
+    values[e] = to_float(items[e]);
+}
+
+// Partial column sums of K over kMeanSplits row ranges, then their mean: fixed order. Each
+// thread reads 16-byte chunks; 256 threads cover 256 / (D / chunk) rows at a time.
+template <typename T, int D>
+__global__ void key_sum_partial(const T* k, int n, int64_t head_stride, float* partial) {
+  constexpr int kValues = 16 / sizeof(T), kChunks = D / kValues, kRowLanes = 256 / kChunks;
   const int split = blockIdx.x, head = blockIdx.y;
-  const int lanes = blockDim.x / dim, d = threadIdx.x % dim, lane = threadIdx.x / dim;
+  const int chunk = threadIdx.x % kChunks, row_lane = threadIdx.x / kChunks;
   const int per_split = (n + kMeanSplits - 1) / kMeanSplits;
   const int first = split * per_split, last = min(n, first + per_split);
-  const T* rows = k + head * head_stride;
-  float sum = 0.0f;
-  for (int r = first + lane; r < last; r += lanes)
-    sum += to_float(rows[static_cast<size_t>(r) * dim + d]);
-  extern __shared__ float lane_sums[];
-  lane_sums[threadIdx.x] = sum;
+  const T* rows = k + head * head_stride + chunk * kValues;
+  float sum[kValues] = {};
+  for (int r = first + row_lane; r < last; r += kRowLanes) {
+    float values[kValues];
+    load_values<T, kValues>(rows + static_cast<size_t>(r) * D, values);
+#pragma unroll
+    for (int e = 0; e < kValues; ++e)
+      sum[e] += values[e];
+  }
+  __shared__ float lane_sums[kRowLanes][D];
+#pragma unroll
+  for (int e = 0; e < kValues; ++e)
+    lane_sums[row_lane][chunk * kValues + e] = sum[e];
   __syncthreads();
-  if (lane == 0) {
+  for (int d = threadIdx.x; d < D; d += 256) {
     float total = 0.0f;
-    for (int l = 0; l < lanes; ++l)
-      total += lane_sums[l * dim + d];
-    partial[(static_cast<size_t>(head) * kMeanSplits + split) * dim + d] = total;
+    for (int l = 0; l < kRowLanes; ++l)
+      total += lane_sums[l][d];
+    partial[(static_cast<size_t>(head) * kMeanSplits + split) * D + d] = total;
   }
 }
 
+// 8 threads per column each sum a stripe of the splits, then one adds the 8 in order.
 __global__ void key_mean_final(const float* partial, int n, int dim, float* mean) {
-  const int head = blockIdx.x, d = threadIdx.x;
+  constexpr int kStripes = 8;
+  const int head = blockIdx.x, d = threadIdx.x % dim, stripe = threadIdx.x / dim;
   float total = 0.0f;
-  for (int s = 0; s < kMeanSplits; ++s)
+  for (int s = stripe; s < kMeanSplits; s += kStripes)
     total += partial[(static_cast<size_t>(head) * kMeanSplits + s) * dim + d];
+  __shared__ float stripes[kStripes][128];
+  stripes[stripe][d] = total;
+  __syncthreads();
+  if (stripe != 0) return;
+  for (int s = 1; s < kStripes; ++s)
+    total += stripes[s][d];
   mean[head * dim + d] = total / static_cast<float>(n);
 }
 
@@ -91,18 +124,19 @@ __global__ void key_mean_final(const float* partial, int n, int dim, float* mean
 template <typename T, int D>
 __global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, int n, int block,
                             float* pooled, float* coherence) {
-  constexpr int kPerLane = D / 32;
+  constexpr int kPerLane = D / 32;  // consecutive elements per lane: one 4-16 byte load
   const int b = blockIdx.x, head = blockIdx.y, heads = gridDim.y, blocks = gridDim.x;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int first = b * block, rows = min(block, n - first);
-  const T* base = x + head * head_stride + static_cast<size_t>(first) * D;
+  const T* base = x + head * head_stride + static_cast<size_t>(first) * D + lane * kPerLane;
   float shift[kPerLane], sum[kPerLane] = {}, unit_sum[kPerLane] = {};
   for (int e = 0; e < kPerLane; ++e)
-    shift[e] = mean ? mean[head * D + lane + 32 * e] : 0.0f;
+    shift[e] = mean ? mean[head * D + lane * kPerLane + e] : 0.0f;
   for (int r = warp; r < rows; r += 4) {
     float v[kPerLane], norm2 = 0.0f;
+    load_values<T, kPerLane>(base + static_cast<size_t>(r) * D, v);
     for (int e = 0; e < kPerLane; ++e) {
-      v[e] = to_float(base[static_cast<size_t>(r) * D + lane + 32 * e]) - shift[e];
+      v[e] -= shift[e];
       norm2 += v[e] * v[e];
     }
     for (int offset = 16; offset > 0; offset /= 2)
@@ -115,14 +149,14 @@ __global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, 
   }
   __shared__ float partial_sum[4][D], partial_unit[4][D];
   for (int e = 0; e < kPerLane; ++e) {
-    partial_sum[warp][lane + 32 * e] = sum[e];
-    partial_unit[warp][lane + 32 * e] = unit_sum[e];
+    partial_sum[warp][lane * kPerLane + e] = sum[e];
+    partial_unit[warp][lane * kPerLane + e] = unit_sum[e];
   }
   __syncthreads();
   if (warp != 0) return;
   float norm2 = 0.0f;
   for (int e = 0; e < kPerLane; ++e) {
-    const int d = lane + 32 * e;
+    const int d = lane * kPerLane + e;
     const float s = partial_sum[0][d] + partial_sum[1][d] + partial_sum[2][d] + partial_sum[3][d];
     const float u =
         partial_unit[0][d] + partial_unit[1][d] + partial_unit[2][d] + partial_unit[3][d];
@@ -421,9 +455,9 @@ cudaError_t pool(const afbs_predict_shape& s, const void* q, const void* k, char
   float* mean = reinterpret_cast<float*>(base + w.key_mean);
   const int64_t q_stride = s.q_head_stride ? s.q_head_stride : static_cast<int64_t>(s.length) * D;
   const int64_t k_stride = s.k_head_stride ? s.k_head_stride : static_cast<int64_t>(s.length) * D;
-  key_sum_partial<T><<<dim3(kMeanSplits, s.kv_heads), 256, 256 * sizeof(float), stream>>>(
-      static_cast<const T*>(k), s.length, D, k_stride, partial);
-  key_mean_final<<<s.kv_heads, D, 0, stream>>>(partial, s.length, D, mean);
+  key_sum_partial<T, D><<<dim3(kMeanSplits, s.kv_heads), 256, 0, stream>>>(
+      static_cast<const T*>(k), s.length, k_stride, partial);
+  key_mean_final<<<s.kv_heads, 8 * D, 0, stream>>>(partial, s.length, D, mean);
   pool_blocks<T, D><<<dim3(nq, s.query_heads), 128, 0, stream>>>(
       static_cast<const T*>(q), q_stride, nullptr, s.length, s.block_q,
       reinterpret_cast<float*>(base + w.pooled_q), reinterpret_cast<float*>(base + w.coherence_q));
@@ -449,6 +483,13 @@ extern "C" size_t afbs_predict_workspace_bytes(afbs_predict_shape shape) {
 extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_predict_shape s,
                                             void* workspace, cudaStream_t stream) {
   if (!q || !k || !workspace || !valid(s)) return cudaErrorInvalidValue;
+  // Rows are read in 16-byte (K) and 4-16 byte (Q, K) vector loads.
+  const int element = s.dtype == AFBS_F32 ? 4 : 2;
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (!aligned(q) || !aligned(k) || (s.q_head_stride * element) % 16 != 0 ||
+      (s.k_head_stride * element) % 16 != 0) {
+    return cudaErrorInvalidValue;
+  }
   const Workspace w = layout(s);
   char* base = static_cast<char*>(workspace);
   cudaError_t status = s.dtype == AFBS_F32    ? pool_dtype<float>(s, q, k, base, w, stream)

@@ -38,6 +38,6 @@ if [ "${SANITIZE:-0}" = 1 ]; then
 fi
 if [ "${SKIP_BENCH:-0}" != 1 ]; then
   PYTHONUNBUFFERED=1 timeout "${STEP_TIMEOUT:-300}" python3 tools/kernels/bench_kernels.py --lib build-device/kernels/libafbs_kernels.so \
-    --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning | tail -40
+    --out "$out" ${BENCH_ARGS:-} 2>&1 | grep -v Warning | tee "$out/bench.log" | tail -40
   echo "bench: $(( $(date +%s) - start )) s"
 fi

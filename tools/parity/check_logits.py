@@ -52,7 +52,7 @@ CASES = {
                       "head_dim": 64, "tie_word_embeddings": True, "use_sliding_window": False},
     # Phi-3: fused qkv_proj and gate_up_proj, partial rotary, a sliding window shorter than
     # the 300 tokens.
-    "phi3_fused": {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3",
+    "phi3_fused": {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "pad_token_id": 0,
                    "tie_word_embeddings": False, "sliding_window": 128,
                    "partial_rotary_factor": 0.75},
     # Gemma 2: sandwich norms, (1 + w) norms, scaled embeddings, both soft caps, alternating
