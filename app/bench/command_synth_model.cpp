@@ -11,7 +11,8 @@
 namespace afbs::bench {
 
 int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
-  auto args = cli::CliArgs::parse(argv, {"shape", "out", "layers", "context", "seed"}, {});
+  auto args = cli::CliArgs::parse(
+      argv, {"shape", "out", "layers", "context", "seed", "heads", "kv-heads", "head-dim"}, {});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("synth-model: --out DIR is required");
   auto shape = synthetic_shape(args->get("shape", "llama2-7b"));
@@ -19,14 +20,30 @@ int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
   auto layers = args->get_int("layers", shape->layers);
   auto context = args->get_int("context", shape->context);
   auto seed = args->get_int("seed", 0);
-  for (const auto* value : {&layers, &context, &seed}) {
+  auto heads = args->get_int("heads", shape->heads);
+  auto kv_heads = args->get_int("kv-heads", args->has("heads") ? *heads : shape->kv_heads);
+  auto head_dim = args->get_int("head-dim", shape->head_dim);
+  for (const auto* value : {&layers, &context, &seed, &heads, &kv_heads, &head_dim}) {
     if (!*value) return fail(value->error().message);
   }
   if (*layers < 1 || *layers > 1000) return fail("--layers must lie in [1, 1000]");
   if (*context < 64 || *context > (int64_t{1} << 22))
     return fail("--context must lie in [64, 4194304]");
+  if (*heads < 1 || *heads > 1024) return fail("--heads must lie in [1, 1024]");
+  if (*kv_heads < 1 || *heads % *kv_heads != 0)
+    return fail("--kv-heads must divide --heads (" + std::to_string(*heads) + ")");
+  if (*head_dim < 8 || *head_dim > 512 || *head_dim % 8 != 0)
+    return fail("--head-dim must be a multiple of 8 in [8, 512]");
   shape->layers = *layers;
   shape->context = *context;
+  if (*heads != shape->heads || *kv_heads != shape->kv_heads || *head_dim != shape->head_dim) {
+    // Another attention shape on the named shape's MLP: the hidden size follows the heads.
+    shape->name += "-custom";
+    shape->heads = *heads;
+    shape->kv_heads = *kv_heads;
+    shape->head_dim = *head_dim;
+    shape->hidden = *heads * *head_dim;
+  }
   auto demo = cli::resolve_model_dir(*args);  // no positional: the bundled demo model
   if (!demo) return fail(demo.error().message);
   const auto tokenizer = *demo / "tokenizer.model";

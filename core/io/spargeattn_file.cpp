@@ -4,6 +4,8 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -50,6 +52,53 @@ std::string torch_save_bytes(const c10::Dict<std::string, at::Tensor>& state) {
 
 at::Tensor float_tensor(const std::vector<float>& values) {
   return at::tensor(values, at::TensorOptions().dtype(at::kFloat));
+}
+
+// The first run of digits in a module name as a number (the layer index in
+// "model.layers.12.self_attn…" or "transformer_blocks.12.attn1…"), or -1.
+int64_t first_number(const std::string& name) {
+  const size_t at = name.find_first_of("0123456789");
+  if (at == std::string::npos) return -1;
+  int64_t value = 0;
+  for (size_t i = at; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) &&
+                      value < (int64_t{1} << 40);
+       ++i) {
+    value = value * 10 + (name[i] - '0');
+  }
+  return value;
+}
+
+// One module name per layer. Llama's names (spargeattn_module) when the file has them;
+// otherwise the attention modules the file names, whatever the saving model called them
+// (SpargeAttn saves state-dict keys as they are: transformer_blocks.3.attn1.processor.
+// inner_attention for CogVideoX), ordered by their layer index.
+Result<std::vector<std::string>> module_names(const std::map<std::string, PickledTensor>& tensors,
+                                              const ModelIdentity& model,
+                                              const std::string& where) {
+  std::vector<std::string> names;
+  for (int64_t layer = 0; layer < model.layers; ++layer)
+    names.push_back(spargeattn_module(layer));
+  if (tensors.count(names.front() + ".cdfthreshd")) return names;
+  const std::string suffix = ".cdfthreshd";
+  names.clear();
+  for (const auto& [key, tensor] : tensors) {
+    if (key.size() > suffix.size() && key.ends_with(suffix))
+      names.push_back(key.substr(0, key.size() - suffix.size()));
+  }
+  if (names.empty()) {
+    return Error{where + ": no tensor '" + spargeattn_module(0) + suffix + "' nor any other '*" +
+                 suffix + "' (the file has " + std::to_string(tensors.size()) +
+                 " tensors; is it a SpargeAttn file?)"};
+  }
+  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    return first_number(a) < first_number(b);
+  });
+  if (static_cast<int64_t>(names.size()) != model.layers) {
+    return Error{where + ": the file holds " + std::to_string(names.size()) +
+                 " attention modules (" + names.front() + ", …), the model has " +
+                 std::to_string(model.layers) + " layers (is it for this model?)"};
+  }
+  return names;
 }
 
 }  // namespace
@@ -100,11 +149,14 @@ Result<SparseConfig> read_spargeattn(const std::filesystem::path& path,
   auto tensors = read_torch_state_dict(*bytes, where);
   if (!tensors) return tensors.error();
 
+  auto modules = module_names(*tensors, model, where);
+  if (!modules) return modules.error();
+
   SparseConfig config;
   config.model = model;
   config.layers.resize(static_cast<size_t>(model.layers));
   for (int64_t layer = 0; layer < model.layers; ++layer) {
-    const std::string module = spargeattn_module(layer);
+    const std::string& module = (*modules)[static_cast<size_t>(layer)];
     std::map<std::string, const PickledTensor*> found;
     for (const char* name : kTensorNames) {
       const std::string key = module + "." + name;

@@ -26,6 +26,8 @@ Status write_spargeattn(const SparseConfig& config, const std::filesystem::path&
 
 // Reads a SpargeAttn file for `model`: every layer's five tensors present with shape [H];
 // errors name the file and the key at fault. Measured sparsity/error are not in the file.
+// Modules named otherwise than Llama's (a file SpargeAttn saved for another model family) are
+// taken in the order of the layer index in their names, one per layer.
 Result<SparseConfig> read_spargeattn(const std::filesystem::path& path, const ModelIdentity& model);
 
 }  // namespace afbs

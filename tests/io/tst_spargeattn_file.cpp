@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -39,21 +40,24 @@ SparseConfig varied_config() {
   return config;
 }
 
-// The tensors SpargeAttn saves for small_model(), written as Python's torch.save writes them:
+// The tensors SpargeAttn saves for `model`, written as Python's torch.save writes them:
 // is_sparse as Bool, the thresholds as Float; head h of layer l has τ = 0.5 + 0.01 (l + h).
-std::vector<test::TensorSpec> spargeattn_tensors() {
+// `module` names layer l's attention module (Llama's by default).
+std::vector<test::TensorSpec> spargeattn_tensors(
+    const ModelIdentity& model = small_model(),
+    std::string (*module)(int64_t) = [](int64_t l) { return spargeattn_module(l); }) {
   std::vector<test::TensorSpec> tensors;
   int key = 0;
-  for (int64_t l = 0; l < small_model().layers; ++l) {
+  for (int64_t l = 0; l < model.layers; ++l) {
     for (const char* name :
          {"is_sparse", "cdfthreshd", "simthreshd1", "simthreshd2", "pvthreshd"}) {
       test::TensorSpec t;
-      t.name = spargeattn_module(l) + "." + name;
+      t.name = module(l) + "." + name;
       t.key = std::to_string(key++);
-      t.sizes = {small_model().heads};
+      t.sizes = {model.heads};
       t.strides = {1};
       std::vector<float> values;
-      for (int64_t h = 0; h < small_model().heads; ++h) {
+      for (int64_t h = 0; h < model.heads; ++h) {
         const std::string n = name;
         values.push_back(n == "cdfthreshd"    ? 0.5f + 0.01f * static_cast<float>(l + h)
                          : n == "simthreshd1" ? 0.25f
@@ -63,7 +67,7 @@ std::vector<test::TensorSpec> spargeattn_tensors() {
       if (std::string(name) == "is_sparse") {
         t.dtype = "Bool";
         t.element_bytes = 1;
-        t.storage = std::string(static_cast<size_t>(small_model().heads), '\1');
+        t.storage = std::string(static_cast<size_t>(model.heads), '\1');
       } else {
         t.storage = test::float_bytes(values);
       }
@@ -168,6 +172,33 @@ class TestSpargeAttnFile : public QObject {
     QCOMPARE(read->layers[1][0].theta, 0.25);
     QCOMPARE(read->layers[0][2].lambda, 20.0);
     QVERIFY(read->layers[0][0].sparse);
+  }
+  // SpargeAttn saves its modules under the saving model's own names (CogVideoX:
+  // transformer_blocks.<i>.attn1.processor.inner_attention); they are taken by layer index,
+  // numerically (layer 10 after layer 9), whatever the order of the file's keys.
+  void reads_modules_another_model_family_names() {
+    ModelIdentity model = small_model();
+    model.layers = 12;
+    auto tensors = spargeattn_tensors(model, [](int64_t l) {
+      return "transformer_blocks." + std::to_string(l) + ".attn1.processor.inner_attention";
+    });
+    std::reverse(tensors.begin(), tensors.end());
+    QTemporaryDir dir;
+    const std::filesystem::path path = dir.filePath("cogvideo.pt").toStdString();
+    std::ofstream(path, std::ios::binary) << test::torch_archive(tensors);
+    auto read = read_spargeattn(path, model);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    for (int64_t l = 0; l < model.layers; ++l) {
+      for (int64_t h = 0; h < model.heads; ++h) {
+        QCOMPARE(read->layers[static_cast<size_t>(l)][static_cast<size_t>(h)].tau,
+                 static_cast<double>(0.5f + 0.01f * static_cast<float>(l + h)));
+      }
+    }
+    auto wrong_layers = read_spargeattn(path, small_model());
+    QVERIFY(!wrong_layers.ok());
+    QVERIFY2(QString::fromStdString(wrong_layers.error().message)
+                 .contains("holds 12 attention modules (transformer_blocks.0.attn1"),
+             wrong_layers.error().message.c_str());
   }
   void refuses_malformed_files_data() {
     QTest::addColumn<QByteArray>("bytes");
