@@ -97,12 +97,6 @@ bool cuda_kernels_serve(const at::Tensor& t) {
           t.scalar_type() == at::kBFloat16);
 }
 
-at::Tensor kernel_dtype_copy(const at::Tensor& x) {
-  if (x.scalar_type() != at::kFloat) return x.contiguous();
-  const bool fits = x.numel() == 0 || x.abs().max().item<float>() < 60000.0f;
-  return x.to(fits ? at::kHalf : at::kBFloat16).contiguous();
-}
-
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at::Tensor& k,
                                                    BlockShape shape) {
   if (Status s = check_heads(q, "q"); !s) return s.error();
@@ -264,9 +258,6 @@ bool cuda_kernels_compiled() {
 }
 bool cuda_kernels_serve(const at::Tensor&) {
   return false;
-}
-at::Tensor kernel_dtype_copy(const at::Tensor& x) {
-  return x;
 }
 
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::Tensor&,

@@ -65,7 +65,4 @@ struct KernelAttentionResult {
 
 Result<KernelAttentionResult> run_kernel_attention(const KernelAttentionRequest& request);
 
-// fp32 → fp16 when every value fits (more mantissa than bf16), else bf16; f16/bf16 unchanged.
-at::Tensor kernel_dtype_copy(const at::Tensor& x);
-
 }  // namespace afbs
