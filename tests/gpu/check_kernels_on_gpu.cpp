@@ -296,7 +296,9 @@ int main() {
       {450, 64, 128, 2, 2, 128}, {4096, 64, 64, 4, 2, 128},  {1000, 128, 64, 8, 2, 64},
       {2000, 64, 128, 4, 4, 64}, {3000, 128, 64, 4, 4, 128},
   };
-  if (std::getenv("AFBS_CHECK_SMALL")) shapes.resize(2);  // for compute-sanitizer
+  // For compute-sanitizer: one shape per kernel variant (one consumer warpgroup; two, with the
+  // ping-pong turns and an odd number of kept blocks at the end of a pair).
+  if (std::getenv("AFBS_CHECK_SMALL")) shapes = {shapes[1], shapes[2]};
   int64_t rows = 0, borderline = 0;
   for (size_t n = 0; n < shapes.size(); ++n)
     check_masks(shapes[n], 100 + n, rows, borderline);
