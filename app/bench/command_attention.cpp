@@ -115,7 +115,7 @@ int run_attention(const std::vector<std::string>& argv, const std::string& comma
                                   {"lengths", "calls", "repetitions", "threads", "out", "device",
                                    "heads", "kv-heads", "head-dim"},
                                   {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   // On a GPU the two evaluators compared are our CUDA kernels and the whole-tensor ATen path
   // (both cached); on the CPU, the cached evaluator and one that recomputes everything.
   const std::string device = args->get("device", "cpu");

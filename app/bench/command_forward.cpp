@@ -81,7 +81,7 @@ int run_forward(const std::vector<std::string>& argv, const std::string& command
                                   {"config", "tokens", "batch", "device", "dtype", "threads",
                                    "repeat", "warmup", "token-file", "dump-logits"},
                                   {"json"});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   auto threads = args->get_int("threads", 0);
   auto length = args->get_int("tokens", 4096);
   auto batch = args->get_int("batch", 1);

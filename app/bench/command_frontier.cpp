@@ -135,7 +135,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
                                "guard-windows", "tune-windows", "validation-windows", "seed",
                                "text", "out"}),
       {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
   if (!threads) return fail(threads.error().message);
   auto model_dir = cli::resolve_model_dir(*args);

@@ -148,7 +148,7 @@ std::string scientific(double value) {
 
 int run_optimiser(const std::vector<std::string>& argv, const std::string& command_line) {
   auto args = cli::CliArgs::parse(argv, {"seeds", "repetitions", "out"}, {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   auto seeds = args->get_int("seeds", 10);
   auto repetitions = args->get_int("repetitions", 5);
   if (!seeds || *seeds < 1) return fail("--seeds must be a positive integer");

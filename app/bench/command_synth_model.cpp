@@ -13,7 +13,7 @@ namespace afbs::bench {
 int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
   auto args = cli::CliArgs::parse(
       argv, {"shape", "out", "layers", "context", "seed", "heads", "kv-heads", "head-dim"}, {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail("synth-model: --out DIR is required");
   auto shape = synthetic_shape(args->get("shape", "llama2-7b"));
   if (!shape) return fail(shape.error().message);

@@ -293,7 +293,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
                                "methods", "statics", "layers", "out", "text", "evaluator-device",
                                "evaluator-path"}),
       {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
   if (!threads) return fail(threads.error().message);
   auto model_dir = cli::resolve_model_dir(*args);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "app/tune/subcommands.h"
+
 namespace afbs::bench {
 
 int run_optimiser(const std::vector<std::string>& args, const std::string& command_line);
@@ -14,6 +16,11 @@ int run_frontier(const std::vector<std::string>& args, const std::string& comman
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
   return 1;
+}
+
+int fail_usage(const std::string& message) {
+  fail(message);
+  return cli::kUsageExitCode;
 }
 
 const std::vector<Command>& all_commands() {

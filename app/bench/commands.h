@@ -18,5 +18,7 @@ const std::vector<Command>& all_commands();
 
 // Prints "afbs-bench: <message>" on stderr and returns the failure exit code.
 int fail(const std::string& message);
+// The same for a malformed command line (unknown option, missing value): exit code 2.
+int fail_usage(const std::string& message);
 
 }  // namespace afbs::bench

@@ -52,8 +52,9 @@ std::string head_table_csv(const SparseConfig& config) {
 
 int run_check(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(argv, {}, {"json"});
-  if (!args) return fail(args.error().message);
-  if (args->positionals().empty()) return fail("check needs a config file: check CFG [MODEL_DIR]");
+  if (!args) return fail_usage(args.error().message);
+  if (args->positionals().empty())
+    return fail_usage("check needs a config file: check CFG [MODEL_DIR]");
   const std::string path = args->positionals()[0];
   auto config = read_config(path);
   if (!config) return fail(config.error().message);
@@ -82,9 +83,9 @@ int run_check(const std::vector<std::string>& argv) {
 
 int run_export(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(argv, {"spargeattn", "csv"}, {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   if (args->positionals().size() != 1 || args->has("spargeattn") == args->has("csv")) {
-    return fail("usage: export CFG (--spargeattn OUT.pt | --csv OUT.csv)");
+    return fail_usage("usage: export CFG (--spargeattn OUT.pt | --csv OUT.csv)");
   }
   auto config = read_config(args->positionals()[0]);
   if (!config) return fail(config.error().message);
@@ -105,9 +106,9 @@ int run_export(const std::vector<std::string>& argv) {
 
 int run_import(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(argv, {"out"}, {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   if (args->positionals().empty() || !args->has("out")) {
-    return fail("usage: import IN.pt [MODEL_DIR] --out CFG");
+    return fail_usage("usage: import IN.pt [MODEL_DIR] --out CFG");
   }
   auto identity = identity_from(*args, 1);
   if (!identity) return fail(identity.error().message);

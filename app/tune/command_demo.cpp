@@ -24,7 +24,7 @@ void heading(const char* text) {
 
 int run_demo(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(argv, {"seed", "threads", "out"}, {});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   const std::string seed = args->get("seed", "0");
   const std::string threads = args->get("threads", "0");
   const std::string out = args->get("out", (std::filesystem::temp_directory_path() /

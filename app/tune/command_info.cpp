@@ -27,7 +27,7 @@ const char* rope_name(RopeScaling::Type type) {
 
 int run_info(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(argv, {}, {"json"});
-  if (!args) return fail(args.error().message);
+  if (!args) return fail_usage(args.error().message);
   auto dir = resolve_model_dir(*args);
   if (!dir) return fail(dir.error().message);
   auto config = load_model_config(*dir);

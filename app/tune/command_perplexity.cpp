@@ -34,8 +34,8 @@ void show_progress(const PerplexityProgress& progress) {
 int run_perplexity(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
       argv, with_sparse_options(with_model_options({"text", "length", "max-windows"})),
-      {"json", "bos", "compare-dense"});
-  if (!args) return fail(args.error().message);
+      {"json", "bos", "compare-dense", "quiet"});
+  if (!args) return fail_usage(args.error().message);
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
   auto dir = resolve_model_dir(*args);
   if (!dir) return fail(dir.error().message);
@@ -70,7 +70,7 @@ int run_perplexity(const std::vector<std::string>& argv) {
                                                   : config.bos_token_ids.front();
   if ((*model)->device_name() != "cpu") options.batch_tokens = 32768;  // fuller GPU batches
   const auto tokens = (*tokenizer)->encode(*text);
-  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const bool terminal = ::isatty(STDERR_FILENO) != 0 && !args->has("quiet");
   // With a sparse config on a GPU (or --compare-dense), the same windows also run dense, so
   // the speed of the sparse attention is seen beside the model's own; each pass is timed
   // after a one-window warm-up of both (CUDA start-up and autotuning left out).

@@ -12,6 +12,7 @@
 #include "app/tune/interrupt_signals.h"
 #include "app/tune/model_options.h"
 #include "app/tune/number_lists.h"
+#include "app/tune/subcommands.h"
 #include "app/tune/terminal_progress.h"
 #include "core/attention/sparse_preset.h"
 #include "core/common/atomic_file.h"
@@ -22,9 +23,6 @@
 
 namespace afbs::cli {
 namespace {
-
-// 128 + SIGINT, as shells report a process that SIGINT ended.
-constexpr int kInterruptedExitCode = 130;
 
 Result<SessionOptions> session_options_from(const CliArgs& args) {
   SessionOptions options;
@@ -117,9 +115,9 @@ int run_tune(const std::vector<std::string>& argv) {
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
                           "perplexity-budget", "guard-windows"}),
-      {"resume", "json", "bos", "no-guard"});
-  if (!args) return fail(args.error().message);
-  if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
+      {"resume", "json", "bos", "no-guard", "quiet"});
+  if (!args) return fail_usage(args.error().message);
+  if (!args->has("out")) return fail_usage("tune needs --out CFG (where to write the config)");
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
   auto options = session_options_from(*args);
   if (!options) return fail(options.error().message);
@@ -145,7 +143,7 @@ int run_tune(const std::vector<std::string>& argv) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
   const auto prepare_started = Clock::now();
-  TerminalProgress progress;
+  TerminalProgress progress(/*quiet_log=*/false, args->has("quiet"));
   auto session =
       TuningSession::prepare(*options, [&](const std::string& line) { progress.on_log(line); });
   if (!session) return fail(session.error().message);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "app/tune/subcommands.h"
+
 namespace afbs::cli {
 
 int run_demo(const std::vector<std::string>& args);
@@ -17,19 +19,48 @@ int fail(const std::string& message) {
   return 1;
 }
 
+int fail_usage(const std::string& message) {
+  fail(message);
+  return kUsageExitCode;
+}
+
 const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = {
       {"demo", "a few minutes on the CPU: describe, tune and measure the demo model",
-       "demo [--seed S] [--threads N] [--out CFG]", run_demo},
+       "demo [--seed S] [--threads N] [--out CFG]", run_demo,
+       "  --seed S               the tuner's random seed (default 0)\n"
+       "  --threads N            CPU threads (default 0: every core)\n"
+       "  --out CFG              where the tuned config goes (default: afbs-demo-<pid>.json in "
+       "the\n"
+       "                         temporary directory)\n"},
       {"info", "describe a model folder (architecture, heads, parameters, tokenizer)",
-       "info [MODEL_DIR] [--json]", run_info},
+       "info [MODEL_DIR] [--json]", run_info,
+       "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
+       "  --json                 machine-readable output\n"},
       {"perplexity", "perplexity of a text under a model (DESIGN.md section 9)",
        "perplexity [MODEL_DIR] [--text FILE] [--length N] [--max-windows W] [--bos] "
        "[--config CFG | --preset dense|sparge-default|topk:F|window:W] "
-       "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--compare-dense] [--json]\n"
+       "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--compare-dense] [--quiet] "
+       "[--json]\n"
        "       with a sparse config on a GPU (or --compare-dense) the same windows also run dense\n"
        "       and both tokens/s are printed; on CUDA the sparse attention runs our kernels",
-       run_perplexity},
+       run_perplexity,
+       "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
+       "  --device cpu|cuda[:i]  where the model runs (default cpu)\n"
+       "  --dtype f32|bf16|f16   the weights' and activations' type (default: the checkpoint's on\n"
+       "                         CUDA, f32 on the CPU)\n"
+       "  --threads N            CPU threads for libtorch (default 0: every core)\n"
+       "  --text FILE            the text (default: the bundled KJV validation text)\n"
+       "  --length N             tokens per window (default min(2048, the model's context))\n"
+       "  --max-windows W        at most W windows (default 0: the whole text)\n"
+       "  --bos                  start each window with the BOS token (default: no)\n"
+       "  --config CFG           sparse attention from a tuned config (default: dense)\n"
+       "  --preset P             or a static preset: dense, sparge-default, topk:F, window:W\n"
+       "  --compare-dense        also run the same windows dense and print both tokens/s (always "
+       "on\n"
+       "                         with a sparse config on a GPU)\n"
+       "  --quiet                no progress on stderr (results and errors only)\n"
+       "  --json                 machine-readable output\n"},
       {"tune",
        "tune every head's thresholds and write a config (AFBS-BO, grid or random), or measure a "
        "static preset (--method static --preset P)",
@@ -38,19 +69,72 @@ const std::vector<Command>& all_commands() {
        " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
        "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
-       "       [--dtype ...] [--threads N] [--json]\n"
-       "  --perplexity-budget P  (afbs-bo; P as 1% or 0.01) the most sparsity whose perplexity\n"
-       "       rise on the calibration windows stays within P: the error targets are scaled\n"
-       "       by one multiplier found by measuring perplexity (docs/engine.md)\n"
-       "  --guard-windows N  the guard and the budget also measure N more windows of n_F\n"
-       "       after the calibration windows (default 0)",
-       run_tune},
+       "       [--dtype ...] [--threads N] [--guard-windows N] [--quiet] [--json]",
+       run_tune,
+       "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
+       "  --device cpu|cuda[:i]  where the model runs (default cpu)\n"
+       "  --dtype f32|bf16|f16   the weights' and activations' type (default: the checkpoint's "
+       "on\n"
+       "                         CUDA, f32 on the CPU)\n"
+       "  --threads N            CPU threads for libtorch (default 0: every core)\n"
+       "  --out CFG              where the config goes (required; written atomically at the end)\n"
+       "  --method M             afbs-bo (default), grid, random, or static with --preset P\n"
+       "  --preset P             for --method static: sparge-default, topk:F, window:W, dense\n"
+       "  --l1 E1                per-head relative-L1 error target of the attention output, "
+       "PV-skip\n"
+       "                         off (default 0.05)\n"
+       "  --pv-l1 E2             the same with PV-skip on, >= E1 (default 0.06)\n"
+       "  --fidelities N1,N2,... the ladder of sequence lengths, multiples of 64 (default n_F/4,\n"
+       "                         n_F/2, n_F, n_F = the largest multiple of 64 up to 4096 that "
+       "the\n"
+       "                         model and text allow)\n"
+       "  --layers A-B           the layers to tune, e.g. 0-3,7 (default: every layer)\n"
+       "  --pins CFG             heads pinned in CFG keep their values\n"
+       "  --journal FILE         append every evaluation to FILE (default: no journal)\n"
+       "  --resume               continue the run FILE journals (needs --journal)\n"
+       "  --seed S               random seed (default 0)\n"
+       "  --text FILE            calibration text (default: the bundled KJV validation text)\n"
+       "  --tune-windows N       windows of n_F tokens tuned on (default 2)\n"
+       "  --validation-windows N held-out windows every head must pass (default 2)\n"
+       "  --bos                  start each window with the BOS token (default: no)\n"
+       "  --csv FILE             also write every evaluation as CSV\n"
+       "  --no-guard             skip the end-to-end perplexity guard (default: guard on)\n"
+       "  --perplexity-budget P  (afbs-bo; P as 1% or 0.01) the most sparsity whose perplexity "
+       "rise\n"
+       "                         on the calibration windows stays within P: the error targets "
+       "are\n"
+       "                         scaled by one multiplier found by measuring perplexity\n"
+       "                         (docs/engine.md; default: off, per-head targets only)\n"
+       "  --guard-windows N      the guard and the budget also measure N more windows of n_F "
+       "after\n"
+       "                         the calibration windows (default 0)\n"
+       "  --quiet                no progress bar and no log lines on stderr (results and errors "
+       "only)\n"
+       "  --json                 the summary as JSON on stdout\n"
+       "Ctrl-C stops a run cleanly: with --journal the journal stays whole and the message says "
+       "how to\n"
+       "resume (exit code 130).\n"},
       {"check", "check a config file, and that it fits the model", "check CFG [MODEL_DIR] [--json]",
-       run_check},
+       run_check,
+       "  CFG                    a native config (JSON)\n"
+       "  MODEL_DIR              the model it must fit (default: the bundled demo model)\n"
+       "  --json                 machine-readable output\n"},
       {"export", "export a config for SpargeAttn (.pt) or as a per-head CSV table",
-       "export CFG (--spargeattn OUT.pt | --csv OUT.csv)", run_export},
+       "export CFG (--spargeattn OUT.pt | --csv OUT.csv)", run_export,
+       "  CFG                    a native config (JSON)\n"
+       "  --spargeattn OUT.pt    SpargeAttn's file (torch.load(weights_only=True) reads it; "
+       "cumulative\n"
+       "                         rule only)\n"
+       "  --csv OUT.csv          one row per head: layer, head, sparse, pinned, θ, τ, λ, sparsity, "
+       "error\n"},
       {"import", "import a SpargeAttn .pt file as a native config",
-       "import IN.pt [MODEL_DIR] --out CFG", run_import},
+       "import IN.pt [MODEL_DIR] --out CFG", run_import,
+       "  IN.pt                  a file SpargeAttn's autotune saved (or `export --spargeattn` "
+       "wrote);\n"
+       "                         modules named otherwise than Llama's are taken in layer "
+       "order\n"
+       "  MODEL_DIR              the model it is for (default: the bundled demo model)\n"
+       "  --out CFG              where the native config goes (required)\n"},
   };
   return commands;
 }

@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   for (const auto& command : afbs::cli::all_commands()) {
     commands.push_back({command.name, command.summary, command.usage,
                         [run = command.run](const std::vector<std::string>& args,
-                                            const std::string&) { return run(args); }});
+                                            const std::string&) { return run(args); },
+                        command.options});
   }
   const afbs::cli::ProgramText program{
       "afbs-tune", "tune sparse-attention thresholds per layer and head (AFBS-BO)",

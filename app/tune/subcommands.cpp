@@ -14,7 +14,7 @@ void print_help(const ProgramText& program, const std::vector<Subcommand>& comma
               kVersion, program.banner.c_str(), program.name.c_str());
   for (const Subcommand& command : commands)
     std::printf("  %-12s %s\n", command.name.c_str(), command.summary.c_str());
-  std::printf("\n%s", program.footer.c_str());
+  std::printf("\n%s%s", program.footer.c_str(), kExitCodesHelp);
 }
 
 }  // namespace
@@ -40,6 +40,8 @@ int run_subcommands(const ProgramText& program, const std::vector<Subcommand>& c
       if (word == "--help" || word == "-h") {
         std::printf("usage: %s %s\n\n%s\n", program.name.c_str(), command.usage.c_str(),
                     command.summary.c_str());
+        if (!command.options.empty()) std::printf("\noptions:\n%s", command.options.c_str());
+        std::printf("\n%s", kExitCodesHelp);
         return 0;
       }
     }
@@ -59,7 +61,7 @@ int run_subcommands(const ProgramText& program, const std::vector<Subcommand>& c
   }
   std::fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", program.name.c_str(),
                args[0].c_str(), program.name.c_str());
-  return 1;
+  return kUsageExitCode;
 }
 
 }  // namespace afbs::cli

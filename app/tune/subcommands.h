@@ -15,6 +15,7 @@ struct Subcommand {
   std::string usage;
   // Gets the words after the command's name and the whole command line (for result files).
   std::function<int(const std::vector<std::string>& args, const std::string& command_line)> run;
+  std::string options = {};  // one line per option with its default, for `<command> --help`
 };
 
 struct ProgramText {
@@ -23,11 +24,18 @@ struct ProgramText {
   std::string footer;  // after the command list
 };
 
-// The exit code of a command that an exception escaped (EX_SOFTWARE of sysexits.h).
-inline constexpr int kUnexpectedErrorExitCode = 70;
+// Exit codes of afbs-tune and afbs-bench (README "Exit codes"; each program's --help).
+inline constexpr int kBadInputExitCode = 1;  // a file, model or value is wrong: the message says
+inline constexpr int kUsageExitCode = 2;     // unknown command or option, missing argument
+inline constexpr int kUnexpectedErrorExitCode = 70;  // an exception escaped (EX_SOFTWARE)
+inline constexpr int kInterruptedExitCode = 130;     // Ctrl-C (128 + SIGINT, as shells report)
+inline constexpr const char* kExitCodesHelp =
+    "Exit codes: 0 done, 1 bad input (the message names the file or setting), 2 usage,\n"
+    "70 unexpected error, 130 interrupted (Ctrl-C: a tune run's journal stays whole).\n";
 
-// Runs the command argv names. No arguments: help and exit code 2; --help: help and 0. An
-// exception escaping the command is printed as one line and gives kUnexpectedErrorExitCode.
+// Runs the command argv names. No arguments: help and exit code 2; --help: help and 0;
+// `<command> --help`: its usage, summary and options. An exception escaping the command is
+// printed as one line and gives kUnexpectedErrorExitCode; an unknown command gives 2.
 int run_subcommands(const ProgramText& program, const std::vector<Subcommand>& commands, int argc,
                     char** argv);
 

@@ -21,8 +21,8 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-TerminalProgress::TerminalProgress(bool quiet_log)
-    : terminal_(::isatty(STDERR_FILENO) == 1), quiet_log_(quiet_log) {}
+TerminalProgress::TerminalProgress(bool quiet_log, bool quiet)
+    : terminal_(!quiet && ::isatty(STDERR_FILENO) == 1), quiet_log_(quiet_log || quiet) {}
 
 TerminalProgress::~TerminalProgress() {
   end_bar_line();

@@ -6,11 +6,11 @@
 
 namespace afbs::cli {
 
-// Shows a tuning run on stderr: a progress bar rewritten in place on a terminal (plain
-// lines, at most one per layer, when stderr is redirected) and the engine's log lines.
+// Shows a tuning run on stderr: a progress bar rewritten in place on a terminal (nothing when
+// stderr is redirected) and the engine's log lines (unless `quiet_log`); `quiet` shows neither.
 class TerminalProgress : public engine::TuningObserver {
  public:
-  explicit TerminalProgress(bool quiet_log = false);
+  explicit TerminalProgress(bool quiet_log = false, bool quiet = false);
   ~TerminalProgress() override;
 
   void on_progress(const engine::Progress& progress) override;
