@@ -300,7 +300,6 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   if (!model_dir) return fail(model_dir.error().message);
 
   SessionOptions options;
-  options.capture_run_layers_only = true;  // every method's session runs the same layers
   options.model_dir = *model_dir;
   options.device = args->get("device", "cpu");
   options.evaluator_device = args->get("evaluator-device", "");

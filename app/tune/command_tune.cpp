@@ -28,7 +28,6 @@ constexpr int kInterruptedExitCode = 130;
 
 Result<SessionOptions> session_options_from(const CliArgs& args) {
   SessionOptions options;
-  options.capture_run_layers_only = true;  // one run per session: capture only its layers
   auto dir = resolve_model_dir(args);
   if (!dir) return dir.error();
   options.model_dir = *dir;

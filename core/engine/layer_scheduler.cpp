@@ -1,10 +1,15 @@
 #include "core/engine/layer_scheduler.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace afbs::engine {
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
 
 bool same_batch(const Probe& a, const Probe& b) {
   return a.length_tokens == b.length_tokens && a.windows == b.windows;
@@ -27,8 +32,10 @@ LayerScheduler::LayerScheduler(EvaluationLedger& ledger, int layer,
     : ledger_(ledger), layer_(layer), idle_settings_(std::move(idle_settings)) {}
 
 Status LayerScheduler::run(std::vector<HeadTask>& tasks) {
+  const auto started = std::chrono::steady_clock::now();  // the tasks' code is the optimiser's
   for (HeadTask& task : tasks)
     task.start();
+  ledger_.add_optimiser_seconds(seconds_since(started));
   for (;;) {
     if (Status ok = check_failures(tasks, layer_); !ok) return ok;
     // Group waiting heads by (length, windows); the largest group goes first, ties to the
@@ -77,6 +84,7 @@ Status LayerScheduler::run_round(std::vector<HeadTask>& tasks, const std::vector
       outcomes[head].per_window.push_back((*metrics)[head]);
     if (after_call_) after_call_();
   }
+  const auto answering = std::chrono::steady_clock::now();
   for (int head : heads) {
     ProbeOutcome& outcome = outcomes[head];
     double error = 0.0;
@@ -93,6 +101,7 @@ Status LayerScheduler::run_round(std::vector<HeadTask>& tasks, const std::vector
     outcome.skip_rate = skip_rate / windows;
     tasks[head].answer(std::move(outcome));
   }
+  ledger_.add_optimiser_seconds(seconds_since(answering));
   return {};
 }
 

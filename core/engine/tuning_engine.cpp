@@ -232,6 +232,7 @@ RunResult TuningEngine::run(RunControl control) {
     result.perplexity_measurements = ledger.perplexity_measurements();
 
     result.counts = ledger.counts();
+    result.engine_seconds = ledger.engine_seconds();
     result.evaluations = ledger.records();
     if (status) {
       result.status = RunStatus::Succeeded;
