@@ -2,8 +2,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -18,6 +16,7 @@
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/run_config.h"
 #include "core/io/config_file.h"
+#include "core/session/run_accounting.h"
 #include "core/session/tuning_session.h"
 
 namespace afbs::cli {
@@ -137,8 +136,8 @@ int run_tune(const std::vector<std::string>& argv) {
     pins = *read;
   }
 
-  // Where the time goes (issue 11's accounting, first step): wall seconds of each phase the
-  // command sees, the evaluator's own share of the run, and the process's peak resident memory.
+  // Where the time goes (issue 11's accounting): the wall clock around prepare, run and write;
+  // account_run splits it into phases with what the session, engine and evaluator measured.
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
@@ -192,9 +191,8 @@ int run_tune(const std::vector<std::string>& argv) {
   }
 
   const double write_seconds = seconds_since(write_started);
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak_host_bytes = 1024.0 * static_cast<double>(usage.ru_maxrss);  // KiB on Linux
+  const RunAccounting accounting =
+      account_run((*session)->costs(), run, prepare_seconds, run_seconds, write_seconds);
   const engine::HeadsSummary summary = engine::summarise_heads(run);
   if (args->has("json")) {
     nlohmann::json json = {
@@ -212,16 +210,18 @@ int run_tune(const std::vector<std::string>& argv) {
         {"perplexity_tuned",
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
-        // load + capture: TuningSession::prepare; run: the engine (its evaluator calls, the
-        // optimiser and the guard's perplexity passes); outside_evaluator = run − evaluator.
-        {"phase_seconds",
-         {{"load_and_capture", prepare_seconds},
-          {"run", run_seconds},
-          {"evaluator", run.counts.seconds},
-          {"outside_evaluator", std::max(0.0, run_seconds - run.counts.seconds)},
-          {"write", write_seconds}}},
-        {"peak_host_memory_bytes", peak_host_bytes},
     };
+    // Phases (RunAccounting; they add up to "total"), memory, the GPU's busy share. Kept from
+    // before: load_and_capture = TuningSession::prepare (capture only when not streaming),
+    // run = the engine, evaluator = its calls, outside_evaluator = run − evaluator, write.
+    const nlohmann::ordered_json accounted = accounting_json(accounting);
+    for (const auto& [key, value] : accounted.items())
+      json[key] = value;
+    json["phase_seconds"]["load_and_capture"] = prepare_seconds;
+    json["phase_seconds"]["run"] = run_seconds;
+    json["phase_seconds"]["evaluator"] = run.counts.seconds;
+    json["phase_seconds"]["outside_evaluator"] = std::max(0.0, run_seconds - run.counts.seconds);
+    json["phase_seconds"]["write"] = write_seconds;
     if (options->engine.budget.enabled) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
       json["epsilon_multiplier"] = run.epsilon_multiplier;
@@ -246,11 +246,11 @@ int run_tune(const std::vector<std::string>& argv) {
     std::printf("evaluations       %lld (weighted %.1f)\n",
                 static_cast<long long>(run.counts.evaluations), run.counts.weighted_evaluations);
     std::printf("evaluator time    %s\n", format_duration(run.counts.seconds).c_str());
-    std::printf("time              load + capture %s, run %s (evaluator %s), write %s\n",
+    std::printf("time              prepare %s, run %s (evaluator %s), write %s\n",
                 format_duration(prepare_seconds).c_str(), format_duration(run_seconds).c_str(),
                 format_duration(run.counts.seconds).c_str(),
                 format_duration(write_seconds).c_str());
-    std::printf("peak host memory  %.2f GB\n", peak_host_bytes / 1e9);
+    std::printf("%s", accounting_text(accounting).c_str());
     std::printf("mean sparsity     %.4f\n", summary.mean_sparsity);
     std::printf("validation error  %.4f (mean)\n", summary.mean_validation_error);
     std::printf("heads on target   %d/%d\n", summary.meeting_target, summary.heads);
