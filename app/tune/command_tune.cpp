@@ -35,6 +35,11 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   options.text = args.get("text", default_data_file("kjv-validation.txt").string());
   options.bos = args.has("bos");
   options.perplexity_guard = !args.has("no-guard");
+  const std::string capture = args.get("capture", "stream");
+  if (capture != "stream" && capture != "up-front") {
+    return Error{"--capture: '" + capture + "' is neither stream nor up-front"};
+  }
+  options.stream_layers = capture == "stream";
   auto tune_windows = args.get_int("tune-windows", options.tune_windows);
   auto validation_windows = args.get_int("validation-windows", options.validation_windows);
   if (!tune_windows) return tune_windows.error();
@@ -114,7 +119,7 @@ int run_tune(const std::vector<std::string>& argv) {
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
-                          "perplexity-budget", "guard-windows"}),
+                          "perplexity-budget", "guard-windows", "capture"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");

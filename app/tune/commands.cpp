@@ -43,7 +43,13 @@ const std::vector<Command>& all_commands() {
        "       rise on the calibration windows stays within P: the error targets are scaled\n"
        "       by one multiplier found by measuring perplexity (docs/engine.md)\n"
        "  --guard-windows N  the guard and the budget also measure N more windows of n_F\n"
-       "       after the calibration windows (default 0)",
+       "       after the calibration windows (default 0)\n"
+       "  --capture stream|up-front  stream (default): each layer's Q/K/V captured when its\n"
+       "       tuning starts and freed after, memory of one layer; up-front: every layer of\n"
+       "       every window first (the reference, for comparisons)\n"
+       "  --json also reports seconds per phase (load, capture, reference, predict, attend,\n"
+       "       optimiser, guard, I/O), peak host memory, and on CUDA peak device memory and\n"
+       "       the GPU's busy share (docs/accounting.md)",
        run_tune},
       {"check", "check a config file, and that it fits the model", "check CFG [MODEL_DIR] [--json]",
        run_check},

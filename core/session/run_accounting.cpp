@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/common/host_memory.h"
+
 namespace afbs {
 namespace {
 
-double peak_resident_bytes() {
+double lifetime_peak_resident_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return 1024.0 * static_cast<double>(usage.ru_maxrss);  // KiB on Linux
@@ -44,7 +46,20 @@ RunAccounting account_run(const SessionCosts& costs, const engine::RunResult& ru
   a.other = std::max(0.0, a.total - claimed);
   a.evaluations = run.counts.evaluations;
   a.replayed = run.counts.replayed;
-  a.peak_host_bytes = peak_resident_bytes();
+  a.peak_host_bytes = lifetime_peak_resident_bytes();
+  if (costs.peak_resident_at_load_bytes) {
+    a.peak_host_bytes =
+        std::max(a.peak_host_bytes, static_cast<double>(*costs.peak_resident_at_load_bytes));
+  }
+  if (costs.resident_after_load_bytes) {
+    a.host_after_load_bytes = static_cast<double>(*costs.resident_after_load_bytes);
+  }
+  if (costs.peak_reset_after_load) {
+    if (const auto peak = peak_resident_bytes()) {
+      a.peak_host_after_load_bytes = static_cast<double>(*peak);
+      a.peak_host_bytes = std::max(a.peak_host_bytes, *a.peak_host_after_load_bytes);
+    }
+  }
   if (costs.peak_device_bytes) a.peak_device_bytes = static_cast<double>(*costs.peak_device_bytes);
   const double tuning_seconds = run_seconds - a.guard;
   if (costs.evaluator.device > 0.0 && tuning_seconds > 0.0) {
@@ -69,6 +84,8 @@ nlohmann::ordered_json accounting_json(const RunAccounting& a) {
           {"evaluations", a.evaluations},
           {"replayed_evaluations", a.replayed},
           {"peak_host_memory_bytes", a.peak_host_bytes},
+          {"host_memory_after_load_bytes", optional_json(a.host_after_load_bytes)},
+          {"peak_host_memory_after_load_bytes", optional_json(a.peak_host_after_load_bytes)},
           {"peak_device_memory_bytes", optional_json(a.peak_device_bytes)},
           {"gpu_busy_fraction", optional_json(a.gpu_busy_fraction)},
           {"peak_capture_bytes", a.peak_capture_bytes},
@@ -86,10 +103,11 @@ std::string accounting_text(const RunAccounting& a) {
                      seconds_text(a.total) + ")\n";
   char memory[256];
   std::snprintf(memory, sizeof memory,
-                "memory            peak host %.2f GB, peak captures %.3f GB (%d capture "
-                "passes), ",
-                a.peak_host_bytes / 1e9, static_cast<double>(a.peak_capture_bytes) / 1e9,
-                a.capture_passes);
+                "memory            peak host %.2f GB (after the load: %.2f GB, peak %.2f GB), "
+                "peak captures %.3f GB (%d capture passes), ",
+                a.peak_host_bytes / 1e9, a.host_after_load_bytes.value_or(0.0) / 1e9,
+                a.peak_host_after_load_bytes.value_or(0.0) / 1e9,
+                static_cast<double>(a.peak_capture_bytes) / 1e9, a.capture_passes);
   text += memory;
   if (a.peak_device_bytes) {
     std::snprintf(memory, sizeof memory, "peak device %.2f GB", *a.peak_device_bytes / 1e9);

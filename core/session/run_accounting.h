@@ -29,8 +29,11 @@ struct RunAccounting {
   double other = 0.0;
   double total = 0.0;
   int64_t evaluations = 0;
-  int64_t replayed = 0;                     // from a journal (their seconds are the journal's)
-  double peak_host_bytes = 0.0;             // the process's peak resident set (getrusage)
+  int64_t replayed = 0;          // from a journal (their seconds are the journal's)
+  double peak_host_bytes = 0.0;  // the process's peak resident set, its load included
+  // Resident set after the model's load, and its peak from then on (capture and tuning
+  // alone); nullopt where Linux's /proc did not tell.
+  std::optional<double> host_after_load_bytes, peak_host_after_load_bytes;
   std::optional<double> peak_device_bytes;  // CUDA caching allocator's peak; none: not measured
   // The evaluator's device time over the tuning's wall time (the run less the guard): an
   // upper bound of the GPU's busy share while tuning, from synchronised timings; none on a CPU.

@@ -9,6 +9,7 @@
 #include "core/attention/cuda_device_stats.h"
 #include "core/attention/sparse_layer_attention.h"
 #include "core/common/atomic_file.h"
+#include "core/common/host_memory.h"
 #include "core/engine/attention_layer_evaluator.h"
 #include "core/engine/perplexity_guard.h"
 #include "core/engine/run_config.h"
@@ -129,6 +130,9 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
     return Error{"--bos: the tokenizer of " + options.model_dir.string() + " has no BOS token"};
   }
   state->costs.load_seconds = seconds_since(load_started);
+  state->costs.peak_resident_at_load_bytes = peak_resident_bytes();
+  state->costs.resident_after_load_bytes = resident_bytes();
+  state->costs.peak_reset_after_load = reset_peak_resident_bytes();
   auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
   if (Status captured = session->recapture(options.engine.fidelity_lengths, log, stop, phases);
       !captured) {

@@ -54,11 +54,16 @@ struct SessionOptions {
 
 // Where a session's time and memory went since prepare() (issue 11's accounting).
 struct SessionCosts {
-  double load_seconds = 0.0;                 // model, tokenizer and calibration text
-  double capture_seconds = 0.0;              // Q/K/V capture: up front, or streamed during runs
-  int capture_passes = 0;                    // streaming: passes started from the embedding
-  int64_t layer_forwards = 0;                // streaming: window × layer steps run
-  EvaluatorSeconds evaluator;                // reference outputs, mask prediction, sparse attention
+  double load_seconds = 0.0;     // model, tokenizer and calibration text
+  double capture_seconds = 0.0;  // Q/K/V capture: up front, or streamed during runs
+  int capture_passes = 0;        // streaming: passes started from the embedding
+  int64_t layer_forwards = 0;    // streaming: window × layer steps run
+  EvaluatorSeconds evaluator;    // reference outputs, mask prediction, sparse attention
+  // Host memory (Linux): the process's peak resident set up to the end of the load, and its
+  // resident set then; prepare() resets the peak mark after the load, so that the peak read
+  // later (peak_resident_bytes()) is capture's and tuning's alone. nullopt: not measured.
+  std::optional<int64_t> peak_resident_at_load_bytes, resident_after_load_bytes;
+  bool peak_reset_after_load = false;
   int64_t peak_capture_bytes = 0;            // host bytes of captures held at once, at most
   std::optional<int64_t> peak_device_bytes;  // CUDA allocator's peak; nullopt: not measured
 };

@@ -3,6 +3,7 @@
 // appear only where something measured them.
 #include <QtTest>
 
+#include "core/common/host_memory.h"
 #include "core/session/run_accounting.h"
 
 using namespace afbs;
@@ -50,6 +51,7 @@ class TestRunAccounting : public QObject {
     QVERIFY(a.peak_host_bytes > 0.0);
     QVERIFY(!a.peak_device_bytes.has_value());
     QVERIFY(!a.gpu_busy_fraction.has_value());
+    QVERIFY(!a.peak_host_after_load_bytes.has_value());  // no reset was made
 
     const nlohmann::ordered_json json = accounting_json(a);
     QVERIFY(json["peak_device_memory_bytes"].is_null());
@@ -61,6 +63,31 @@ class TestRunAccounting : public QObject {
       QVERIFY2(json["phase_seconds"].contains(key), key);
     }
     QVERIFY(QString::fromStdString(accounting_text(a)).contains("peak device not measured"));
+  }
+
+  // Linux's marks: after a reset the peak is this process's RSS from then on, not its past.
+  void host_memory_after_the_load() {
+    std::vector<char> ballast(size_t(64) << 20, 1);  // 64 MiB touched, then freed
+    QVERIFY(ballast.back() == 1);
+    ballast = {};
+    ballast.shrink_to_fit();
+    const auto before = peak_resident_bytes();
+    QVERIFY(before.has_value());
+    QVERIFY(reset_peak_resident_bytes());
+    const auto after = peak_resident_bytes();
+    const auto now = resident_bytes();
+    QVERIFY(after.has_value() && now.has_value());
+    QVERIFY2(*after < *before - (int64_t(32) << 20),
+             qPrintable(QString("peak %1 after the reset, %2 before").arg(*after).arg(*before)));
+    QVERIFY(*after >= *now - (int64_t(1) << 20));
+
+    SessionCosts costs = cpu_costs();
+    costs.resident_after_load_bytes = *now;
+    costs.peak_reset_after_load = true;
+    const RunAccounting a = account_run(costs, run_result(), 1.5, 9.0, 0.375);
+    QVERIFY(a.peak_host_after_load_bytes.has_value());
+    QVERIFY(*a.peak_host_after_load_bytes <= a.peak_host_bytes);
+    QCOMPARE(*a.host_after_load_bytes, static_cast<double>(*now));
   }
 
   // Timers that overlap the wall clock (a clock skew, a resumed run's journal seconds) never
