@@ -161,16 +161,19 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
     top = top / 64 * 64;
     ladder = engine::default_fidelity_ladder(top, 64);
   }
+  // Long ladders (8k/16k/32k and beyond) are fine wherever the model's context holds n_F.
+  if (top > config.max_position_embeddings) {
+    return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
+                 std::to_string(config.max_position_embeddings) + " tokens (" +
+                 "max_position_embeddings in " + (options.model_dir / "config.json").string() +
+                 ")"};
+  }
   if (top < 64 || static_cast<int64_t>(top) * windows_read > static_cast<int64_t>(stream.size())) {
     return Error{options.text.string() + ": " + std::to_string(stream.size()) +
                  " tokens are too few for " + std::to_string(windows_read) + " windows of " +
                  std::to_string(std::max(top, 64)) +
                  " tokens (use a longer text, fewer "
                  "windows or lower fidelities)"};
-  }
-  if (top > config.max_position_embeddings) {
-    return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
-                 std::to_string(config.max_position_embeddings) + " tokens"};
   }
   // Gemma 2's head size and soft cap, or a sliding window shorter than n_F: refused by name.
   if (Status supported = sparse_attention_supported(config, top); !supported) {

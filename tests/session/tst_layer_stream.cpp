@@ -2,13 +2,16 @@
 // kept residual streams are bitwise those of a whole forward, a streamed session tunes to
 // exactly the config the all-layers-up-front session gives, and what it holds is one layer's
 // captures whatever the number of layers tuned.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <ATen/ATen.h>
 
 #include "core/attention/attention_evaluator.h"
+#include "core/common/atomic_file.h"
 #include "core/common/resource_paths.h"
 #include "core/model/model.h"
+#include "core/model/synthetic_checkpoint.h"
 #include "core/session/layer_stream.h"
 #include "core/session/tuning_session.h"
 
@@ -174,6 +177,43 @@ class TestLayerStream : public QObject {
     const SessionCosts costs = (*session)->costs();
     QCOMPARE(costs.capture_passes, 2);
     QCOMPARE(costs.layer_forwards, int64_t(kWindows * (4 + 2 + 1)));
+  }
+
+  // Ladders up to n_F 32768 where the model's context allows: a one-layer tiny model of
+  // context 32768 takes 8k/16k/32k (streaming, prepare() captures nothing, so this is quick);
+  // the demo model (context 4096) refuses it by name, before looking at the text.
+  void long_ladders_where_the_context_allows() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    QTemporaryDir temp;
+    const std::filesystem::path dir = temp.path().toStdString();
+    auto shape = synthetic_shape("tiny-gqa");
+    QVERIFY(shape.ok());
+    shape->layers = 1;
+    shape->context = 32768;
+    QVERIFY(
+        write_synthetic_checkpoint(*shape, dir / "model", options->model_dir / "tokenizer.model", 0)
+            .ok());
+    auto text = read_file_bytes(options->text);  // 55k tokens: three times over for 2 x 32k
+    QVERIFY(text.ok());
+    QVERIFY(write_file_atomically(dir / "text.txt", *text + *text + *text).ok());
+
+    const std::vector<int> ladder{8192, 16384, 32768};
+    SessionOptions long_options = *options;
+    long_options.model_dir = dir / "model";
+    long_options.text = dir / "text.txt";
+    long_options.engine.fidelity_lengths = ladder;
+    auto session = TuningSession::prepare(long_options);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    QCOMPARE((*session)->ladder(), ladder);
+
+    options->engine.fidelity_lengths = ladder;
+    auto refused = TuningSession::prepare(*options);
+    QVERIFY(!refused.ok());
+    const QString message = QString::fromStdString(refused.error().message);
+    QVERIFY2(message.contains("fidelity 32768 exceeds the model's context of 4096 tokens") &&
+                 message.contains("config.json"),
+             qPrintable(message));
   }
 };
 
