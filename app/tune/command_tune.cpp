@@ -104,6 +104,12 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     engine.budget.enabled = true;
     engine.afbs.perplexity_budget = *budget;
   }
+  auto optimiser_threads = args.get_int("optimiser-threads", 1);
+  if (!optimiser_threads) return optimiser_threads.error();
+  if (*optimiser_threads < 1 || *optimiser_threads > 256) {
+    return Error{"--optimiser-threads must lie in [1, 256]"};
+  }
+  engine.optimiser_threads = static_cast<int>(*optimiser_threads);
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -119,7 +125,7 @@ int run_tune(const std::vector<std::string>& argv) {
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
-                          "perplexity-budget", "guard-windows", "capture"}),
+                          "perplexity-budget", "guard-windows", "capture", "optimiser-threads"}),
       {"resume", "json", "bos", "no-guard"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");

@@ -47,6 +47,8 @@ const std::vector<Command>& all_commands() {
        "  --capture stream|up-front  stream (default): each layer's Q/K/V captured when its\n"
        "       tuning starts and freed after, memory of one layer; up-front: every layer of\n"
        "       every window first (the reference, for comparisons)\n"
+       "  --optimiser-threads N  resume the heads' searches (ask/tell, GP fits) on N threads\n"
+       "       between evaluator calls; the calls and results are the same for any N (1)\n"
        "  --json also reports seconds per phase (load, capture, reference, predict, attend,\n"
        "       optimiser, guard, I/O), peak host memory, and on CUDA peak device memory and\n"
        "       the GPU's busy share (docs/accounting.md)",
