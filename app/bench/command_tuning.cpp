@@ -26,6 +26,7 @@
 #include "app/tune/number_lists.h"
 #include "app/tune/terminal_progress.h"
 #include "core/attention/sparse_preset.h"
+#include "core/session/run_accounting.h"
 #include "core/session/tuning_session.h"
 
 namespace afbs::bench {
@@ -49,6 +50,7 @@ struct MethodResult {
   double perplexity_dense = 0;
   double perplexity_tuned = 0;
   double perplexity_rise() const { return perplexity_tuned / perplexity_dense - 1.0; }
+  RunAccounting accounting;  // phases of prepare + run (issue 11); no write: 0
 };
 
 void summarise(const engine::RunResult& run, MethodResult& out) {
@@ -107,6 +109,8 @@ Result<MethodResult> run_method(const SessionOptions& options, const std::string
                  run.message};
   }
   summarise(run, result);
+  result.accounting =
+      account_run((*session)->costs(), run, result.prepare_seconds, result.wall_seconds, 0.0);
   if (method == engine::TuningMethod::AfbsBo) {
     // Random search gets AFBS-BO's budget (issue 6); stored here for the caller.
     result.random_samples_per_head = engine::matching_random_samples(run, options.tune_windows);
@@ -140,7 +144,8 @@ nlohmann::ordered_json to_json(const MethodResult& r) {
           {"mean_validation_error", r.mean_validation_error},
           {"perplexity_dense", r.perplexity_dense},
           {"perplexity_tuned", r.perplexity_tuned},
-          {"perplexity_rise", r.perplexity_rise()}};
+          {"perplexity_rise", r.perplexity_rise()},
+          {"accounting", accounting_json(r.accounting)}};
 }
 
 const MethodResult* find(const std::vector<MethodResult>& results, const std::string& method) {
@@ -248,6 +253,27 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
        << r.heads_meeting_target << "/" << r.heads << " | " << fixed(r.perplexity_dense, 4) << " | "
        << fixed(r.perplexity_tuned, 4) << " | " << fixed(100 * r.perplexity_rise(), 3) << " |\n";
   }
+  md << "\n## Where the time went (seconds; prepare + run, the perplexity columns above "
+        "not included)\n\n| method | load | capture | reference | predict | attend | "
+        "evaluator other | optimiser | guard | I/O | other | total | peak captures GB | "
+        "peak device GB | GPU busy |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "---|\n";
+  for (const auto& r : results) {
+    const RunAccounting& a = r.accounting;
+    md << "| " << r.method << " | " << fixed(a.load, 2) << " | " << fixed(a.capture, 2) << " | "
+       << fixed(a.reference, 2) << " | " << fixed(a.predict, 2) << " | " << fixed(a.attend, 2)
+       << " | " << fixed(a.evaluator_other, 2) << " | " << fixed(a.optimiser, 2) << " | "
+       << fixed(a.guard, 2) << " | " << fixed(a.io, 2) << " | " << fixed(a.other, 2) << " | "
+       << fixed(a.total, 2) << " | " << fixed(static_cast<double>(a.peak_capture_bytes) / 1e9, 3)
+       << " | " << (a.peak_device_bytes ? fixed(*a.peak_device_bytes / 1e9, 2) : std::string("n/m"))
+       << " | "
+       << (a.gpu_busy_fraction ? fixed(100 * *a.gpu_busy_fraction, 0) + " %" : std::string("n/m"))
+       << " |\n";
+  }
+  md << "\nn/m: not measured (no CUDA). Peak host memory of the whole process: "
+     << fixed(results.empty() ? 0.0 : results.back().accounting.peak_host_bytes / 1e9, 2)
+     << " GB. GPU busy: the evaluator's synchronised device time over the tuning's wall time, "
+        "an upper bound.\n";
   const MethodResult* afbs = find(results, "afbs-bo");
   const MethodResult* grid = find(results, "grid");
   if (afbs != nullptr && grid != nullptr) {
@@ -300,7 +326,6 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
   if (!model_dir) return fail(model_dir.error().message);
 
   SessionOptions options;
-  options.capture_run_layers_only = true;  // every method's session runs the same layers
   options.model_dir = *model_dir;
   options.device = args->get("device", "cpu");
   options.evaluator_device = args->get("evaluator-device", "");

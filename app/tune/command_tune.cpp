@@ -2,8 +2,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -19,6 +17,7 @@
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/run_config.h"
 #include "core/io/config_file.h"
+#include "core/session/run_accounting.h"
 #include "core/session/tuning_session.h"
 
 namespace afbs::cli {
@@ -26,7 +25,6 @@ namespace {
 
 Result<SessionOptions> session_options_from(const CliArgs& args) {
   SessionOptions options;
-  options.capture_run_layers_only = true;  // one run per session: capture only its layers
   auto dir = resolve_model_dir(args);
   if (!dir) return dir.error();
   options.model_dir = *dir;
@@ -35,6 +33,11 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   options.text = args.get("text", default_data_file("kjv-validation.txt").string());
   options.bos = args.has("bos");
   options.perplexity_guard = !args.has("no-guard");
+  const std::string capture = args.get("capture", "stream");
+  if (capture != "stream" && capture != "up-front") {
+    return Error{"--capture: '" + capture + "' is neither stream nor up-front"};
+  }
+  options.stream_layers = capture == "stream";
   auto tune_windows = args.get_int("tune-windows", options.tune_windows);
   auto validation_windows = args.get_int("validation-windows", options.validation_windows);
   if (!tune_windows) return tune_windows.error();
@@ -99,6 +102,12 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     engine.budget.enabled = true;
     engine.afbs.perplexity_budget = *budget;
   }
+  auto optimiser_threads = args.get_int("optimiser-threads", 1);
+  if (!optimiser_threads) return optimiser_threads.error();
+  if (*optimiser_threads < 1 || *optimiser_threads > 256) {
+    return Error{"--optimiser-threads must lie in [1, 256]"};
+  }
+  engine.optimiser_threads = static_cast<int>(*optimiser_threads);
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -114,7 +123,7 @@ int run_tune(const std::vector<std::string>& argv) {
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
-                          "perplexity-budget", "guard-windows"}),
+                          "perplexity-budget", "guard-windows", "capture", "optimiser-threads"}),
       {"resume", "json", "bos", "no-guard", "quiet"});
   if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail_usage("tune needs --out CFG (where to write the config)");
@@ -136,8 +145,8 @@ int run_tune(const std::vector<std::string>& argv) {
     pins = *read;
   }
 
-  // Where the time goes (issue 11's accounting, first step): wall seconds of each phase the
-  // command sees, the evaluator's own share of the run, and the process's peak resident memory.
+  // Where the time goes (issue 11's accounting): the wall clock around prepare, run and write;
+  // account_run splits it into phases with what the session, engine and evaluator measured.
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
@@ -191,9 +200,8 @@ int run_tune(const std::vector<std::string>& argv) {
   }
 
   const double write_seconds = seconds_since(write_started);
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak_host_bytes = 1024.0 * static_cast<double>(usage.ru_maxrss);  // KiB on Linux
+  const RunAccounting accounting =
+      account_run((*session)->costs(), run, prepare_seconds, run_seconds, write_seconds);
   const engine::HeadsSummary summary = engine::summarise_heads(run);
   if (args->has("json")) {
     nlohmann::json json = {
@@ -211,16 +219,18 @@ int run_tune(const std::vector<std::string>& argv) {
         {"perplexity_tuned",
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
-        // load + capture: TuningSession::prepare; run: the engine (its evaluator calls, the
-        // optimiser and the guard's perplexity passes); outside_evaluator = run − evaluator.
-        {"phase_seconds",
-         {{"load_and_capture", prepare_seconds},
-          {"run", run_seconds},
-          {"evaluator", run.counts.seconds},
-          {"outside_evaluator", std::max(0.0, run_seconds - run.counts.seconds)},
-          {"write", write_seconds}}},
-        {"peak_host_memory_bytes", peak_host_bytes},
     };
+    // Phases (RunAccounting; they add up to "total"), memory, the GPU's busy share. Kept from
+    // before: load_and_capture = TuningSession::prepare (capture only when not streaming),
+    // run = the engine, evaluator = its calls, outside_evaluator = run − evaluator, write.
+    const nlohmann::ordered_json accounted = accounting_json(accounting);
+    for (const auto& [key, value] : accounted.items())
+      json[key] = value;
+    json["phase_seconds"]["load_and_capture"] = prepare_seconds;
+    json["phase_seconds"]["run"] = run_seconds;
+    json["phase_seconds"]["evaluator"] = run.counts.seconds;
+    json["phase_seconds"]["outside_evaluator"] = std::max(0.0, run_seconds - run.counts.seconds);
+    json["phase_seconds"]["write"] = write_seconds;
     if (options->engine.budget.enabled) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
       json["epsilon_multiplier"] = run.epsilon_multiplier;
@@ -245,11 +255,11 @@ int run_tune(const std::vector<std::string>& argv) {
     std::printf("evaluations       %lld (weighted %.1f)\n",
                 static_cast<long long>(run.counts.evaluations), run.counts.weighted_evaluations);
     std::printf("evaluator time    %s\n", format_duration(run.counts.seconds).c_str());
-    std::printf("time              load + capture %s, run %s (evaluator %s), write %s\n",
+    std::printf("time              prepare %s, run %s (evaluator %s), write %s\n",
                 format_duration(prepare_seconds).c_str(), format_duration(run_seconds).c_str(),
                 format_duration(run.counts.seconds).c_str(),
                 format_duration(write_seconds).c_str());
-    std::printf("peak host memory  %.2f GB\n", peak_host_bytes / 1e9);
+    std::printf("%s", accounting_text(accounting).c_str());
     std::printf("mean sparsity     %.4f\n", summary.mean_sparsity);
     std::printf("validation error  %.4f (mean)\n", summary.mean_validation_error);
     std::printf("heads on target   %d/%d\n", summary.meeting_target, summary.heads);

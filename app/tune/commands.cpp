@@ -69,7 +69,8 @@ const std::vector<Command>& all_commands() {
        " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
        "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
-       "       [--dtype ...] [--threads N] [--guard-windows N] [--quiet] [--json]",
+       "       [--dtype ...] [--threads N] [--guard-windows N] [--capture stream|up-front]\n"
+       "       [--optimiser-threads N] [--quiet] [--json]",
        run_tune,
        "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
        "  --device cpu|cuda[:i]  where the model runs (default cpu)\n"
@@ -108,9 +109,19 @@ const std::vector<Command>& all_commands() {
        "  --guard-windows N      the guard and the budget also measure N more windows of n_F "
        "after\n"
        "                         the calibration windows (default 0)\n"
+       "  --capture stream|up-front\n"
+       "                         stream (default): each layer's Q/K/V captured when its tuning\n"
+       "                         starts and freed after (memory of one layer); up-front: every\n"
+       "                         layer of every window first (the reference, for comparisons)\n"
+       "  --optimiser-threads N  resume the heads' searches (ask/tell, GP fits) on N threads\n"
+       "                         between evaluator calls; calls and results are the same for\n"
+       "                         any N (default 1)\n"
        "  --quiet                no progress bar and no log lines on stderr (results and errors "
        "only)\n"
-       "  --json                 the summary as JSON on stdout\n"
+       "  --json                 the summary as JSON on stdout, with seconds per phase (load,\n"
+       "                         capture, reference, predict, attend, optimiser, guard, I/O),\n"
+       "                         peak host memory, and on CUDA peak device memory and the\n"
+       "                         GPU's busy share (docs/accounting.md)\n"
        "Ctrl-C stops a run cleanly: with --journal the journal stays whole and the message says "
        "how to\n"
        "resume (exit code 130).\n"},

@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -11,6 +13,7 @@
 #include "core/attention/block_sparse_attention.h"
 #include "core/attention/block_sparse_attention_aten.h"
 #include "core/attention/cuda_attention.h"
+#include "core/attention/cuda_device_stats.h"
 #include "core/attention/mask_predictor.h"
 
 namespace afbs {
@@ -24,6 +27,7 @@ struct AttentionEvaluator::Capture {
   // On the kernel path only: q, k, v unscaled in the kernels' dtype on the device (the CPU
   // copies above then serve nothing but shapes).
   bool kernels = false;
+  int64_t host_bytes = 0;  // CPU memory of the tensors above (a shared storage once)
 };
 
 struct AttentionEvaluator::LengthCache {
@@ -65,6 +69,23 @@ double sum_abs(const at::Tensor& x) {  // sequential, so the same on every threa
   for (int64_t e = 0; e < x.numel(); ++e)
     total += std::fabs(values[e]);
   return total;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+int64_t host_bytes_of(const std::vector<at::Tensor>& tensors) {
+  std::vector<const void*> seen;
+  int64_t bytes = 0;
+  for (const at::Tensor& t : tensors) {
+    if (!t.defined() || !t.device().is_cpu()) continue;
+    const void* storage = t.storage().data_ptr().get();
+    if (std::find(seen.begin(), seen.end(), storage) != seen.end()) continue;
+    seen.push_back(storage);
+    bytes += static_cast<int64_t>(t.storage().nbytes());
+  }
+  return bytes;
 }
 
 // The CPU reference block by block; elsewhere the whole-tensor ATen path.
@@ -122,12 +143,18 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
       capture->k_attend = k_heads->to(device);
       capture->v_attend = v_heads->to(device);
     }
+    capture->host_bytes = host_bytes_of(
+        {capture->q, capture->k, capture->q_scaled, capture->k_attend, capture->v_attend});
     std::lock_guard lock(mutex_);
     for (auto it = caches_.begin(); it != caches_.end();) {
       const bool same = std::get<0>(it->first) == layer && std::get<1>(it->first) == window;
       it = same ? caches_.erase(it) : std::next(it);
     }
-    captures_[{layer, window}] = std::move(capture);
+    std::unique_ptr<Capture>& slot = captures_[{layer, window}];
+    if (slot) held_capture_bytes_ -= slot->host_bytes;
+    held_capture_bytes_ += capture->host_bytes;
+    peak_capture_bytes_ = std::max(peak_capture_bytes_, held_capture_bytes_);
+    slot = std::move(capture);
     return {};
   } catch (const c10::Error& error) {  // libtorch's message, without its C++ backtrace
     return Error{where + ": " + error.what_without_backtrace()};
@@ -138,6 +165,9 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
 
 void AttentionEvaluator::release_layer(int layer) {
   std::lock_guard lock(mutex_);
+  for (const auto& [key, capture] : captures_) {
+    if (key.first == layer) held_capture_bytes_ -= capture->host_bytes;
+  }
   std::erase_if(captures_, [layer](const auto& entry) { return entry.first.first == layer; });
   std::erase_if(caches_, [layer](const auto& entry) { return std::get<0>(entry.first) == layer; });
 }
@@ -221,8 +251,12 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
     if (!valid) return valid.error();
   }
   try {
+    const auto started = std::chrono::steady_clock::now();
     auto cache = length_cache(capture, {layer, window, length});
     if (!cache) return with_context(where, cache.error());
+    const double reference = seconds_since(started);  // ~0 when cached
+    seconds_.reference += reference;
+    if (!capture.q_scaled.device().is_cpu()) seconds_.device += reference;
     const LengthCache& cached = **cache;
     const std::vector<HeadAttentionTally> tallies =
         capture.kernels ? attend_on_kernels(capture, cached, length, requests)
@@ -257,10 +291,12 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
 std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_reference(
     const Capture& capture, const LengthCache& cached, int64_t length,
     const std::vector<HeadRequest>& requests) {
+  const auto predict_started = std::chrono::steady_clock::now();
   std::vector<BlockMask> masks;
   masks.reserve(requests.size());
   for (const HeadRequest& request : requests)
     masks.push_back(cached.predictor->predict(request.head, request.setting));
+  seconds_.predict += seconds_since(predict_started);  // on the CPU, wherever attention runs
   std::vector<HeadAttentionJob> jobs;
   for (size_t n = 0; n < requests.size(); ++n) {
     const int64_t h = requests[n].head, g = h / cached.group;
@@ -273,7 +309,12 @@ std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_reference(
     job.dense_reference = cached.dense[h];
     jobs.push_back(job);
   }
-  return attend(jobs);
+  const auto attend_started = std::chrono::steady_clock::now();
+  std::vector<HeadAttentionTally> tallies = attend(jobs);  // host tallies: the device is done
+  const double attended = seconds_since(attend_started);
+  seconds_.attend += attended;
+  if (!capture.q_scaled.device().is_cpu()) seconds_.device += attended;
+  return tallies;
 }
 
 // Masks predicted and attention run by our kernels, one launch each for the whole call; only
@@ -281,8 +322,14 @@ std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_reference(
 std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_kernels(
     const Capture& capture, const LengthCache& cached, int64_t length,
     const std::vector<HeadRequest>& requests) {
+  const auto predict_started = std::chrono::steady_clock::now();
   auto masks = cached.gpu_predictor->predict(requests);
   if (!masks) throw std::runtime_error(masks.error().message);
+  synchronize_device(capture.q_scaled.device());  // so that attend's time is attention's only
+  const double predicted = seconds_since(predict_started);
+  seconds_.predict += predicted;
+  seconds_.device += predicted;
+  const auto attend_started = std::chrono::steady_clock::now();
   KernelAttentionRequest request;
   request.q = capture.q_scaled.narrow(1, 0, length);
   request.k = capture.k_attend.narrow(1, 0, length);
@@ -309,6 +356,9 @@ std::vector<HeadAttentionTally> AttentionEvaluator::attend_on_kernels(
     tallies[n].skipped_blocks = static_cast<int64_t>(s[jobs + n]);
     tallies[n].l1_difference = s[2 * jobs + n];
   }
+  const double attended = seconds_since(attend_started);  // .cpu() above waited for the device
+  seconds_.attend += attended;
+  seconds_.device += attended;
   return tallies;
 }
 
@@ -324,6 +374,21 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate_all_heads(
 EvaluationCounts AttentionEvaluator::counts() const {
   std::lock_guard lock(mutex_);
   return counts_;
+}
+
+EvaluatorSeconds AttentionEvaluator::seconds() const {
+  std::lock_guard lock(mutex_);
+  return seconds_;
+}
+
+int64_t AttentionEvaluator::held_capture_bytes() const {
+  std::lock_guard lock(mutex_);
+  return held_capture_bytes_;
+}
+
+int64_t AttentionEvaluator::peak_capture_bytes() const {
+  std::lock_guard lock(mutex_);
+  return peak_capture_bytes_;
 }
 
 void AttentionEvaluator::reset_counts() {

@@ -70,6 +70,11 @@ class AttentionEvaluator {
 
   EvaluationCounts counts() const;
   void reset_counts();
+  EvaluatorSeconds seconds() const;  // since construction
+  // Host bytes the registered captures hold now, and the most they held at once since
+  // construction: one layer's worth while a session streams (DESIGN.md §3).
+  int64_t held_capture_bytes() const;
+  int64_t peak_capture_bytes() const;
   const Options& options() const { return options_; }
 
  private:
@@ -92,6 +97,9 @@ class AttentionEvaluator {
   std::map<CaptureKey, std::unique_ptr<Capture>> captures_;
   std::map<LengthKey, std::shared_ptr<const LengthCache>> caches_;
   EvaluationCounts counts_;
+  EvaluatorSeconds seconds_;
+  int64_t held_capture_bytes_ = 0;
+  int64_t peak_capture_bytes_ = 0;
 };
 
 }  // namespace afbs

@@ -17,4 +17,16 @@ struct EvaluationCounts {
   }
 };
 
+// Where an evaluator's time went, wall seconds. `reference`: what a (layer, window, length)
+// needs once whatever the setting (the dense output and its L1 norm, the predictor's pooled
+// blocks and sorted scores); `predict`: block masks per setting; `attend`: the sparse
+// attention and its error sums. On a GPU each is timed to the device's completion, and
+// `device` adds up those parts that ran there (the evaluator's busy time on the GPU).
+struct EvaluatorSeconds {
+  double reference = 0.0;
+  double predict = 0.0;
+  double attend = 0.0;
+  double device = 0.0;
+};
+
 }  // namespace afbs

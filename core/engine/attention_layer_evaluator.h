@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/engine/layer_evaluator.h"
@@ -36,11 +37,19 @@ class AttentionLayerEvaluator : public LayerEvaluator {
   std::vector<int> validation_windows() const override { return plan_.validation_windows; }
   std::vector<int> fidelity_lengths() const override { return plan_.ladder; }
 
+  // What prepare_layer does (a streaming session: capture the layer); none: nothing, every
+  // layer run is expected to be registered already.
+  void set_layer_preparer(std::function<Status(int layer)> preparer) {
+    preparer_ = std::move(preparer);
+  }
+  Status prepare_layer(int layer) override { return preparer_ ? preparer_(layer) : Status{}; }
+
   Result<std::vector<HeadMetrics>> evaluate(const EvaluationRequest& request) override;
 
  private:
   AttentionEvaluator& evaluator_;
   CalibrationPlan plan_;
+  std::function<Status(int layer)> preparer_;
 };
 
 // Hands every layer of every window's capture to `evaluator` (window id = capture.window).

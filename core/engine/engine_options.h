@@ -87,6 +87,10 @@ struct EngineOptions {
   std::string journal_path;    // empty: no journal
   bool resume = false;         // replay journal_path before evaluating anything
   bool journal_fsync = false;
+  // Threads that resume the heads of a round after its evaluator calls (ask/tell, GP fits):
+  // heads are independent, so the calls made and every result are the same for any count
+  // (docs/optimiser-overlap.md, step A). 1: in turn on the engine's thread.
+  int optimiser_threads = 1;
 };
 
 // The default fidelity ladder: n_F / 4, n_F / 2, n_F, each rounded down to a multiple of

@@ -94,6 +94,7 @@ Result<double> EvaluationLedger::measure_perplexity(
   if (!perplexity) return perplexity.error();
   if (!std::isfinite(*perplexity)) return Error{"perplexity measure returned a non-finite value"};
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  engine_seconds_.perplexity += took.count();
   if (journal_) {
     EvaluationRecord r;
     r.call = call;
@@ -106,7 +107,7 @@ Result<double> EvaluationLedger::measure_perplexity(
     r.objective = *perplexity;
     r.seconds = took.count();
     r.elapsed_seconds = elapsed_seconds();
-    if (Status appended = journal_->append({r}); !appended) return appended.error();
+    if (Status appended = append_to_journal({r}); !appended) return appended.error();
   }
   return *perplexity;
 }
@@ -142,6 +143,9 @@ Result<std::vector<HeadMetrics>> EvaluationLedger::live_call(const EvaluationReq
   if (!live_started_) {
     live_started_ = true;
     live_start_ = std::chrono::steady_clock::now();
+  }
+  if (Status ready = evaluator_.prepare_layer(request.layer); !ready) {
+    return with_context("preparing layer " + std::to_string(request.layer), ready.error());
   }
   const auto started = std::chrono::steady_clock::now();
   Result<std::vector<HeadMetrics>> metrics = Error{""};
@@ -190,11 +194,19 @@ Result<std::vector<HeadMetrics>> EvaluationLedger::live_call(const EvaluationReq
     records.push_back(r);
   }
   if (journal_) {
-    if (Status appended = journal_->append(records); !appended) return appended.error();
+    if (Status appended = append_to_journal(records); !appended) return appended.error();
   }
   for (const EvaluationRecord& r : records)
     count(r, false);
   return metrics;
+}
+
+Status EvaluationLedger::append_to_journal(const std::vector<EvaluationRecord>& records) {
+  const auto started = std::chrono::steady_clock::now();
+  Status appended = journal_->append(records);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  engine_seconds_.journal += took.count();
+  return appended;
 }
 
 void EvaluationLedger::count(const EvaluationRecord& record, bool replayed) {

@@ -18,6 +18,13 @@ struct RunControl {
   const std::atomic<bool>* pause = nullptr;
 };
 
+// Where the engine's own time went, wall seconds of live work (a replayed call costs none).
+struct EngineSeconds {
+  double optimiser = 0.0;   // head tasks between probes: ask/tell, GP fits, bisection steps
+  double perplexity = 0.0;  // end-to-end measurements (the guard's, the budget stage's)
+  double journal = 0.0;     // journal appends, flushes included
+};
+
 // The one door to the evaluator that every method goes through, so all are counted alike:
 // checks cancel and pause, replays the journal on resume, times and counts live calls,
 // journals them and tells the observer about every evaluation.
@@ -51,6 +58,9 @@ class EvaluationLedger {
   Result<double> measure_perplexity(double multiplier, double mean_sparsity,
                                     const std::function<Result<double>()>& measure);
   int perplexity_measurements() const { return perplexity_measurements_; }
+  // The scheduler adds the time its head tasks ran between probes.
+  void add_optimiser_seconds(double seconds) { engine_seconds_.optimiser += seconds; }
+  const EngineSeconds& engine_seconds() const { return engine_seconds_; }
 
   bool cancelled() const { return cancelled_; }
   bool replaying() const { return replay_position_ < replay_.size(); }
@@ -66,6 +76,7 @@ class EvaluationLedger {
   Result<std::vector<HeadMetrics>> live_call(const EvaluationRequest& request,
                                              const std::vector<Label>& labels);
   bool wait_while_paused();
+  Status append_to_journal(const std::vector<EvaluationRecord>& records);
   void count(const EvaluationRecord& record, bool replayed);
 
   LayerEvaluator& evaluator_;
@@ -78,6 +89,7 @@ class EvaluationLedger {
   std::int64_t next_call_ = 0;
   bool cancelled_ = false;
   EvaluationCounts counts_;
+  EngineSeconds engine_seconds_;
   std::vector<EvaluationRecord> records_;
   int perplexity_measurements_ = 0;
   double replayed_elapsed_seconds_ = 0.0;

@@ -39,6 +39,11 @@ class LayerEvaluator {
   // The default fidelity ladder, ascending; the last rung is the top fidelity n_F.
   virtual std::vector<int> fidelity_lengths() const = 0;
 
+  // Called before every live call on `layer` (never for a replayed one), outside the call's
+  // timing: a streaming session captures the layer's Q/K/V here when it is not yet held.
+  // An error stops the run.
+  virtual Status prepare_layer(int /*layer*/) { return {}; }
+
   // Returns one HeadMetrics per head, or an error naming the layer, window or setting at fault.
   virtual Result<std::vector<HeadMetrics>> evaluate(const EvaluationRequest& request) = 0;
 };

@@ -1,10 +1,17 @@
 #include "core/engine/layer_scheduler.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 namespace afbs::engine {
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
 
 bool same_batch(const Probe& a, const Probe& b) {
   return a.length_tokens == b.length_tokens && a.windows == b.windows;
@@ -27,8 +34,10 @@ LayerScheduler::LayerScheduler(EvaluationLedger& ledger, int layer,
     : ledger_(ledger), layer_(layer), idle_settings_(std::move(idle_settings)) {}
 
 Status LayerScheduler::run(std::vector<HeadTask>& tasks) {
-  for (HeadTask& task : tasks)
-    task.start();
+  std::vector<int> all(tasks.size());
+  for (std::size_t head = 0; head < tasks.size(); ++head)
+    all[head] = static_cast<int>(head);
+  resume_heads(all, [&tasks](int head) { tasks[head].start(); });
   for (;;) {
     if (Status ok = check_failures(tasks, layer_); !ok) return ok;
     // Group waiting heads by (length, windows); the largest group goes first, ties to the
@@ -91,9 +100,35 @@ Status LayerScheduler::run_round(std::vector<HeadTask>& tasks, const std::vector
     outcome.error = error;
     outcome.sparsity = sparsity / windows;
     outcome.skip_rate = skip_rate / windows;
-    tasks[head].answer(std::move(outcome));
   }
+  resume_heads(heads,
+               [&tasks, &outcomes](int head) { tasks[head].answer(std::move(outcomes[head])); });
   return {};
+}
+
+void LayerScheduler::resume_heads(const std::vector<int>& heads,
+                                  const std::function<void(int)>& resume) {
+  const auto started = std::chrono::steady_clock::now();  // the tasks' code is the optimiser's
+  const std::size_t threads =
+      std::min<std::size_t>(static_cast<std::size_t>(threads_), heads.size());
+  if (threads <= 1) {
+    for (int head : heads)
+      resume(head);
+  } else {
+    // Each worker takes the next head not yet taken; which thread resumes a head is free.
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+      for (std::size_t i = next++; i < heads.size(); i = next++)
+        resume(heads[i]);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+      pool.emplace_back(work);
+    work();
+    for (std::thread& thread : pool)
+      thread.join();
+  }
+  ledger_.add_optimiser_seconds(seconds_since(started));
 }
 
 }  // namespace afbs::engine

@@ -232,6 +232,7 @@ RunResult TuningEngine::run(RunControl control) {
     result.perplexity_measurements = ledger.perplexity_measurements();
 
     result.counts = ledger.counts();
+    result.engine_seconds = ledger.engine_seconds();
     result.evaluations = ledger.records();
     if (status) {
       result.status = RunStatus::Succeeded;
@@ -258,6 +259,7 @@ Status TuningEngine::run_pass(const Plan& plan, int layer_index, int pass, Evalu
     if (head >= 0 && head < plan.heads) idle[head] = pinned_setting(pin);
   }
   LayerScheduler scheduler(ledger, layer_run.layer, std::move(idle));
+  scheduler.set_optimiser_threads(options_.optimiser_threads);
   scheduler.set_after_call([this, &plan, &ledger, layer_index, pass] {
     report_progress(plan, ledger, layer_index, (pass + 0.5) / plan.passes, layer_index);
   });

@@ -49,6 +49,7 @@ struct RunResult {
   TuningMethod method = TuningMethod::AfbsBo;
   std::vector<LayerResult> layers;  // finished layers, in tuning order
   EvaluationCounts counts;
+  EngineSeconds engine_seconds;               // optimiser, perplexity passes, journal
   std::vector<EvaluationRecord> evaluations;  // every one, replayed ones included
   std::optional<double> perplexity_dense;
   std::optional<double> perplexity_tuned;

@@ -104,7 +104,7 @@ at::Tensor Model::token_tensor(const std::vector<int32_t>& tokens) const {
       .unsqueeze(0);
 }
 
-Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention* attention) const {
+Result<ResidualStream> Model::embed(const at::Tensor& tokens) const {
   if (!tokens.defined() || tokens.dim() != 2 || tokens.size(1) == 0 ||
       !at::isIntegralType(tokens.scalar_type(), /*includeBool=*/false)) {
     return Error{"forward: tokens must be a non-empty integer tensor [batch, length]"};
@@ -124,6 +124,35 @@ Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention
       return Error{"forward: token id " + std::to_string(lowest < 0 ? lowest : highest) +
                    " is outside the vocabulary of " + std::to_string(config_.vocab_size)};
     }
+    ResidualStream stream;
+    at::Tensor h = at::embedding(w.embedding, ids);
+    if (config_.scale_embeddings) {
+      // Gemma: the normaliser sqrt(hidden) rounded to the activations' dtype first.
+      h = h * at::scalar_tensor(std::sqrt(static_cast<double>(config_.hidden_size)),
+                                h.options().device(at::kCPU));
+    }
+    auto [cos, sin] = w.rope.cos_sin(length, h);
+    stream.hidden = h;
+    stream.cos = cos;
+    stream.sin = sin;
+    stream.next_layer = 0;
+    return stream;
+  } catch (const std::exception& error) {
+    return torch_error(
+        "forward of " + std::to_string(batch) + " x " + std::to_string(length) + " tokens", error);
+  }
+}
+
+Status Model::advance(ResidualStream& stream, LayerAttention* attention) const {
+  const ModelWeights& w = *weights_;
+  if (!stream.hidden.defined() || stream.next_layer < 0 ||
+      static_cast<size_t>(stream.next_layer) >= w.layers.size()) {
+    return Error{"forward: no layer " + std::to_string(stream.next_layer) + " to advance to (the " +
+                 "model has " + std::to_string(w.layers.size()) + ")"};
+  }
+  const int64_t batch = stream.hidden.size(0), length = stream.hidden.size(1);
+  try {
+    c10::NoGradGuard no_grad;
     const int64_t heads = config_.num_heads, kv_heads = config_.num_kv_heads;
     const int64_t dim = config_.head_dim, q_size = config_.q_size(), kv_size = config_.kv_size();
     const int64_t inter = config_.intermediate_size;
@@ -138,48 +167,60 @@ Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention
                                ? std::sqrt(static_cast<double>(dim) / config_.query_pre_attn_scalar)
                                : 1.0;
     LayerAttention* attend = attention ? attention : dense_.get();
+    const int i = stream.next_layer;
+    const at::Tensor& h = stream.hidden;
+    const at::Tensor &cos = stream.cos, &sin = stream.sin;
 
-    at::Tensor h = at::embedding(w.embedding, ids);
-    if (config_.scale_embeddings) {
-      // Gemma: the normaliser sqrt(hidden) rounded to the activations' dtype first.
-      h = h * at::scalar_tensor(std::sqrt(static_cast<double>(config_.hidden_size)),
-                                h.options().device(at::kCPU));
+    const LayerWeights& layer = w.layers[static_cast<size_t>(i)];
+    at::Tensor qkv = linear(norm(h, layer.input_norm), layer.qkv_weight, layer.qkv_bias);
+    auto heads_of = [&](int64_t offset, int64_t size, int64_t count) {
+      return qkv.narrow(-1, offset, size).view({batch, length, count, dim}).transpose(1, 2);
+    };
+    at::Tensor q = heads_of(0, q_size, heads), k = heads_of(q_size, kv_size, kv_heads);
+    if (config_.qk_norm) {  // Qwen3: per head, over head_dim, before RoPE
+      q = norm(q, layer.q_norm);
+      k = norm(k, layer.k_norm);
     }
-    auto [cos, sin] = w.rope.cos_sin(length, h);
-    for (size_t i = 0; i < w.layers.size(); ++i) {
-      const LayerWeights& layer = w.layers[i];
-      at::Tensor qkv = linear(norm(h, layer.input_norm), layer.qkv_weight, layer.qkv_bias);
-      auto heads_of = [&](int64_t offset, int64_t size, int64_t count) {
-        return qkv.narrow(-1, offset, size).view({batch, length, count, dim}).transpose(1, 2);
-      };
-      at::Tensor q = heads_of(0, q_size, heads), k = heads_of(q_size, kv_size, kv_heads);
-      if (config_.qk_norm) {  // Qwen3: per head, over head_dim, before RoPE
-        q = norm(q, layer.q_norm);
-        k = norm(k, layer.k_norm);
-      }
-      q = RotaryEmbedding::apply(q, cos, sin);
-      if (q_scale != 1.0) q = q * q_scale;
-      q = q.contiguous();
-      k = RotaryEmbedding::apply(k, cos, sin).contiguous();
-      at::Tensor v = heads_of(q_size + kv_size, kv_size, kv_heads).contiguous();
-      at::Tensor context = attend->attend(static_cast<int>(i), q, k, v);
-      context = context.transpose(1, 2).reshape({batch, length, q_size});
-      at::Tensor attended = linear(context, layer.o_weight, layer.o_bias);
-      if (config_.sandwich_norms) attended = norm(attended, layer.post_attention_norm);
-      h = h + attended;
-      const at::Tensor& mlp_norm =
-          config_.sandwich_norms ? layer.pre_feedforward_norm : layer.post_attention_norm;
-      at::Tensor gate_up = linear(norm(h, mlp_norm), layer.gate_up_weight, layer.gate_up_bias);
-      at::Tensor mixed = activation(gate_up.narrow(-1, 0, inter), config_.hidden_act) *
-                         gate_up.narrow(-1, inter, inter);
-      at::Tensor mlp = linear(mixed, layer.down_weight, layer.down_bias);
-      if (config_.sandwich_norms) mlp = norm(mlp, layer.post_feedforward_norm);
-      h = h + mlp;
-    }
-    return norm(h, w.final_norm);
+    q = RotaryEmbedding::apply(q, cos, sin);
+    if (q_scale != 1.0) q = q * q_scale;
+    q = q.contiguous();
+    k = RotaryEmbedding::apply(k, cos, sin).contiguous();
+    at::Tensor v = heads_of(q_size + kv_size, kv_size, kv_heads).contiguous();
+    at::Tensor context = attend->attend(i, q, k, v);
+    context = context.transpose(1, 2).reshape({batch, length, q_size});
+    at::Tensor attended = linear(context, layer.o_weight, layer.o_bias);
+    if (config_.sandwich_norms) attended = norm(attended, layer.post_attention_norm);
+    stream.hidden = h + attended;  // h is stream.hidden: the old residual goes here
+    const at::Tensor& mlp_norm =
+        config_.sandwich_norms ? layer.pre_feedforward_norm : layer.post_attention_norm;
+    at::Tensor gate_up =
+        linear(norm(stream.hidden, mlp_norm), layer.gate_up_weight, layer.gate_up_bias);
+    at::Tensor mixed = activation(gate_up.narrow(-1, 0, inter), config_.hidden_act) *
+                       gate_up.narrow(-1, inter, inter);
+    at::Tensor mlp = linear(mixed, layer.down_weight, layer.down_bias);
+    if (config_.sandwich_norms) mlp = norm(mlp, layer.post_feedforward_norm);
+    stream.hidden = stream.hidden + mlp;
+    ++stream.next_layer;
+    return {};
   } catch (const std::exception& error) {
-    return torch_error(
-        "forward of " + std::to_string(batch) + " x " + std::to_string(length) + " tokens", error);
+    return torch_error("forward of " + std::to_string(batch) + " x " + std::to_string(length) +
+                           " tokens, layer " + std::to_string(stream.next_layer),
+                       error);
+  }
+}
+
+Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention* attention) const {
+  auto stream = embed(tokens);
+  if (!stream) return stream.error();
+  while (static_cast<size_t>(stream->next_layer) < weights_->layers.size()) {
+    if (Status advanced = advance(*stream, attention); !advanced) return advanced.error();
+  }
+  try {
+    c10::NoGradGuard no_grad;
+    return rms_norm(stream->hidden, weights_->final_norm, config_.rms_norm_eps,
+                    config_.norm_adds_one);
+  } catch (const std::exception& error) {
+    return torch_error("forward: final norm", error);
   }
 }
 

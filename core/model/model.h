@@ -12,6 +12,7 @@
 //   model->forward(tokens)               logits [B, L, V] (tokens: int64 [B, L] or a vector)
 //   model->forward(tokens, &attention)   the same with a LayerAttention at every layer
 //   model->hidden_states(tokens, ...)    final-norm hidden states [B, L, hidden]
+//   model->embed(tokens), advance(stream) the same forward one layer at a time
 //   model->logits(hidden)                lm_head applied to hidden states
 //   model->capture(tokens)               post-RoPE Q/K/V of every layer (float32, CPU)
 //   model->dense_attention()             the exact attention the model uses by default
@@ -35,6 +36,14 @@
 namespace afbs {
 
 class ModelWeights;
+
+// The forward pass between layers (streaming capture, DESIGN.md §3): the residual stream of a
+// batch of tokens before layer `next_layer`, and the RoPE tables for its length.
+struct ResidualStream {
+  at::Tensor hidden;  // [B, L, hidden] in the compute dtype, on the model's device
+  at::Tensor cos, sin;
+  int next_layer = 0;
+};
 
 struct ModelOptions {
   std::string device = "cpu";  // cpu, cuda, cuda:N
@@ -68,6 +77,12 @@ class Model {
   Result<at::Tensor> forward(const at::Tensor& tokens, LayerAttention* attention = nullptr) const;
   Result<at::Tensor> forward(const std::vector<int32_t>& tokens,
                              LayerAttention* attention = nullptr) const;
+  // The same forward one layer at a time: embed() gives the stream before layer 0 (tokens
+  // checked as in hidden_states), advance() runs its next layer with `attention` (nullptr:
+  // dense); after an error the stream is half-advanced: embed anew. hidden_states is built from
+  // these two, so a streamed layer's Q/K/V and residual are bitwise those of a whole forward.
+  Result<ResidualStream> embed(const at::Tensor& tokens) const;
+  Status advance(ResidualStream& stream, LayerAttention* attention = nullptr) const;
   // lm_head on hidden states [..., hidden]; logits in the compute dtype.
   at::Tensor logits(const at::Tensor& hidden) const;
   // Q/K/V of every layer for a batch of tokens [B, L]: q [B, Hq, L, D], k/v [B, Hkv, L, D].

@@ -6,8 +6,10 @@
 
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/block_geometry.h"
+#include "core/attention/cuda_device_stats.h"
 #include "core/attention/sparse_layer_attention.h"
 #include "core/common/atomic_file.h"
+#include "core/common/host_memory.h"
 #include "core/engine/attention_layer_evaluator.h"
 #include "core/engine/perplexity_guard.h"
 #include "core/engine/run_config.h"
@@ -15,6 +17,7 @@
 #include "core/eval/qkv_capture.h"
 #include "core/model/model.h"
 #include "core/model/sparse_support.h"
+#include "core/session/layer_stream.h"
 #include "core/session/model_identity.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -30,7 +33,33 @@ struct TuningSession::State {
   std::vector<int> ladder;
   std::vector<int> tune_windows, validation_windows;
   std::unique_ptr<AttentionEvaluator> attention;
+  std::unique_ptr<LayerStream> stream;  // stream_layers: feeds `attention` layer by layer
   std::unique_ptr<engine::AttentionLayerEvaluator> evaluator;
+  // The run in progress: what streamed capture reads for cancel and reports progress to.
+  StopFlags run_stop;
+  engine::PhaseObserver* run_phases = nullptr;
+  // Accounting; what evaluators and streams of earlier captures spent is folded in here.
+  SessionCosts costs;
+
+  void drop_captures() {
+    if (attention) {
+      const EvaluatorSeconds spent = attention->seconds();
+      costs.evaluator.reference += spent.reference;
+      costs.evaluator.predict += spent.predict;
+      costs.evaluator.attend += spent.attend;
+      costs.evaluator.device += spent.device;
+      costs.peak_capture_bytes =
+          std::max(costs.peak_capture_bytes, attention->peak_capture_bytes());
+    }
+    if (stream) {
+      costs.capture_seconds += stream->seconds();
+      costs.capture_passes += stream->passes();
+      costs.layer_forwards += stream->layer_forwards();
+    }
+    evaluator.reset();
+    stream.reset();
+    attention.reset();
+  }
 };
 
 namespace {
@@ -67,6 +96,7 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   auto say = [&](const std::string& line) {
     if (log) log(line);
   };
+  const auto load_started = std::chrono::steady_clock::now();
   auto state = std::make_unique<State>();
   state->options = options;
   if (options.tune_windows < 1 || options.validation_windows < 1) {
@@ -99,6 +129,10 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   if (options.bos && state->bos_id < 0) {
     return Error{"--bos: the tokenizer of " + options.model_dir.string() + " has no BOS token"};
   }
+  state->costs.load_seconds = seconds_since(load_started);
+  state->costs.peak_resident_at_load_bytes = peak_resident_bytes();
+  state->costs.resident_after_load_bytes = resident_bytes();
+  state->costs.peak_reset_after_load = reset_peak_resident_bytes();
   auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
   if (Status captured = session->recapture(options.engine.fidelity_lengths, log, stop, phases);
       !captured) {
@@ -127,16 +161,19 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
     top = top / 64 * 64;
     ladder = engine::default_fidelity_ladder(top, 64);
   }
+  // Long ladders (8k/16k/32k and beyond) are fine wherever the model's context holds n_F.
+  if (top > config.max_position_embeddings) {
+    return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
+                 std::to_string(config.max_position_embeddings) + " tokens (" +
+                 "max_position_embeddings in " + (options.model_dir / "config.json").string() +
+                 ")"};
+  }
   if (top < 64 || static_cast<int64_t>(top) * windows_read > static_cast<int64_t>(stream.size())) {
     return Error{options.text.string() + ": " + std::to_string(stream.size()) +
                  " tokens are too few for " + std::to_string(windows_read) + " windows of " +
                  std::to_string(std::max(top, 64)) +
                  " tokens (use a longer text, fewer "
                  "windows or lower fidelities)"};
-  }
-  if (top > config.max_position_embeddings) {
-    return Error{"fidelity " + std::to_string(top) + " exceeds the model's context of " +
-                 std::to_string(config.max_position_embeddings) + " tokens"};
   }
   // Gemma 2's head size and soft cap, or a sliding window shorter than n_F: refused by name.
   if (Status supported = sparse_attention_supported(config, top); !supported) {
@@ -149,47 +186,96 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
     window_ids.push_back(w);
     (w < options.tune_windows ? tune_windows : validation_windows).push_back(w);
   }
-  if (log) {
-    log("capturing Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
-        " tokens");
-  }
   // The old captures go first (they may be large); on an error below the session has none
   // (and no ladder) until a recapture succeeds.
-  state_->evaluator.reset();
-  state_->attention.reset();
+  state_->drop_captures();
   state_->ladder.clear();
-  const auto capture_started = std::chrono::steady_clock::now();
-  report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
-  auto captures = capture_windows(
-      *state_->model, stream, top, window_ids, stop,
-      [&](int windows_done) {
-        report_phase(phases, "capture Q/K/V", windows_done, windows, seconds_since(capture_started),
-                     0);
-      },
-      options.capture_run_layers_only ? options.engine.layers : std::vector<int>{});
-  if (!captures) return captures.error();
   // The evaluator runs where the model does: on CUDA with our kernels (prediction too).
   AttentionEvaluator::Options evaluator_options;
   evaluator_options.device =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
   evaluator_options.kernels = options.evaluator_kernels;
   auto attention = std::make_unique<AttentionEvaluator>(evaluator_options);
-  if (Status registered = engine::register_captures(*attention, *captures); !registered) {
-    return registered.error();
-  }
   engine::CalibrationPlan plan;
   plan.layers = static_cast<int>(config.num_layers);
   plan.heads = static_cast<int>(config.num_heads);
   plan.tune_windows = tune_windows;
   plan.validation_windows = validation_windows;
   plan.ladder = ladder;
+  auto evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*attention, plan);
+
+  if (options.stream_layers) {
+    if (log) {
+      log("Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
+          " tokens: captured layer by layer as the run reaches them");
+    }
+    std::vector<LayerStream::Window> stream_windows;
+    for (int64_t w : window_ids) {
+      stream_windows.push_back(
+          {w, std::vector<int32_t>(stream.begin() + w * top, stream.begin() + (w + 1) * top)});
+    }
+    state_->stream =
+        std::make_unique<LayerStream>(*state_->model, *attention, std::move(stream_windows));
+    State* state = state_.get();
+    evaluator->set_layer_preparer([state](int layer) {
+      const auto started = std::chrono::steady_clock::now();
+      const std::string phase = "capture Q/K/V of layer " + std::to_string(layer);
+      return state->stream->bring_to(layer, state->run_stop, [&](int done, int total) {
+        report_phase(state->run_phases, phase, done, total, seconds_since(started), 0);
+      });
+    });
+  } else {
+    if (log) {
+      log("capturing Q/K/V of " + std::to_string(windows) + " windows of " + std::to_string(top) +
+          " tokens");
+    }
+    const auto capture_started = std::chrono::steady_clock::now();
+    report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
+    auto captures =
+        capture_windows(*state_->model, stream, top, window_ids, stop, [&](int windows_done) {
+          report_phase(phases, "capture Q/K/V", windows_done, windows,
+                       seconds_since(capture_started), 0);
+        });
+    if (!captures) return captures.error();
+    if (Status registered = engine::register_captures(*attention, *captures); !registered) {
+      return registered.error();
+    }
+    state_->costs.capture_seconds += seconds_since(capture_started);
+  }
   state_->attention = std::move(attention);
-  state_->evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*state_->attention, plan);
+  state_->evaluator = std::move(evaluator);
   state_->top_length = top;
   state_->ladder = ladder;
   state_->tune_windows = tune_windows;
   state_->validation_windows = validation_windows;
   return {};
+}
+
+SessionCosts TuningSession::costs() const {
+  SessionCosts costs = state_->costs;
+  if (state_->attention) {
+    const EvaluatorSeconds spent = state_->attention->seconds();
+    costs.evaluator.reference += spent.reference;
+    costs.evaluator.predict += spent.predict;
+    costs.evaluator.attend += spent.attend;
+    costs.evaluator.device += spent.device;
+    costs.peak_capture_bytes =
+        std::max(costs.peak_capture_bytes, state_->attention->peak_capture_bytes());
+  }
+  if (state_->stream) {
+    costs.capture_seconds += state_->stream->seconds();
+    costs.capture_passes += state_->stream->passes();
+    costs.layer_forwards += state_->stream->layer_forwards();
+  }
+  // The larger peak of the model's device and the evaluator's (the same one, usually).
+  const SessionOptions& o = state_->options;
+  for (const std::string& device : {o.device, o.evaluator_device}) {
+    const auto peak = cuda_peak_allocated_bytes(device);
+    if (peak && (!costs.peak_device_bytes || *peak > *costs.peak_device_bytes)) {
+      costs.peak_device_bytes = peak;
+    }
+  }
+  return costs;
 }
 
 const ModelIdentity& TuningSession::identity() const {
@@ -222,6 +308,16 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   tuning.set_observer(observer);
   if (pins) tuning.set_pin_source(std::move(pins));
   const StopFlags stop{control.cancel, control.pause};
+  // Streamed capture hears this run's cancel and reports to its observer, for this run only.
+  state_->run_stop = stop;
+  state_->run_phases = dynamic_cast<engine::PhaseObserver*>(observer);
+  struct RunEnd {
+    State& state;
+    ~RunEnd() {
+      state.run_stop = {};
+      state.run_phases = nullptr;
+    }
+  } run_end{*state_};
   if (state_->options.perplexity_guard) {
     auto* phases = dynamic_cast<engine::PhaseObserver*>(observer);
     tuning.set_perplexity_measure(

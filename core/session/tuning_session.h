@@ -1,16 +1,19 @@
 #pragma once
 
 // One tuning session on a real model (DESIGN.md §3): load the model, tokenise the
-// calibration text, capture Q/K/V on tune and validation windows at the top fidelity, then
-// run the engine over the cached sparse-attention evaluator. The CLI (`afbs-tune tune`) and
+// calibration text, capture Q/K/V on tune and validation windows at the top fidelity (layer by
+// layer as the engine reaches them, by default), then run the engine over the cached
+// sparse-attention evaluator. The CLI (`afbs-tune tune`) and
 // the workbench's worker both drive this class. Torch-free header.
 
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/attention/evaluation_counts.h"
 #include "core/attention/sparse_config.h"
 #include "core/common/result.h"
 #include "core/common/stop_flags.h"
@@ -26,10 +29,13 @@ struct SessionOptions {
   std::string device = "cpu";     // cpu, cuda, cuda:N: the model's and the evaluator's attention
   std::string evaluator_device;   // the evaluator's attention elsewhere (empty: `device`)
   bool evaluator_kernels = true;  // on CUDA: our kernels (false: the whole-tensor ATen path)
-  // Capture only engine.layers (when set): the memory of the layers tuned, not of all. Runs
-  // over other layers then fail with "no capture registered"; the workbench, whose runs change
-  // their layers, keeps this off.
-  bool capture_run_layers_only = false;
+  // Streaming capture (DESIGN.md §3): a layer's Q/K/V are captured for every window when a
+  // run first evaluates that layer, and the layer before is freed; each window's residual
+  // stream is kept between layers, so nothing is recomputed and nothing past the last layer
+  // tuned is run; a run that goes back to an earlier layer re-streams from the embedding.
+  // Memory: one layer's captures, whatever the number of layers. Off: prepare() and
+  // recapture() capture every layer of every window up front (the reference path).
+  bool stream_layers = true;
   std::string dtype;           // f32, bf16, f16; empty: the model's default for the device
   std::filesystem::path text;  // calibration text (one token stream)
   bool bos = false;            // prepend BOS to the stream
@@ -46,25 +52,43 @@ struct SessionOptions {
   engine::EngineOptions engine;  // fidelity_lengths empty: n_F/4, n_F/2, n_F
 };
 
+// Where a session's time and memory went since prepare() (issue 11's accounting).
+struct SessionCosts {
+  double load_seconds = 0.0;     // model, tokenizer and calibration text
+  double capture_seconds = 0.0;  // Q/K/V capture: up front, or streamed during runs
+  int capture_passes = 0;        // streaming: passes started from the embedding
+  int64_t layer_forwards = 0;    // streaming: window × layer steps run
+  EvaluatorSeconds evaluator;    // reference outputs, mask prediction, sparse attention
+  // Host memory (Linux): the process's peak resident set up to the end of the load, and its
+  // resident set then; prepare() resets the peak mark after the load, so that the peak read
+  // later (peak_resident_bytes()) is capture's and tuning's alone. nullopt: not measured.
+  std::optional<int64_t> peak_resident_at_load_bytes, resident_after_load_bytes;
+  bool peak_reset_after_load = false;
+  int64_t peak_capture_bytes = 0;            // host bytes of captures held at once, at most
+  std::optional<int64_t> peak_device_bytes;  // CUDA allocator's peak; nullopt: not measured
+};
+
 class TuningSession {
  public:
   using Log = std::function<void(const std::string&)>;
 
-  // Loads, tokenises and captures. Errors name the file or setting at fault; a cancel in
-  // `stop` (read between the load and capture steps and before each captured window) returns
-  // the error "cancelled". `phases` hears of the capture's progress.
+  // Loads, tokenises and (stream_layers off) captures. Errors name the file or setting at
+  // fault; a cancel in `stop` (read between the load and capture steps and before each
+  // captured window) returns the error "cancelled". `phases` hears of the capture's progress.
   static Result<std::unique_ptr<TuningSession>> prepare(const SessionOptions& options,
                                                         const Log& log = {}, StopFlags stop = {},
                                                         engine::PhaseObserver* phases = nullptr);
   ~TuningSession();
 
   // Captures Q/K/V anew for another fidelity ladder (empty: the default for the model and
-  // text), keeping the loaded model and tokens. A ladder the model or text cannot hold is
-  // refused with the session unchanged; if capturing itself fails, the old captures are gone
-  // (freed first: they can be large) and runs fail until a recapture succeeds.
+  // text), keeping the loaded model and tokens; streaming, the captures start afresh at the
+  // next run. A ladder the model or text cannot hold is refused with the session unchanged;
+  // if capturing itself fails, the old captures are gone (freed first: they can be large)
+  // and runs fail until a recapture succeeds.
   Status recapture(const std::vector<int>& fidelity_lengths, const Log& log = {},
                    StopFlags stop = {}, engine::PhaseObserver* phases = nullptr);
 
+  SessionCosts costs() const;
   const ModelIdentity& identity() const;
   const std::vector<int>& ladder() const;
   int64_t calibration_tokens() const;
@@ -72,8 +96,9 @@ class TuningSession {
   // Runs the engine to its end, a cancel or an error (never throws), with the options the
   // session was prepared with, or with `options` (method, targets, layers, seed...; the
   // fidelity ladder stays the session's, since the captures were made for it). `control`
-  // also stops and pauses the perplexity guard and the quality pass, window by window; an
-  // observer that is also an engine::PhaseObserver hears of their progress.
+  // also stops and pauses streamed capture, the perplexity guard and the quality pass, window
+  // by window; an observer that is also an engine::PhaseObserver hears of their progress
+  // (a streamed layer's as "capture Q/K/V of layer L").
   engine::RunResult run(engine::TuningObserver* observer, engine::RunControl control = {},
                         engine::PinSource pins = {});
   engine::RunResult run(const engine::EngineOptions& options, engine::TuningObserver* observer,

@@ -145,6 +145,66 @@ class TestTuningEngine : public QObject {
     QCOMPARE(head.setting.lambda, 20.0 / 256);
   }
 
+  // docs/optimiser-overlap.md, step A: heads resumed on several threads make the same calls
+  // in the same order, score the same and finish the same as heads resumed in turn.
+  void optimiserThreadsChangeNothing_data() {
+    QTest::addColumn<int>("method");
+    QTest::newRow("afbs-bo") << int(TuningMethod::AfbsBo);
+    QTest::newRow("grid") << int(TuningMethod::Grid);
+    QTest::newRow("random") << int(TuningMethod::Random);
+  }
+  void optimiserThreadsChangeNothing() {
+    QFETCH(int, method);
+    std::vector<SyntheticHead> heads = afbs::engine::testing::ordinary_heads();
+    heads.insert(heads.end(), heads.begin(), heads.end());  // 8 heads for 3 threads
+    SyntheticLayerEvaluator in_turn_evaluator(2, heads), threaded_evaluator(2, heads);
+    EngineOptions options;
+    options.method = static_cast<TuningMethod>(method);
+    options.random.samples_per_head = 6;
+    TuningEngine in_turn_engine(in_turn_evaluator, options);
+    const RunResult in_turn = in_turn_engine.run();
+    options.optimiser_threads = 3;
+    TuningEngine threaded_engine(threaded_evaluator, options);
+    const RunResult threaded = threaded_engine.run();
+    QCOMPARE(in_turn.status, RunStatus::Succeeded);
+    QCOMPARE(threaded.status, RunStatus::Succeeded);
+    QVERIFY(threaded.engine_seconds.optimiser > 0.0);
+
+    QCOMPARE(threaded_evaluator.requests.size(), in_turn_evaluator.requests.size());
+    for (std::size_t i = 0; i < in_turn_evaluator.requests.size(); ++i) {
+      const EvaluationRequest &a = in_turn_evaluator.requests[i],
+                              &b = threaded_evaluator.requests[i];
+      QCOMPARE(b.layer, a.layer);
+      QCOMPARE(b.window, a.window);
+      QCOMPARE(b.length_tokens, a.length_tokens);
+      QCOMPARE(b.active, a.active);
+      for (std::size_t h = 0; h < a.settings.size(); ++h) {
+        QCOMPARE(b.settings[h].theta, a.settings[h].theta);  // bitwise: no fuzzy compare needed
+        QCOMPARE(b.settings[h].tau, a.settings[h].tau);
+        QCOMPARE(b.settings[h].lambda, a.settings[h].lambda);
+      }
+    }
+    QCOMPARE(threaded.evaluations.size(), in_turn.evaluations.size());
+    for (std::size_t i = 0; i < in_turn.evaluations.size(); ++i) {
+      const EvaluationRecord &a = in_turn.evaluations[i], &b = threaded.evaluations[i];
+      QCOMPARE(b.call, a.call);
+      QCOMPARE(b.head, a.head);
+      QCOMPARE(int(b.stage), int(a.stage));
+      QVERIFY(b.sparsity == a.sparsity && b.error == a.error && b.objective == a.objective);
+    }
+    QCOMPARE(threaded.layers.size(), in_turn.layers.size());
+    for (std::size_t l = 0; l < in_turn.layers.size(); ++l) {
+      for (std::size_t h = 0; h < heads.size(); ++h) {
+        const HeadResult &a = in_turn.layers[l].heads[h], &b = threaded.layers[l].heads[h];
+        QVERIFY(b.setting.theta == a.setting.theta && b.setting.tau == a.setting.tau &&
+                b.setting.lambda == a.setting.lambda);
+        QCOMPARE(b.sparse, a.sparse);
+        QVERIFY(b.sparsity == a.sparsity && b.error == a.error);
+        QCOMPARE(b.note, a.note);
+      }
+    }
+  }
+
   void afbsNeedsFarFewerEvaluationsThanGrid() {
     SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
     EngineOptions options;

@@ -62,9 +62,10 @@ struct PhaseRecorder : engine::TuningObserver, engine::PhaseObserver {
 class TestSessionStops : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void cancel_during_capture_stops_after_one_window() {
+  void cancel_during_up_front_capture_stops_after_one_window() {
     auto options = small_options();
     if (!options) QSKIP("the demo model is not present");
+    options->stream_layers = false;
     std::atomic<bool> cancel{false};
     PhaseRecorder recorder;
     recorder.stop_phase = "capture Q/K/V";
@@ -73,6 +74,24 @@ class TestSessionStops : public QObject {
     QVERIFY(!session.ok());
     QCOMPARE(QString::fromStdString(session.error().message), QString("cancelled"));
     QCOMPARE(recorder.windows_in("capture Q/K/V"), 1);  // of 4
+    QVERIFY(recorder.after_raise.empty());
+  }
+
+  // Streaming, the capture is part of the run: a cancel in it cancels the run.
+  void cancel_during_streamed_capture_stops_after_one_window() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    std::atomic<bool> cancel{false};
+    PhaseRecorder recorder;
+    recorder.stop_phase = "capture Q/K/V of layer 5";
+    recorder.flag = &cancel;
+    auto session = TuningSession::prepare(*options, {}, StopFlags{&cancel, nullptr}, &recorder);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    QCOMPARE(recorder.windows_in("capture Q/K/V of layer 5"), 0);  // nothing captured yet
+    const engine::RunResult run = (*session)->run(&recorder, engine::RunControl{&cancel, nullptr});
+    QCOMPARE(run.status, engine::RunStatus::Cancelled);
+    QCOMPARE(run.counts.evaluations, int64_t(0));
+    QCOMPARE(recorder.windows_in("capture Q/K/V of layer 5"), 1);  // of 4
     QVERIFY(recorder.after_raise.empty());
   }
 

@@ -1,0 +1,1 @@
+afbs-tune tune /tmp/synth-llama2-7b-4layers --out bench/results/scale/cpu-memory/all4-upfront-config.json --fidelities 256,512 --tune-windows 1 --validation-windows 1 --no-guard --dtype bf16 --threads 2 --json --capture up-front --method static --preset topk:0.5

@@ -1,0 +1,1 @@
+afbs-tune tune /tmp/synth-llama2-7b-4layers --out bench/results/scale/cpu-memory/layer0-afbs-bo-config.json --fidelities 256,512 --tune-windows 1 --validation-windows 1 --no-guard --dtype bf16 --threads 2 --json --layers 0

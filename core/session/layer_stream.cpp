@@ -1,0 +1,85 @@
+#include "core/session/layer_stream.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+
+#include "core/attention/attention_evaluator.h"
+#include "core/model/capture_attention.h"
+
+namespace afbs {
+
+LayerStream::LayerStream(const Model& model, AttentionEvaluator& evaluator,
+                         std::vector<Window> windows)
+    : model_(model),
+      evaluator_(evaluator),
+      windows_(std::move(windows)),
+      streams_(windows_.size()) {}
+
+void LayerStream::release() {
+  if (held_layer_ >= 0) evaluator_.release_layer(held_layer_);
+  held_layer_ = -1;
+  for (ResidualStream& stream : streams_)
+    stream = ResidualStream{};
+}
+
+Status LayerStream::advance_window(std::size_t w, int layer) {
+  ResidualStream& stream = streams_[w];
+  // Dense up to the layer, then one step that records the layer's Q/K/V on its way through.
+  while (stream.next_layer < layer) {
+    if (Status advanced = model_.advance(stream); !advanced) return advanced;
+    ++layer_forwards_;
+  }
+  CaptureAttention capture(layer + 1, &model_.dense_attention());
+  capture.keep_only({layer});
+  if (Status advanced = model_.advance(stream, &capture); !advanced) return advanced;
+  ++layer_forwards_;
+  const LayerQkv& qkv = capture.layers()[static_cast<std::size_t>(layer)];
+  return evaluator_.add_capture(layer, static_cast<int>(windows_[w].id), qkv.q, qkv.k, qkv.v);
+}
+
+Status LayerStream::bring_to(int layer, StopFlags stop, const Progress& progress) {
+  if (layer == held_layer_) return {};
+  const auto started = std::chrono::steady_clock::now();
+  const auto finish = [&](Status status) {
+    if (!status) {  // half-advanced streams and a partial layer are not kept
+      if (layer >= 0) evaluator_.release_layer(layer);
+      release();
+    }
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return status;
+  };
+  if (layer < 0 || layer >= model_.config().num_layers) {
+    return finish(Error{"capture: layer " + std::to_string(layer) + " is not in the model (" +
+                        std::to_string(model_.config().num_layers) + " layers)"});
+  }
+  if (held_layer_ >= 0) evaluator_.release_layer(held_layer_);
+  held_layer_ = -1;
+  bool restarted = false;
+  for (std::size_t w = 0; w < windows_.size(); ++w) {
+    if (stop.wait_while_paused()) return finish(Error{"cancelled"});
+    ResidualStream& stream = streams_[w];
+    if (!stream.hidden.defined() || stream.next_layer > layer) {
+      Result<ResidualStream> embedded = Error{""};
+      try {
+        embedded = model_.embed(model_.token_tensor(windows_[w].tokens));
+      } catch (const std::exception& error) {
+        embedded = Error{error.what()};
+      }
+      if (!embedded) return finish(with_context("capture", embedded.error()));
+      stream = std::move(*embedded);
+      restarted = true;
+    }
+    if (Status captured = advance_window(w, layer); !captured) {
+      return finish(with_context("capture of layer " + std::to_string(layer) + ", window " +
+                                     std::to_string(windows_[w].id),
+                                 captured.error()));
+    }
+    if (progress) progress(static_cast<int>(w + 1), static_cast<int>(windows_.size()));
+  }
+  if (restarted) ++passes_;
+  held_layer_ = layer;
+  return finish({});
+}
+
+}  // namespace afbs
