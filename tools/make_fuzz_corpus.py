@@ -89,6 +89,10 @@ config = {
 put("fuzz_native_config", "tuned.json", json.dumps(config, indent=1))
 window = dict(config, selection={"rule": "sliding_window", "tokens": 256})
 put("fuzz_native_config", "window.json", json.dumps(window))
+# Integers outside int64 (fuzz_native_config found 8.9e48 cast to int64; tst_config_file).
+huge = dict(config, version=8.9e48, model=dict(config["model"], layers=9300000000000000000),
+            blocks={"query": -9.3e18, "key": 1e308})
+put("fuzz_native_config", "huge_integers.json", json.dumps(huge))
 
 # --- config.json ---------------------------------------------------------------------------
 demo = (ROOT / "resources/models/kjv-llama/config.json").read_text()
