@@ -139,13 +139,22 @@ for name in ["bpe_identity_unk.model", "unigram_identity_unk.model", "bpe_llama.
     put("fuzz_sentencepiece", name, (data / name).read_bytes())
 
 # --- journal -----------------------------------------------------------------------------
-header = {"afbs_journal": 1, "method": "afbs-bo", "seed": 0, "fingerprint": "fuzz"}
+header = {"afbs_journal": 2, "method": "afbs-bo", "seed": 0, "fingerprint": "fuzz"}
+
+
+def journal_line(record):  # the object, its closing brace replaced by its CRC-32
+    text = json.dumps(record, separators=(",", ":"))
+    return text[:-1] + ',"crc32":"%08x"}' % zlib.crc32(text.encode())
+
+
+
 record = {"call": 0, "of": 2, "layer": 0, "head": 0, "stage": "explore", "n": 256,
           "window": 0, "theta": 0.6, "tau": 0.9, "lambda": 50.0, "sparsity": 0.3,
           "error": 0.01, "skip_rate": 0.0, "objective": 0.3, "seconds": 0.01, "elapsed": 0.5}
-lines = [json.dumps(header), json.dumps(record), json.dumps(dict(record, head=1))]
+lines = [json.dumps(header), journal_line(record), journal_line(dict(record, head=1))]
 put("fuzz_journal", "two_records.jsonl", "\n".join(lines) + "\n")
-put("fuzz_journal", "torn.jsonl", "\n".join(lines) + "\n" + json.dumps(record)[:40])
+put("fuzz_journal", "torn.jsonl", "\n".join(lines) + "\n" + journal_line(record)[:40])
+put("fuzz_journal", "edited.jsonl", "\n".join(lines).replace('"sparsity":0.3', '"sparsity":0.9') + "\n")
 
 # --- command lines -------------------------------------------------------------------------
 for i, words in enumerate([["--layers", "0-3,5"], ["--fidelities=256,512,1024", "--json"],
