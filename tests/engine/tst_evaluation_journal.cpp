@@ -2,17 +2,20 @@
 // included) and resumed ends with exactly the config of an uninterrupted run.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cerrno>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/engine/tuning_engine.h"
+#include "tests/common/injected_write_fault.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
 using afbs::engine::testing::SyntheticLayerEvaluator;
 
 Q_DECLARE_METATYPE(afbs::engine::TuningMethod)
+Q_DECLARE_METATYPE(afbs::WriteStep)
 
 namespace {
 
@@ -223,6 +226,40 @@ class TestEvaluationJournal : public QObject {
       text += lines[i] + "\n";
     write_text(path, text);
     const RunResult resumed = run_with(journal_options(TuningMethod::AfbsBo, path, true));
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    QVERIFY(resumed.counts.replayed > 0);
+    compare_configs(full, resumed);
+  }
+
+  // Issue 15: an append whose write or fsync fails (EIO) in the middle of a run ends the run
+  // with an error naming the journal; resuming then gives the uninterrupted run's config.
+  void aFailedAppendStopsTheRunAndResumeFinishesIt_data() {
+    QTest::addColumn<afbs::WriteStep>("step");
+    QTest::newRow("write") << afbs::WriteStep::Write;
+    QTest::newRow("fsync") << afbs::WriteStep::Fsync;
+  }
+  void aFailedAppendStopsTheRunAndResumeFinishesIt() {
+    QFETCH(afbs::WriteStep, step);
+    QTemporaryDir dir;
+    const RunResult full = run_with(
+        journal_options(TuningMethod::AfbsBo, dir.filePath("full.jsonl").toStdString(), false));
+    QCOMPARE(full.status, RunStatus::Succeeded);
+
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    EngineOptions options = journal_options(TuningMethod::AfbsBo, path, false);
+    options.journal_fsync = true;
+    int appends = 0;
+    afbs::set_write_fault_hook([&](afbs::WriteStep at, const std::string& target) {
+      return at == step && target == path && ++appends == 8 ? EIO : 0;
+    });
+    const RunResult failed = run_with(options);
+    afbs::set_write_fault_hook({});
+    QCOMPARE(failed.status, RunStatus::Failed);
+    QVERIFY2(failed.message.find("cannot append to journal " + path) != std::string::npos,
+             failed.message.c_str());
+
+    options.resume = true;
+    const RunResult resumed = run_with(options);
     QCOMPARE(resumed.status, RunStatus::Succeeded);
     QVERIFY(resumed.counts.replayed > 0);
     compare_configs(full, resumed);

@@ -17,11 +17,11 @@
 
 #include "core/attention/sparse_config.h"
 #include "core/common/atomic_file.h"
-#include "core/common/write_faults.h"
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/evaluation_journal.h"
 #include "core/io/config_file.h"
 #include "core/io/spargeattn_file.h"
+#include "tests/common/injected_write_fault.h"
 
 namespace fs = std::filesystem;
 using namespace afbs;
@@ -57,19 +57,6 @@ SparseConfig big_config() {
   model.head_dim = 64;
   return SparseConfig::uniform(model, HeadConfig{});
 }
-
-// Fails `step` with `error` whenever the file being written is `target`; removed when it goes.
-class InjectedFault {
- public:
-  InjectedFault(WriteStep step, int error, const std::string& target) {
-    set_write_fault_hook([=](WriteStep at, const std::string& path) {
-      return at == step && path == target ? error : 0;
-    });
-  }
-  ~InjectedFault() { set_write_fault_hook({}); }
-  InjectedFault(const InjectedFault&) = delete;
-  InjectedFault& operator=(const InjectedFault&) = delete;
-};
 
 int open_descriptors() {
   return static_cast<int>(std::distance(fs::directory_iterator("/proc/self/fd"), {}));
@@ -157,7 +144,7 @@ class TestFailingWrites : public QObject {
     const int descriptors = open_descriptors();
     Status status;
     {
-      InjectedFault fault(step, error, path.string());
+      testing::InjectedWriteFault fault(step, error, path.string());
       if (writer == "bytes") status = write_file_atomically(path, std::string(4096, 'x'));
       if (writer == "config") status = write_config(big_config(), path);
       if (writer == "csv") status = engine::write_evaluations_csv(path.string(), records(100));
@@ -195,7 +182,7 @@ class TestFailingWrites : public QObject {
     QVERIFY((*journal)->append(records(2)).ok());
     Status appended;
     {
-      InjectedFault fault(step, EIO, path);
+      testing::InjectedWriteFault fault(step, EIO, path);
       appended = (*journal)->append(records(3, 1));
     }
     QVERIFY(!appended.ok());
