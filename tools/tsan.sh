@@ -12,6 +12,7 @@ suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
   suites=(
     tst_tuning_worker tst_workbench_messages   # RunController, TuningWorker, queued signals
+    tst_escaped_exceptions                     # exceptions from the worker thread
     tst_session_stops                          # pause/cancel set from another thread
     tst_tuning_engine tst_evaluation_journal   # the engine and journal the worker runs
   )
