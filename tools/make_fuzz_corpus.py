@@ -60,11 +60,13 @@ def torch_file(layers, heads, ordered=False, protocol4=False):
     import io
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("archive/data.pkl", pkl)
-        archive.writestr("archive/byteorder", "little")
+        def entry(name, data):  # a fixed date: writestr(name, ...) stamps the current time
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        entry("archive/data.pkl", pkl)
+        entry("archive/byteorder", "little")
         for key, data in records:
-            archive.writestr(f"archive/data/{key}", data)
-        archive.writestr("archive/version", "3\n")
+            entry(f"archive/data/{key}", data)
+        entry("archive/version", "3\n")
     return buffer.getvalue()
 
 
