@@ -3,6 +3,7 @@
 # each over its committed corpus (fuzz/corpus/<harness>/) for SECONDS (default 60).
 #   tools/fuzz.sh                      every harness, 60 s each (CI: tools/fuzz.sh 30)
 #   tools/fuzz.sh 600 fuzz_journal     one harness for ten minutes
+#   AFBS_JOBS=1 tools/fuzz.sh ...      build with one job (default: every core)
 # A crash, leak, sanitizer report or timeout fails the script and leaves the input in
 # build-fuzz/findings/; turn it into a regression test before fixing it.
 set -euo pipefail
@@ -21,7 +22,7 @@ cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined" \
   -DAFBS_BUILD_FUZZERS=ON -DAFBS_BUILD_GUI=OFF -DAFBS_BUILD_TESTS=OFF -DAFBS_BUILD_GPU_CHECKS=OFF \
   -DAFBS_WITH_CUDA=OFF -DAFBS_WARNINGS_AS_ERRORS=OFF >/dev/null
-cmake --build "$root/build-fuzz" -j "$(nproc)" --target "${harnesses[@]}"
+cmake --build "$root/build-fuzz" -j "${AFBS_JOBS:-$(nproc)}" --target "${harnesses[@]}"
 
 mkdir -p "$root/build-fuzz/findings"
 failed=()

@@ -60,11 +60,13 @@ def torch_file(layers, heads, ordered=False, protocol4=False):
     import io
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("archive/data.pkl", pkl)
-        archive.writestr("archive/byteorder", "little")
+        def entry(name, data):  # a fixed date: writestr(name, ...) stamps the current time
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        entry("archive/data.pkl", pkl)
+        entry("archive/byteorder", "little")
         for key, data in records:
-            archive.writestr(f"archive/data/{key}", data)
-        archive.writestr("archive/version", "3\n")
+            entry(f"archive/data/{key}", data)
+        entry("archive/version", "3\n")
     return buffer.getvalue()
 
 
@@ -89,6 +91,10 @@ config = {
 put("fuzz_native_config", "tuned.json", json.dumps(config, indent=1))
 window = dict(config, selection={"rule": "sliding_window", "tokens": 256})
 put("fuzz_native_config", "window.json", json.dumps(window))
+# Integers outside int64 (fuzz_native_config found 8.9e48 cast to int64; tst_config_file).
+huge = dict(config, version=8.9e48, model=dict(config["model"], layers=9300000000000000000),
+            blocks={"query": -9.3e18, "key": 1e308})
+put("fuzz_native_config", "huge_integers.json", json.dumps(huge))
 
 # --- config.json ---------------------------------------------------------------------------
 demo = (ROOT / "resources/models/kjv-llama/config.json").read_text()
@@ -135,13 +141,22 @@ for name in ["bpe_identity_unk.model", "unigram_identity_unk.model", "bpe_llama.
     put("fuzz_sentencepiece", name, (data / name).read_bytes())
 
 # --- journal -----------------------------------------------------------------------------
-header = {"afbs_journal": 1, "method": "afbs-bo", "seed": 0, "fingerprint": "fuzz"}
+header = {"afbs_journal": 2, "method": "afbs-bo", "seed": 0, "fingerprint": "fuzz"}
+
+
+def journal_line(record):  # the object, its closing brace replaced by its CRC-32
+    text = json.dumps(record, separators=(",", ":"))
+    return text[:-1] + ',"crc32":"%08x"}' % zlib.crc32(text.encode())
+
+
+
 record = {"call": 0, "of": 2, "layer": 0, "head": 0, "stage": "explore", "n": 256,
           "window": 0, "theta": 0.6, "tau": 0.9, "lambda": 50.0, "sparsity": 0.3,
           "error": 0.01, "skip_rate": 0.0, "objective": 0.3, "seconds": 0.01, "elapsed": 0.5}
-lines = [json.dumps(header), json.dumps(record), json.dumps(dict(record, head=1))]
+lines = [json.dumps(header), journal_line(record), journal_line(dict(record, head=1))]
 put("fuzz_journal", "two_records.jsonl", "\n".join(lines) + "\n")
-put("fuzz_journal", "torn.jsonl", "\n".join(lines) + "\n" + json.dumps(record)[:40])
+put("fuzz_journal", "torn.jsonl", "\n".join(lines) + "\n" + journal_line(record)[:40])
+put("fuzz_journal", "edited.jsonl", "\n".join(lines).replace('"sparsity":0.3', '"sparsity":0.9') + "\n")
 
 # --- command lines -------------------------------------------------------------------------
 for i, words in enumerate([["--layers", "0-3,5"], ["--fidelities=256,512,1024", "--json"],

@@ -11,6 +11,7 @@ if [ ${#suites[@]} -eq 0 ]; then
   suites=(
     tst_cli_args                                          # command lines, number lists
     tst_config_file tst_spargeattn_file                   # native config, pins, SpargeAttn .pt
+    tst_failing_writes                                    # every writer, failing (EFBIG, EIO, ENOSPC)
     tst_protobuf_reader tst_tokenizer_loading             # tokenizer files
     tst_sentencepiece_tokenizer tst_byte_level_bpe_tokenizer tst_pretokenizer_pattern
     tst_unicode_nfc

@@ -1,16 +1,19 @@
 #include "ui/chart_export.h"
 
 #include <QAbstractAxis>
+#include <QBuffer>
 #include <QChart>
+#include <QFile>
 #include <QLegend>
 #include <QLogValueAxis>
 #include <QPixmap>
-#include <QSaveFile>
 #include <QScatterSeries>
 #include <QValueAxis>
 #include <QWidget>
 #include <QXYSeries>
 #include <cmath>
+
+#include "core/common/atomic_file.h"
 
 namespace afbs::ui {
 namespace {
@@ -165,17 +168,19 @@ QByteArray charts_svg(const QList<QChart*>& charts, int width, int height) {
 }
 
 Status write_file_bytes(const QString& path, const QByteArray& bytes) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    return Error{(path + ": not written (" + file.errorString() + ")").toStdString()};
-  return {};
+  return write_file_atomically(
+      QFile::encodeName(path).toStdString(),
+      std::string(bytes.constData(), static_cast<std::size_t>(bytes.size())));
 }
 
+// Encoded in memory first, so the file is written atomically like every other output.
 Status write_widget_png(QWidget* widget, const QString& path) {
   const QPixmap image = widget->grab();
-  if (image.isNull() || !image.save(path, "PNG"))
-    return Error{(path + ": the PNG could not be written").toStdString()};
-  return {};
+  QByteArray png;
+  QBuffer buffer(&png);
+  if (image.isNull() || !buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG"))
+    return Error{(path + ": the PNG could not be made").toStdString()};
+  return write_file_bytes(path, png);
 }
 
 }  // namespace afbs::ui

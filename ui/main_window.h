@@ -110,6 +110,9 @@ class MainWindow : public QMainWindow {
   void set_autosave_path(const QString& path);
   QString autosave_path() const { return autosave_path_; }
   bool autosave_now();
+  // An exception escaped an event handler (GuardedApplication): says so in the message bar
+  // and the log, and autosaves so that no work is lost if the user restarts.
+  void report_escaped_exception(const QString& what);
   // Restores the autosave when it belongs to the current model; says so in the log.
   bool restore_autosave();
 

@@ -134,6 +134,17 @@ bool MainWindow::autosave_now() {
   return true;
 }
 
+void MainWindow::report_escaped_exception(const QString& what) {
+  const bool saved = autosave_now();
+  notify(Severity::Error,
+         saved ? tr("Internal error: %1. Your session was autosaved; save it, and restart if "
+                    "something looks wrong.")
+                     .arg(what)
+               : tr("Internal error: %1. Save your session, and restart if something looks "
+                    "wrong.")
+                     .arg(what));
+}
+
 bool MainWindow::restore_autosave() {
   if (autosave_path_.isEmpty() || !QFileInfo::exists(autosave_path_)) return false;
   auto session = read_session(autosave_path_);

@@ -4,8 +4,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <cmath>
+
+#include "core/common/atomic_file.h"
 
 namespace afbs::ui {
 namespace {
@@ -218,14 +219,13 @@ Result<SessionDocument> session_from_json(const QByteArray& json, const QString&
   return session;
 }
 
+// Through core's write_file_atomically, like every other output: the same fsync and the
+// same fault-injection seam (docs/reliability.md).
 Status write_session(const SessionDocument& session, const QString& path) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly))
-    return invalid(path, QStringLiteral("cannot write (%1)").arg(file.errorString()));
   const QByteArray json = session_to_json(session);
-  if (file.write(json) != json.size() || !file.commit())
-    return invalid(path, QStringLiteral("not written (%1)").arg(file.errorString()));
-  return {};
+  return write_file_atomically(
+      QFile::encodeName(path).toStdString(),
+      std::string(json.constData(), static_cast<std::size_t>(json.size())));
 }
 
 Result<SessionDocument> read_session(const QString& path) {

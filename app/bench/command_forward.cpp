@@ -16,6 +16,7 @@
 
 #include "app/bench/commands.h"
 #include "app/tune/cli_args.h"
+#include "core/common/atomic_file.h"
 #include "core/model/model.h"
 #include "core/model/torch_runtime.h"
 
@@ -53,14 +54,13 @@ Status write_npy(const std::string& path, const at::Tensor& tensor) {
   while ((10 + header.size() + 1) % 64 != 0)
     header += ' ';
   header += '\n';
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return Error{path + ": cannot be written"};
-  out.write("\x93NUMPY\x01\x00", 8);
   const uint16_t length = static_cast<uint16_t>(header.size());
-  out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
-  out << header;
-  out.write(static_cast<const char*>(data.data_ptr()), static_cast<std::streamsize>(data.nbytes()));
-  return out ? Status{} : Status{Error{path + ": writing failed"}};
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(length & 0xff);
+  bytes += static_cast<char>(length >> 8);
+  bytes += header;
+  bytes.append(static_cast<const char*>(data.data_ptr()), data.nbytes());
+  return write_file_atomically(path, bytes);  // like every output: whole or not at all
 }
 
 Result<std::unique_ptr<Model>> make_model(const cli::CliArgs& args, const ModelOptions& options) {

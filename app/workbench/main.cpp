@@ -1,4 +1,3 @@
-#include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QSettings>
@@ -9,11 +8,12 @@
 #include "core/common/resource_paths.h"
 #include "core/common/version.h"
 #include "core/io/spargeattn_file.h"
+#include "ui/guarded_application.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"
 
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
+  afbs::ui::GuardedApplication app(argc, argv);  // an escaped exception is a message, not an abort
   QApplication::setApplicationName("afbs-workbench");
   QApplication::setOrganizationName("afbs-workbench");
   QApplication::setApplicationVersion(afbs::kVersion);
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   parser.process(app);
 
   afbs::ui::MainWindow window;
+  app.set_handler([&window](const QString& what) { window.report_escaped_exception(what); });
   window.set_settings(new QSettings);
   const QString data_dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
   QDir().mkpath(data_dir);

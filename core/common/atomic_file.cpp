@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/common/write_faults.h"
+
 namespace afbs {
 namespace fs = std::filesystem;
 
@@ -20,12 +22,17 @@ Error io_error(const fs::path& path, const std::string& what) {
 }  // namespace
 
 Status write_file_atomically(const fs::path& path, const std::string& contents) {
-  const fs::path temporary = path.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string target = path.string();
+  const fs::path temporary = target + ".tmp." + std::to_string(::getpid());
+  const int fd = write_fault(WriteStep::Open, target)
+                     ? -1
+                     : ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error(path, "cannot create a temporary file beside it");
   size_t written = 0;
   while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    const ssize_t n = write_fault(WriteStep::Write, target)
+                          ? -1
+                          : ::write(fd, contents.data() + written, contents.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       Error error = io_error(path, "cannot write");
@@ -35,12 +42,17 @@ Status write_file_atomically(const fs::path& path, const std::string& contents) 
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  // The descriptor is closed whether or not fsync worked (it once leaked when fsync failed).
+  const bool synced = !write_fault(WriteStep::Fsync, target) && ::fsync(fd) == 0;
+  const int sync_errno = errno;
+  const bool closed = ::close(fd) == 0 && !write_fault(WriteStep::Close, target);
+  if (!synced || !closed) {
+    if (!synced) errno = sync_errno;
     Error error = io_error(path, "cannot flush to disk");
     ::unlink(temporary.c_str());
     return error;
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+  if (write_fault(WriteStep::Rename, target) || ::rename(temporary.c_str(), path.c_str()) != 0) {
     Error error = io_error(path, "cannot replace the file");
     ::unlink(temporary.c_str());
     return error;

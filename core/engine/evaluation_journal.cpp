@@ -9,14 +9,52 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "core/common/atomic_file.h"
 #include "core/common/bounded_json.h"
+#include "core/common/crc32.h"
+#include "core/common/write_faults.h"
 
 namespace afbs::engine {
 namespace {
 
-constexpr int kJournalVersion = 1;
+// 2: every record line ends with the CRC-32 of the rest of it. Version 1 journals (no
+// checksums) are refused by name rather than trusted.
+constexpr int kJournalVersion = 2;
+
+// A record line is its JSON object with `,"crc32":"xxxxxxxx"}` in place of the closing brace,
+// the checksum taken over the object's own text. The line stays one JSON object.
+constexpr std::string_view kChecksumKey = ",\"crc32\":\"";
+constexpr std::size_t kChecksumSuffixBytes = kChecksumKey.size() + 8 + 2;  // 8 hex digits, "}
+
+std::string hex8(std::uint32_t value) {
+  static const char digits[] = "0123456789abcdef";
+  std::string text(8, '0');
+  for (int i = 7; i >= 0; --i, value >>= 4)
+    text[static_cast<std::size_t>(i)] = digits[value & 0xfu];
+  return text;
+}
+
+std::string with_checksum(const std::string& object_text) {
+  return object_text.substr(0, object_text.size() - 1) + std::string(kChecksumKey) +
+         hex8(crc32_of(object_text)) + "\"}";
+}
+
+enum class LineCheck { Good, NoChecksum, BadChecksum };
+
+// The object a record line was written from, when its checksum holds.
+LineCheck checked_object(const std::string& line, std::string* object_text) {
+  if (line.size() < kChecksumSuffixBytes + 2 || line.back() != '}') return LineCheck::NoChecksum;
+  const std::size_t key_at = line.size() - kChecksumSuffixBytes;
+  if (line.compare(key_at, kChecksumKey.size(), kChecksumKey) != 0 ||
+      line[line.size() - 2] != '"') {
+    return LineCheck::NoChecksum;
+  }
+  *object_text = line.substr(0, key_at) + "}";
+  const std::string written = line.substr(key_at + kChecksumKey.size(), 8);
+  return written == hex8(crc32_of(*object_text)) ? LineCheck::Good : LineCheck::BadChecksum;
+}
 
 nlohmann::json header_to_json(const JournalHeader& header) {
   return {{"afbs_journal", kJournalVersion},
@@ -25,23 +63,24 @@ nlohmann::json header_to_json(const JournalHeader& header) {
           {"fingerprint", header.fingerprint}};
 }
 
-nlohmann::json record_to_json(const EvaluationRecord& r, std::size_t call_size) {
-  return {{"call", r.call},
-          {"of", call_size},
-          {"layer", r.layer},
-          {"head", r.head},
-          {"stage", stage_name(r.stage)},
-          {"n", r.length_tokens},
-          {"window", r.window},
-          {"theta", r.theta},
-          {"tau", r.tau},
-          {"lambda", r.lambda},
-          {"sparsity", r.sparsity},
-          {"error", r.error},
-          {"skip_rate", r.skip_rate},
-          {"objective", r.objective},
-          {"seconds", r.seconds},
-          {"elapsed", r.elapsed_seconds}};
+std::string record_line(const EvaluationRecord& r, std::size_t call_size) {
+  const nlohmann::json object = {{"call", r.call},
+                                 {"of", call_size},
+                                 {"layer", r.layer},
+                                 {"head", r.head},
+                                 {"stage", stage_name(r.stage)},
+                                 {"n", r.length_tokens},
+                                 {"window", r.window},
+                                 {"theta", r.theta},
+                                 {"tau", r.tau},
+                                 {"lambda", r.lambda},
+                                 {"sparsity", r.sparsity},
+                                 {"error", r.error},
+                                 {"skip_rate", r.skip_rate},
+                                 {"objective", r.objective},
+                                 {"seconds", r.seconds},
+                                 {"elapsed", r.elapsed_seconds}};
+  return with_checksum(object.dump());
 }
 
 // A parsed record line with its call's size; false when the line is not a whole record.
@@ -75,7 +114,7 @@ bool record_from_json(const nlohmann::json& j, EvaluationRecord* r, std::size_t*
 }
 
 Result<std::FILE*> open_for_append(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "ab");
+  std::FILE* file = write_fault(WriteStep::Open, path) ? nullptr : std::fopen(path.c_str(), "ab");
   if (file == nullptr) {
     return Error{"cannot open journal " + path + ": " + std::strerror(errno)};
   }
@@ -120,6 +159,14 @@ Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
                  "name another --journal)"};
   }
   const auto parsed = parse_json(line, "journal " + path + " header");
+  if (parsed && parsed->is_object() && parsed->contains("afbs_journal") &&
+      parsed->at("afbs_journal") != kJournalVersion) {
+    return Error{"journal " + path + " is in journal format " +
+                 parsed->at("afbs_journal").dump().substr(0, 20) + ", this build reads format " +
+                 std::to_string(kJournalVersion) +
+                 " (records with checksums); it is left untouched (remove it or name another "
+                 "--journal to start the run anew)"};
+  }
   // Not `found != expected` on a discarded value: nlohmann 3.11 says false for every
   // comparison with one, which once took an unparseable header for this run's.
   if (!parsed || *parsed != expected) {
@@ -132,13 +179,26 @@ Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
   std::vector<std::size_t> call_sizes;
   for (std::size_t line_number = 2; std::getline(in, line); ++line_number) {
     if (in.eof()) break;  // no trailing newline: the write was cut short
-    const auto parsed = parse_json(line, "journal " + path);
+    // Only the last line can be torn (it has no newline); a whole bad line was edited or
+    // damaged, and nothing from it on is trusted: the resume stops and names the line.
+    const std::string where = "journal " + path + " line " + std::to_string(line_number);
+    auto refuse = [&](const std::string& what) {
+      return Error{where + what +
+                   "; the journal is left untouched (to resume from the last good record, keep "
+                   "only its first " +
+                   std::to_string(line_number - 1) + " lines; or remove it to start anew)"};
+    };
+    std::string object_text;
+    const LineCheck check = checked_object(line, &object_text);
+    if (check == LineCheck::BadChecksum) {
+      return refuse(" fails its checksum: the record was edited or damaged");
+    }
+    if (check == LineCheck::NoChecksum) return refuse(" is not an evaluation record (no checksum)");
+    const auto parsed = parse_json(object_text, where);
     EvaluationRecord record;
     std::size_t call_size = 0;
     if (!parsed || !record_from_json(*parsed, &record, &call_size)) {
-      // Only the last line can be torn (it has no newline); a whole bad line was edited.
-      return Error{"journal " + path + " line " + std::to_string(line_number) +
-                   " is not an evaluation record; the journal is left untouched"};
+      return refuse(" is not an evaluation record");
     }
     records.push_back(record);
     call_sizes.push_back(call_size);
@@ -156,7 +216,7 @@ Result<std::unique_ptr<EvaluationJournal>> EvaluationJournal::resume(
 
   std::string contents = expected.dump() + "\n";
   for (std::size_t i = 0; i < records.size(); ++i) {
-    contents += record_to_json(records[i], call_sizes[i]).dump() + "\n";
+    contents += record_line(records[i], call_sizes[i]) + "\n";
   }
   if (Status written = write_file_atomically(path, contents); !written) {
     return with_context("resuming the journal", written.error());
@@ -174,10 +234,15 @@ EvaluationJournal::~EvaluationJournal() {
 Status EvaluationJournal::append(const std::vector<EvaluationRecord>& call_records) {
   std::string lines;
   for (const EvaluationRecord& record : call_records) {
-    lines += record_to_json(record, call_records.size()).dump() + "\n";
+    lines += record_line(record, call_records.size()) + "\n";
   }
-  const bool written = std::fwrite(lines.data(), 1, lines.size(), file_) == lines.size();
-  if (!written || std::fflush(file_) != 0 || (fsync_each_call_ && ::fsync(::fileno(file_)) != 0)) {
+  const bool written = !write_fault(WriteStep::Write, path_) &&
+                       std::fwrite(lines.data(), 1, lines.size(), file_) == lines.size() &&
+                       std::fflush(file_) == 0;
+  const bool synced = written && (!fsync_each_call_ || (!write_fault(WriteStep::Fsync, path_) &&
+                                                        ::fsync(::fileno(file_)) == 0));
+  if (!synced) {
+    // Lines already on disk stay; a torn last line is dropped on resume. The run stops here.
     return Error{"cannot append to journal " + path_ + ": " + std::strerror(errno)};
   }
   return {};

@@ -111,6 +111,10 @@ Result<TuningSummary> read_tuning(const JsonReader& in) {
     AFBS_TRY(list, in.member("fidelities", Json::value_t::array));
     for (const Json& n : *list) {
       if (!n.is_number_integer()) return Error{in.where() + ": \"fidelities\" must hold integers"};
+      // An unsigned literal above int64's range would wrap to a negative length.
+      if (n.is_number_unsigned() && n.get<uint64_t>() > uint64_t{INT64_MAX}) {
+        return Error{in.where() + ": \"fidelities\" holds a number out of range"};
+      }
       summary.fidelities.push_back(n.get<int64_t>());
     }
   }

@@ -1,6 +1,5 @@
 #include "core/io/stored_zip_archive.h"
 
-#include <array>
 #include <optional>
 
 namespace afbs {
@@ -53,23 +52,6 @@ bool apply_zip64_extra(std::string_view extra, uint64_t& size, uint64_t& compres
 }
 
 }  // namespace
-
-uint32_t crc32_of(std::string_view bytes) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k)
-        c = (c & 1u) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xffffffffu;
-  for (char ch : bytes)
-    crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xffu] ^ (crc >> 8);
-  return crc ^ 0xffffffffu;
-}
 
 Result<StoredZipArchive> StoredZipArchive::open(std::string_view bytes, const std::string& where) {
   auto fail = [&](const std::string& what) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/common/crc32.h"  // crc32_of, which zip entries carry
 #include "core/common/result.h"
 
 namespace afbs {
@@ -40,8 +41,5 @@ class StoredZipArchive {
   std::string first_name_;
   std::map<std::string, Entry> entries_;
 };
-
-// CRC-32 (ISO-HDLC, zip's) of `bytes`.
-uint32_t crc32_of(std::string_view bytes);
 
 }  // namespace afbs

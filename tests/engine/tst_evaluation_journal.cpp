@@ -2,17 +2,20 @@
 // included) and resumed ends with exactly the config of an uninterrupted run.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cerrno>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/engine/tuning_engine.h"
+#include "tests/common/injected_write_fault.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
 using afbs::engine::testing::SyntheticLayerEvaluator;
 
 Q_DECLARE_METATYPE(afbs::engine::TuningMethod)
+Q_DECLARE_METATYPE(afbs::WriteStep)
 
 namespace {
 
@@ -28,11 +31,12 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
-// A journal line without the fields that depend on the clock.
+// A journal line without the fields that depend on the clock (and its checksum, which covers them).
 nlohmann::json without_times(const std::string& line) {
   nlohmann::json j = nlohmann::json::parse(line);
   j.erase("seconds");
   j.erase("elapsed");
+  j.erase("crc32");
   return j;
 }
 
@@ -150,6 +154,12 @@ class TestEvaluationJournal : public QObject {
     QTest::newRow("header garbage") << 1 << "another run";
     QTest::newRow("bad line in the middle") << 2 << "line 3 is not an evaluation record";
     QTest::newRow("deep line in the middle") << 3 << "line 3 is not an evaluation record";
+    // Journal format 2: each record carries a CRC-32, so an edited measurement is not trusted.
+    QTest::newRow("edited measurement") << 4 << "line 3 fails its checksum";
+    QTest::newRow("flipped bit") << 5 << "line 3 fails its checksum";
+    QTest::newRow("checksum removed") << 6 << "line 3 is not an evaluation record (no checksum)";
+    QTest::newRow("last line edited") << 7 << "fails its checksum";
+    QTest::newRow("format 1 journal") << 8 << "is in journal format 1, this build reads format 2";
   }
   void resumeRefusesAJournalItCannotRead() {
     QFETCH(int, edit);
@@ -165,6 +175,19 @@ class TestEvaluationJournal : public QObject {
     if (edit == 1) lines[0] = "{\"afbs_journal\": ";
     if (edit == 2) lines[2] = "{\"call\": 1}";
     if (edit == 3) lines[2] = std::string(100000, '[') + std::string(100000, ']');
+    const std::size_t sparsity_at = lines[2].find("\"sparsity\":") + 11;
+    if (edit == 4) lines[2].replace(sparsity_at, 1, lines[2][sparsity_at] == '9' ? "8" : "9");
+    if (edit == 5) lines[2][sparsity_at] ^= 0x01;
+    if (edit == 6) lines[2] = lines[2].substr(0, lines[2].find(",\"crc32\"")) + "}";
+    if (edit == 7) {
+      const std::size_t head_at = lines.back().find("\"head\":") + 7;
+      lines.back()[head_at] = lines.back()[head_at] == '1' ? '2' : '1';
+    }
+    if (edit == 8) {  // a journal written before checksums, with its old-style records
+      lines[0].replace(lines[0].find("\"afbs_journal\":2"), 16, "\"afbs_journal\":1");
+      for (std::size_t i = 1; i < lines.size(); ++i)
+        lines[i] = lines[i].substr(0, lines[i].find(",\"crc32\"")) + "}";
+    }
     if (edit != 0) {
       for (const std::string& line : lines)
         text += line + "\n";
@@ -173,8 +196,73 @@ class TestEvaluationJournal : public QObject {
     const RunResult refused = run_with(journal_options(TuningMethod::AfbsBo, path, true));
     QCOMPARE(refused.status, RunStatus::Failed);
     QVERIFY2(QString::fromStdString(refused.message).contains(expected), refused.message.c_str());
+    QVERIFY2(refused.message.find(path) != std::string::npos, refused.message.c_str());
     std::ifstream in(path, std::ios::binary);
     QCOMPARE(std::string(std::istreambuf_iterator<char>(in), {}), text);  // left untouched
+  }
+
+  // The refusal of a bad record says how to resume from the last good one; doing so gives
+  // the config of an uninterrupted run.
+  void resumeFromTheLastGoodRecordAsTheRefusalSays() {
+    QTemporaryDir dir;
+    const std::string full_path = dir.filePath("full.jsonl").toStdString();
+    const RunResult full = run_with(journal_options(TuningMethod::AfbsBo, full_path, false));
+    QCOMPARE(full.status, RunStatus::Succeeded);
+    std::vector<std::string> lines = read_lines(full_path);
+    const std::size_t bad = lines.size() / 2;
+    lines[bad].replace(lines[bad].find("\"error\":") + 8, 1, "4");
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    std::string text;
+    for (const std::string& line : lines)
+      text += line + "\n";
+    write_text(path, text);
+    const RunResult refused = run_with(journal_options(TuningMethod::AfbsBo, path, true));
+    QCOMPARE(refused.status, RunStatus::Failed);
+    const std::string keep = "keep only its first " + std::to_string(bad) + " lines";
+    QVERIFY2(refused.message.find(keep) != std::string::npos, refused.message.c_str());
+
+    text.clear();
+    for (std::size_t i = 0; i < bad; ++i)
+      text += lines[i] + "\n";
+    write_text(path, text);
+    const RunResult resumed = run_with(journal_options(TuningMethod::AfbsBo, path, true));
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    QVERIFY(resumed.counts.replayed > 0);
+    compare_configs(full, resumed);
+  }
+
+  // Issue 15: an append whose write or fsync fails (EIO) in the middle of a run ends the run
+  // with an error naming the journal; resuming then gives the uninterrupted run's config.
+  void aFailedAppendStopsTheRunAndResumeFinishesIt_data() {
+    QTest::addColumn<afbs::WriteStep>("step");
+    QTest::newRow("write") << afbs::WriteStep::Write;
+    QTest::newRow("fsync") << afbs::WriteStep::Fsync;
+  }
+  void aFailedAppendStopsTheRunAndResumeFinishesIt() {
+    QFETCH(afbs::WriteStep, step);
+    QTemporaryDir dir;
+    const RunResult full = run_with(
+        journal_options(TuningMethod::AfbsBo, dir.filePath("full.jsonl").toStdString(), false));
+    QCOMPARE(full.status, RunStatus::Succeeded);
+
+    const std::string path = dir.filePath("journal.jsonl").toStdString();
+    EngineOptions options = journal_options(TuningMethod::AfbsBo, path, false);
+    options.journal_fsync = true;
+    int appends = 0;
+    afbs::set_write_fault_hook([&](afbs::WriteStep at, const std::string& target) {
+      return at == step && target == path && ++appends == 8 ? EIO : 0;
+    });
+    const RunResult failed = run_with(options);
+    afbs::set_write_fault_hook({});
+    QCOMPARE(failed.status, RunStatus::Failed);
+    QVERIFY2(failed.message.find("cannot append to journal " + path) != std::string::npos,
+             failed.message.c_str());
+
+    options.resume = true;
+    const RunResult resumed = run_with(options);
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    QVERIFY(resumed.counts.replayed > 0);
+    compare_configs(full, resumed);
   }
 
   void everyLineIsJsonAndFlushed() {

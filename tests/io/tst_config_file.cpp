@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/attention/sparse_preset.h"
 #include "core/io/config_file.h"
@@ -150,6 +151,57 @@ class TestConfigFile : public QObject {
     QVERIFY(!parsed.ok());
     QVERIFY2(message(parsed).contains(expected), qPrintable(message(parsed)));
     QVERIFY(message(parsed).contains("cfg.json"));
+  }
+
+  // Issue 15: fuzz_native_config found 8.9e48 cast to int64 (undefined behaviour). Every
+  // integer field, given a number outside int64's range, is an error naming that field.
+  void huge_integers_are_refused_naming_the_field_data() {
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("number");
+    QTest::addColumn<QString>("expected");
+    const std::pair<const char*, const char*> fields[] = {
+        {"/version", "\"version\""},
+        {"/model/layers", "model: \"layers\""},
+        {"/model/heads", "model: \"heads\""},
+        {"/model/kv_heads", "model: \"kv_heads\""},
+        {"/model/head_dim", "model: \"head_dim\""},
+        {"/blocks/query", "blocks: \"query\""},
+        {"/blocks/key", "blocks: \"key\""},
+        {"/tuning/evaluations", "tuning: \"evaluations\""},
+        {"/tuning/fidelities/1", "tuning: \"fidelities\""},
+        {"/layers/1/layer", "layers[1]: \"layer\""},
+        {"/layers/0/heads/2/head", "layers[0].heads[2]: \"head\""}};
+    // Above int64 as a float, as an unsigned literal, and far beyond; then below int64.
+    for (const char* number : {"8.9e48", "9.3e18", "9300000000000000000", "18446744073709551615",
+                               "-9.3e18", "-9300000000000000000", "-8.9e48"}) {
+      for (const auto& [pointer, expected] : fields) {
+        QTest::addRow("%s %s", pointer, number) << pointer << number << expected;
+      }
+    }
+  }
+  void huge_integers_are_refused_naming_the_field() {
+    QFETCH(QString, pointer);
+    QFETCH(QString, number);
+    QFETCH(QString, expected);
+    auto document = nlohmann::ordered_json::parse(afbs::config_to_json(tuned_config()));
+    document[nlohmann::ordered_json::json_pointer(pointer.toStdString())] = "HUGE";
+    std::string text = document.dump(1);
+    text.replace(text.find("\"HUGE\""), 6, number.toStdString());
+    auto parsed = afbs::parse_config(text, "cfg.json");
+    QVERIFY2(!parsed.ok(), qPrintable(pointer + " = " + number + " was accepted"));
+    QVERIFY2(message(parsed).startsWith("cfg.json: " + expected), qPrintable(message(parsed)));
+  }
+  // A number too large for a double is refused by the JSON parser itself, naming the file and
+  // the number.
+  void a_number_beyond_double_is_refused() {
+    QString text = QString::fromStdString(afbs::config_to_json(tuned_config()));
+    text.replace("\"layers\": 2", "\"layers\": 1e309");
+    QVERIFY(text.contains("1e309"));
+    auto parsed = afbs::parse_config(text.toStdString(), "cfg.json");
+    QVERIFY(!parsed.ok());
+    QVERIFY2(
+        message(parsed).startsWith("cfg.json: not valid JSON") && message(parsed).contains("1e309"),
+        qPrintable(message(parsed)));
   }
 
   // Issue 15: a FIFO as a config (or pins) file once hung the reader.

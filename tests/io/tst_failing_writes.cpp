@@ -1,13 +1,16 @@
 // Fault injection on every writer (issue 15): each output goes through
 // write_file_atomically, so a write that fails part-way (here: EFBIG from a file-size limit,
 // what ENOSPC does on a full disk) must leave the old file whole, no temporary file behind,
-// and an error naming the path.
+// and an error naming the path. The write-fault seam (core/common/write_faults.h) fails each
+// system call in turn (open, write, fsync, close, rename) with EIO or ENOSPC.
 #include <sys/resource.h>
 
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,9 +20,13 @@
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/evaluation_journal.h"
 #include "core/io/config_file.h"
+#include "core/io/spargeattn_file.h"
+#include "tests/common/injected_write_fault.h"
 
 namespace fs = std::filesystem;
 using namespace afbs;
+
+Q_DECLARE_METATYPE(afbs::WriteStep)
 
 namespace {
 
@@ -51,10 +58,22 @@ SparseConfig big_config() {
   return SparseConfig::uniform(model, HeadConfig{});
 }
 
-std::vector<engine::EvaluationRecord> records(int count) {
+int open_descriptors() {
+  return static_cast<int>(std::distance(fs::directory_iterator("/proc/self/fd"), {}));
+}
+
+int files_in(const QTemporaryDir& dir) {
+  return static_cast<int>(std::distance(fs::directory_iterator(dir.path().toStdString()), {}));
+}
+
+const engine::JournalHeader kHeader{"afbs-bo", 1, "f"};
+
+std::vector<engine::EvaluationRecord> records(int count, std::int64_t call = 0) {
   std::vector<engine::EvaluationRecord> out(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i)
+  for (int i = 0; i < count; ++i) {
     out[static_cast<size_t>(i)].head = i;
+    out[static_cast<size_t>(i)].call = call;
+  }
   return out;
 }
 
@@ -93,6 +112,90 @@ class TestFailingWrites : public QObject {
     }
     QCOMPARE(files, 1);  // no temporary file left behind
   }
+  // Every writer, every step, EIO and ENOSPC: the old file whole, no temporary file, no
+  // descriptor leaked, and an error naming the file and the system's reason.
+  void injected_faults_leave_the_old_file_data() {
+    QTest::addColumn<QString>("writer");
+    QTest::addColumn<WriteStep>("step");
+    QTest::addColumn<int>("error");
+    for (const char* writer :
+         {"bytes", "config", "csv", "pt export", "journal start", "journal resume"}) {
+      for (WriteStep step : {WriteStep::Open, WriteStep::Write, WriteStep::Fsync, WriteStep::Close,
+                             WriteStep::Rename}) {
+        for (int error : {EIO, ENOSPC}) {
+          QTest::addRow("%s %s %s", writer, write_step_name(step), error == EIO ? "EIO" : "ENOSPC")
+              << writer << step << error;
+        }
+      }
+    }
+  }
+  void injected_faults_leave_the_old_file() {
+    QFETCH(QString, writer);
+    QFETCH(WriteStep, step);
+    QFETCH(int, error);
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "out.file";
+    if (writer == "journal resume") {
+      QVERIFY(engine::EvaluationJournal::create(path.string(), kHeader, false).ok());
+    } else {
+      std::ofstream(path) << "old contents";
+    }
+    const std::string old = contents(path);
+    const int descriptors = open_descriptors();
+    Status status;
+    {
+      testing::InjectedWriteFault fault(step, error, path.string());
+      if (writer == "bytes") status = write_file_atomically(path, std::string(4096, 'x'));
+      if (writer == "config") status = write_config(big_config(), path);
+      if (writer == "csv") status = engine::write_evaluations_csv(path.string(), records(100));
+      if (writer == "pt export") status = write_spargeattn(big_config(), path);
+      if (writer.startsWith("journal")) {
+        std::vector<engine::EvaluationRecord> replay;
+        auto journal =
+            writer == "journal start"
+                ? engine::EvaluationJournal::create(path.string(), kHeader, false)
+                : engine::EvaluationJournal::resume(path.string(), kHeader, false, &replay);
+        if (!journal) status = journal.error();
+      }
+    }
+    QVERIFY2(!status.ok(), "the injected fault went unnoticed");
+    const QString message = QString::fromStdString(status.error().message);
+    QVERIFY2(message.contains(QString::fromStdString(path.string())), qPrintable(message));
+    QVERIFY2(message.contains(std::strerror(error)), qPrintable(message));
+    QCOMPARE(contents(path), old);
+    QCOMPARE(files_in(dir), 1);  // no temporary file left behind
+    QCOMPARE(open_descriptors(), descriptors);
+  }
+
+  // A failed append (write or fsync) names the journal; the lines before it stay readable.
+  void injected_journal_append_faults_data() {
+    QTest::addColumn<WriteStep>("step");
+    QTest::newRow("write") << WriteStep::Write;
+    QTest::newRow("fsync") << WriteStep::Fsync;
+  }
+  void injected_journal_append_faults() {
+    QFETCH(WriteStep, step);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("run.jsonl").toStdString();
+    auto journal = engine::EvaluationJournal::create(path, kHeader, /*fsync_each_call=*/true);
+    QVERIFY(journal.ok());
+    QVERIFY((*journal)->append(records(2)).ok());
+    Status appended;
+    {
+      testing::InjectedWriteFault fault(step, EIO, path);
+      appended = (*journal)->append(records(3, 1));
+    }
+    QVERIFY(!appended.ok());
+    const QString message = QString::fromStdString(appended.error().message);
+    QVERIFY2(message.contains(QString::fromStdString(path)) && message.contains(std::strerror(EIO)),
+             qPrintable(message));
+    journal->reset();
+    std::vector<engine::EvaluationRecord> replay;
+    QVERIFY(engine::EvaluationJournal::resume(path, kHeader, false, &replay).ok());
+    // A failed write wrote nothing; a failed fsync may leave the call's lines in the cache.
+    QCOMPARE(replay.size(), step == WriteStep::Write ? std::size_t{2} : std::size_t{5});
+  }
+
   void a_failed_journal_append_is_an_error() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("run.jsonl").toStdString();

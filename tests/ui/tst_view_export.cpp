@@ -1,3 +1,4 @@
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QLineSeries>
@@ -7,7 +8,10 @@
 #include <QXYSeries>
 #include <QXmlStreamReader>
 #include <QtTest>
+#include <cerrno>
+#include <cstring>
 
+#include "tests/common/injected_write_fault.h"
 #include "tests/ui/fake_tuning_job.h"
 #include "tests/ui/workbench_test_helpers.h"
 #include "ui/convergence_chart.h"
@@ -17,6 +21,8 @@
 #include "ui/quality_chart.h"
 #include "ui/run_panel.h"
 #include "ui/sparsity_heatmap.h"
+
+Q_DECLARE_METATYPE(afbs::WriteStep)
 
 using afbs::ui::MainWindow;
 using namespace afbs::ui::testing;
@@ -120,6 +126,39 @@ class TestViewExport : public QObject {
     QVERIFY(!window.export_view("/no/such/folder/heatmap.csv"));
     QVERIFY(window.message_bar()->text().contains("Not exported: /no/such/folder/heatmap.csv"));
     QVERIFY(!QFile::exists(dir.filePath("heatmap.jpg")));
+  }
+
+  // Issue 15: an export whose write or fsync fails (EIO) keeps the old file and says which
+  // file was not written.
+  void a_failed_export_keeps_the_old_file_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<afbs::WriteStep>("step");
+    for (const char* name : {"heatmap.png", "heatmap.svg", "heatmap.csv"}) {
+      QTest::addRow("%s write", name) << name << afbs::WriteStep::Write;
+      QTest::addRow("%s fsync", name) << name << afbs::WriteStep::Fsync;
+    }
+  }
+  void a_failed_export_keeps_the_old_file() {
+    QFETCH(QString, name);
+    QFETCH(afbs::WriteStep, step);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(name);
+    {
+      QFile old(path);
+      QVERIFY(old.open(QIODevice::WriteOnly));
+      old.write("old export");
+    }
+    MainWindow window;
+    window.show();
+    window.tabs()->setCurrentWidget(window.heatmap());
+    {
+      afbs::testing::InjectedWriteFault fault(step, EIO, QFile::encodeName(path).toStdString());
+      QVERIFY(!window.export_view(path));
+    }
+    QCOMPARE(read_all(path), QByteArray("old export"));
+    const QString message = window.message_bar()->text();
+    QVERIFY2(message.contains(path) && message.contains(std::strerror(EIO)), qPrintable(message));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);  // no temporary file left
   }
 };
 

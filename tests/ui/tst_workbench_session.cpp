@@ -9,7 +9,10 @@
 #include <QUndoStack>
 #include <QXYSeries>
 #include <QtTest>
+#include <cerrno>
+#include <cstring>
 
+#include "tests/common/injected_write_fault.h"
 #include "tests/ui/fake_tuning_job.h"
 #include "tests/ui/workbench_test_helpers.h"
 #include "ui/convergence_chart.h"
@@ -129,6 +132,29 @@ class TestWorkbenchSession : public QObject {
     QVERIFY(!read.ok());
     QVERIFY(read.error().message.find("3 head cells for 2 layers") != std::string::npos);
     QVERIFY(!afbs::ui::read_session("/no/such/file.json").ok());
+  }
+
+  // Issue 15: a session save whose fsync fails (EIO) keeps the old file and names it.
+  void a_failed_save_keeps_the_old_session() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("work.afbs-session");
+    SessionDocument old;
+    old.notes = "old notes";
+    QVERIFY(afbs::ui::write_session(old, path).ok());
+    SessionDocument changed = old;
+    changed.notes = "new notes";
+    afbs::Status written;
+    {
+      afbs::testing::InjectedWriteFault fault(afbs::WriteStep::Fsync, EIO,
+                                              QFile::encodeName(path).toStdString());
+      written = afbs::ui::write_session(changed, path);
+    }
+    QVERIFY(!written.ok());
+    const QString message = QString::fromStdString(written.error().message);
+    QVERIFY2(message.contains(path) && message.contains(std::strerror(EIO)), qPrintable(message));
+    auto read = afbs::ui::read_session(path);
+    QVERIFY(read.ok());
+    QCOMPARE(read->notes, QString("old notes"));
   }
 
   void save_then_open_restores_everything() {
