@@ -95,7 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
-  // The job reads pins from the heatmap model: stop it before any view is destroyed.
+  // The job reports to the views: stop it before any of them is destroyed.
   delete run_controller_;
 }
 
@@ -176,8 +176,8 @@ void MainWindow::start_run() {
   options.layers = run_panel_->layers();
   TuningJob job;
   if (job_factory_) {
-    job = job_factory_(options,
-                       [model = heatmap_model_](int layer) { return model->pin_snapshot(layer); });
+    // The engine reads pins from the store on its own thread, never from the item model.
+    job = job_factory_(options, HeadStore::pin_source(heatmap_model_->store()));
   }
   if (!job) {
     notify(Severity::Error, tr("No model is loaded: load a model before starting a run."),
