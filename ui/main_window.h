@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/attention/sparse_config.h"
@@ -25,6 +26,7 @@ namespace afbs::ui {
 
 class ConvergenceChart;
 class FrontierChart;
+class HeadInspector;
 class HeatmapModel;
 class ModelPanel;
 class ProgressIndicator;
@@ -53,6 +55,11 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_chart() const { return convergence_; }
   HeatmapModel* heatmap_model() const { return heatmap_model_; }
   SparsityHeatmap* heatmap() const { return heatmap_; }
+  HeadInspector* head_inspector() const { return inspector_; }
+  // The tabs' pages (each view in its scroll area); the heatmap's holds the inspector beside it.
+  QWidget* convergence_tab() const { return convergence_tab_; }
+  QWidget* heatmap_tab() const { return heatmap_tab_; }
+  QWidget* quality_tab() const { return quality_tab_; }
   QualityChart* quality_chart() const { return quality_; }
   FrontierChart* frontier_chart() const { return frontier_; }
   QualityChart* traffic_chart() const { return traffic_; }
@@ -62,6 +69,11 @@ class MainWindow : public QMainWindow {
 
   // Who builds tuning jobs (set once a model is loaded); without one Start only logs.
   void set_job_factory(TuningJobFactory factory) { job_factory_ = std::move(factory); }
+
+  // Runs the engine on the heads selected in the heatmap only (their layers; every other head
+  // keeps its values, pinned for that run). Pinned heads among them stay as they are. Returns
+  // false, with a message, when no run starts.
+  bool retune_selected();
 
   // Appends a line to the Log tab.
   void append_log(const QString& line);
@@ -131,7 +143,8 @@ class MainWindow : public QMainWindow {
   void show_about();
   void show_shortcuts();
   void connect_run();
-  void start_run();
+  // With `retune`, only those heads are tuned (the others of their layers keep their values).
+  bool start_run(std::optional<std::set<HeadKey>> retune = std::nullopt);
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
   void show_quality_points();
@@ -162,6 +175,10 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_ = nullptr;
   HeatmapModel* heatmap_model_ = nullptr;
   SparsityHeatmap* heatmap_ = nullptr;
+  HeadInspector* inspector_ = nullptr;
+  QWidget* convergence_tab_ = nullptr;
+  QWidget* heatmap_tab_ = nullptr;
+  QWidget* quality_tab_ = nullptr;
   QualityChart* quality_ = nullptr;                     // perplexity vs length
   QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
   FrontierChart* frontier_ = nullptr;                   // sparsity vs perplexity rise, per run

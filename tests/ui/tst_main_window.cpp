@@ -370,7 +370,7 @@ class TestMainWindow : public QObject {
     MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     auto* model = window.heatmap_model();
     model->set_dimensions(3, 4);
     auto* quantity = window.heatmap()->findChild<QComboBox*>("heatmapQuantity");
