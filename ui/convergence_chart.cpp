@@ -227,9 +227,11 @@ void ConvergenceChart::set_error_target(double error) {
   schedule_redraw();
 }
 
-void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& grid_records) {
+void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& records,
+                                    const QString& name) {
   baseline_.clear();
-  for (const auto& record : grid_records)
+  baseline_best_->setName(name);
+  for (const auto& record : records)
     baseline_[{record.layer, record.head}].push_back(Point::of(record));
   schedule_redraw();
 }

@@ -41,8 +41,10 @@ class ConvergenceChart : public QWidget {
   void set_show_sparsity(bool show_sparsity);
   // Draws a dashed line at this error (no line when negative).
   void set_error_target(double error);
-  // Grid-search records of earlier runs, overlaid as their best-so-far per head.
-  void set_baseline(const std::vector<engine::EvaluationRecord>& grid_records);
+  // Records of another run (a grid search, or a run being compared), overlaid as their dashed
+  // best-so-far per head and named `name` in the legend.
+  void set_baseline(const std::vector<engine::EvaluationRecord>& records,
+                    const QString& name = tr("grid baseline"));
   void clear();
 
   // How many times the series were rebuilt (tests check the rate cap with it).

@@ -23,6 +23,7 @@
 #include "ui/run_controller.h"
 #include "ui/run_outcome.h"
 #include "ui/run_panel.h"
+#include "ui/runs_view.h"
 #include "ui/sparsity_heatmap.h"
 #include "ui/tuning_worker.h"
 
@@ -95,6 +96,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(convergence_tab_, tr("Convergence"));
   tabs_->addTab(heatmap_tab_, tr("Heatmap"));
   tabs_->addTab(quality_tab_, tr("Quality"));
+  run_history_ = new RunHistory(this);
+  runs_view_ = new RunsView(run_history_, tabs_);
+  runs_view_->setObjectName("runsTab");
+  tabs_->addTab(runs_view_, tr("Runs"));
   tabs_->addTab(log_, tr("Log"));
   notes_ = new QPlainTextEdit(tabs_);
   notes_->setObjectName("notes");
@@ -176,6 +181,8 @@ void MainWindow::connect_run() {
   connect(heatmap_, &SparsityHeatmap::current_head_changed, inspector_,
           [this](int layer, int head) { inspector_->show_head(layer, head, run_records_); });
   connect(heatmap_, &SparsityHeatmap::retune_requested, this, &MainWindow::retune_selected);
+  connect(runs_view_, &RunsView::show_requested, this, &MainWindow::show_run);
+  connect(runs_view_, &RunsView::compare_requested, this, &MainWindow::compare_runs);
 }
 
 bool MainWindow::retune_selected() {
@@ -260,6 +267,18 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
                    ? tr(", perplexity budget %1 %").arg(100.0 * options.afbs.perplexity_budget)
                    : QString())
           .arg(retune ? tr(" on %n selected head(s)", nullptr, int(retune->size())) : QString()));
+  started_run_ = RunEntry{};
+  started_run_.number = run_history_->next_number();
+  started_run_.method = method;
+  started_run_.scope =
+      retune ? tr("%n selected head(s)", nullptr, int(retune->size()))
+      : options.layers.empty()
+          ? tr("all layers")
+          : tr("layers %1–%2").arg(options.layers.front()).arg(options.layers.back());
+  started_run_.l1_target = options.target_error;
+  started_run_.pv_l1_target = options.pv_target_error;
+  started_run_.top_length_tokens = run_panel_->top_length();
+  started_run_.started = QDateTime::currentDateTime();
   // The frontier groups runs by method: budget runs form one curve, statics one per family.
   run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));
@@ -309,6 +328,7 @@ void MainWindow::finish_run(const engine::RunResult& result) {
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
     convergence_->set_baseline(result.evaluations);
+  record_run(result);
   mark_modified();
   autosave_now();  // the end of a run is the moment not to lose
 }
@@ -330,34 +350,7 @@ void MainWindow::add_quality_point(const engine::QualityPoint& point) {
 void MainWindow::show_quality_points() {
   std::sort(quality_points_.begin(), quality_points_.end(),
             [](const auto& a, const auto& b) { return a.length_tokens < b.length_tokens; });
-  std::vector<int> lengths;
-  std::vector<double> dense, tuned, dense_mib, tuned_mib;
-  for (const engine::QualityPoint& p : quality_points_) {
-    constexpr double kMiB = 1024.0 * 1024.0;
-    lengths.push_back(p.length_tokens);
-    dense.push_back(p.perplexity_dense);
-    tuned.push_back(p.perplexity_tuned);
-    dense_mib.push_back(p.kv_bytes_dense / kMiB);
-    tuned_mib.push_back(p.kv_bytes_tuned / kMiB);
-  }
-  quality_->clear_curves();
-  traffic_->clear_curves();
-  if (!previous_quality_.empty()) {
-    std::vector<int> previous_lengths;
-    std::vector<double> previous_tuned, previous_mib;
-    for (const engine::QualityPoint& p : previous_quality_) {
-      previous_lengths.push_back(p.length_tokens);
-      previous_tuned.push_back(p.perplexity_tuned);
-      previous_mib.push_back(p.kv_bytes_tuned / (1024.0 * 1024.0));
-    }
-    quality_->set_curve(tr("previous run"), previous_lengths, previous_tuned);
-    traffic_->set_curve(tr("previous run"), previous_lengths, previous_mib);
-  }
-  if (lengths.empty()) return;
-  quality_->set_curve(QStringLiteral("dense"), lengths, dense);
-  quality_->set_curve(QStringLiteral("tuned"), lengths, tuned);
-  traffic_->set_curve(QStringLiteral("dense"), lengths, dense_mib);
-  traffic_->set_curve(QStringLiteral("tuned"), lengths, tuned_mib);
+  show_quality(quality_points_, QStringLiteral("tuned"), previous_quality_, tr("previous run"));
 }
 
 }  // namespace afbs::ui

@@ -11,6 +11,7 @@
 
 #include "ui/message_bar.h"
 #include "ui/opened_model.h"
+#include "ui/run_history.h"
 #include "ui/session_document.h"
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
@@ -32,7 +33,9 @@ class ModelPanel;
 class ProgressIndicator;
 class QualityChart;
 class RunController;
+class RunHistory;
 class RunPanel;
+class RunsView;
 class SparsityHeatmap;
 
 // Assembles the panels: model and run controls on the left, a message bar over the result tabs
@@ -60,6 +63,14 @@ class MainWindow : public QMainWindow {
   QWidget* convergence_tab() const { return convergence_tab_; }
   QWidget* heatmap_tab() const { return heatmap_tab_; }
   QWidget* quality_tab() const { return quality_tab_; }
+  RunHistory* run_history() const { return run_history_; }
+  RunsView* runs_view() const { return runs_view_; }
+
+  // Run history (main_window_runs.cpp): puts run `number` back on the Convergence and Quality
+  // charts, or overlays `other` on `reference` there and describes the difference. False (with
+  // a message) when a run is going or a number is unknown.
+  bool show_run(int number);
+  bool compare_runs(int reference, int other);
   QualityChart* quality_chart() const { return quality_; }
   FrontierChart* frontier_chart() const { return frontier_; }
   QualityChart* traffic_chart() const { return traffic_; }
@@ -148,6 +159,13 @@ class MainWindow : public QMainWindow {
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
   void show_quality_points();
+  // The quality charts: `current` (its dense and tuned curves, the tuned one named
+  // `current_name`) and optionally `reference`'s tuned curve named `reference_name`.
+  void show_quality(const std::vector<engine::QualityPoint>& current, const QString& current_name,
+                    const std::vector<engine::QualityPoint>& reference,
+                    const QString& reference_name);
+  // Keeps the run that just finished in the history.
+  void record_run(const engine::RunResult& result);
   void clear_run_views();
   std::optional<SparseConfig> current_config();  // nullopt (and a message) without a model
   // Writes current_config() with `writer` and logs `done` (with %1 the path) or the error.
@@ -186,6 +204,9 @@ class MainWindow : public QMainWindow {
   std::vector<engine::QualityPoint> quality_points_;    // of the last run, by length
   std::vector<engine::QualityPoint> previous_quality_;  // of the run before, for comparison
   std::vector<engine::EvaluationRecord> run_records_;   // of the last run, as they came
+  RunHistory* run_history_ = nullptr;
+  RunsView* runs_view_ = nullptr;
+  RunEntry started_run_;  // what the run going now was asked to do
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;

@@ -53,7 +53,7 @@ class TestMainWindow : public QObject {
     QStringList titles;
     for (int i = 0; i < window.tabs()->count(); ++i)
       titles << window.tabs()->tabText(i);
-    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log", "Notes"}));
+    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Runs", "Log", "Notes"}));
     QVERIFY(window.close());
     QVERIFY(!window.isVisible());
   }
