@@ -29,6 +29,7 @@ class ConvergenceChart : public QWidget {
  public:
   static constexpr int kRedrawDelayMs = 40;
   static constexpr int kStageCount = 6;
+  static constexpr int kChartMargin = 4;
 
   explicit ConvergenceChart(QWidget* parent = nullptr);
 
@@ -54,8 +55,13 @@ class ConvergenceChart : public QWidget {
   QXYSeries* best_series() const;
   QXYSeries* baseline_series() const;
   // What hovering evaluation `number` (1-based, as on the x axis) of the shown head says:
-  // stage, rung (sequence length), θ, τ, λ, sparsity, error; empty when there is none.
+  // stage, rung (its number among the head's lengths, and the length), θ, τ, λ, sparsity, error;
+  // empty when there is none.
   QString describe_evaluation(int number) const;
+  // Drag zooms both charts to the same evaluations; the axes stop following the data until
+  // reset_zoom (the Reset zoom button, or a double-click on a chart).
+  bool zoomed() const;
+  void reset_zoom();
   // The objective (or sparsity) chart and the error chart, for export.
   QList<QChart*> charts() const { return {value_chart_, error_chart_}; }
 
@@ -79,6 +85,7 @@ class ConvergenceChart : public QWidget {
 
   void schedule_redraw();
   void redraw();
+  void align_plot_areas();
   void refresh_selectors();
   void on_selector_changed();
 
