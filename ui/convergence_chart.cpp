@@ -45,7 +45,9 @@ QChart* make_chart(const QString& title, const QPalette& palette) {
 QValueAxis* add_axis(QChart* chart, Qt::Alignment alignment, const QString& title) {
   auto* axis = new QValueAxis(chart);
   axis->setTitleText(title);
-  axis->setLabelFormat(alignment == Qt::AlignBottom ? "%d" : "%.3g");
+  // Value axes share one fixed format: labels of equal width keep both plots' left edges at the
+  // same pixel (align_plot_areas covers what is still different, such as errors ≥ 10).
+  axis->setLabelFormat(alignment == Qt::AlignBottom ? "%d" : "%.3f");
   chart->addAxis(axis, alignment);
   return axis;
 }
@@ -224,6 +226,7 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
 void ConvergenceChart::add_record(const engine::EvaluationRecord& record) {
   points_[{record.layer, record.head}].push_back(Point::of(record));
   latest_layer_ = record.layer;
+  latest_head_ = record.head;
   schedule_redraw();
 }
 
@@ -296,6 +299,12 @@ void ConvergenceChart::reset_zoom() {
   redraw();
 }
 
+void ConvergenceChart::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  // Labels laid out while hidden may not have reported a plot area change.
+  QTimer::singleShot(0, this, &ConvergenceChart::align_plot_areas);
+}
+
 void ConvergenceChart::align_plot_areas() {
   // Each plot's left edge depends on its y labels' width. Give the chart whose labels are
   // narrower the extra left margin, so both x axes start at the same pixel.
@@ -354,7 +363,11 @@ void ConvergenceChart::refresh_selectors() {
 
 void ConvergenceChart::redraw() {
   ++redraw_count_;
-  if (follow_run_ && latest_layer_ >= 0) layer_ = latest_layer_;
+  if (follow_run_ && latest_layer_ >= 0) {
+    layer_ = latest_layer_;
+    // A run on a few heads (a re-tune) may not have the shown head: show the one it tunes.
+    if (!points_.contains({layer_, head_})) head_ = latest_head_;
+  }
   refresh_selectors();
 
   std::array<QList<QPointF>, kStageCount> values;
@@ -411,6 +424,7 @@ void ConvergenceChart::redraw() {
     error_y_->setRange(0.0, max_error > 0.0 ? max_error * 1.1 : 0.1);
     error_y_->applyNiceNumbers();
   }
+  QTimer::singleShot(0, this, &ConvergenceChart::align_plot_areas);  // after the axes' relayout
   target_line_->replace(
       error_target_ >= 0.0
           ? QList<QPointF>{QPointF(0.0, error_target_), QPointF(error_x_->max(), error_target_)}

@@ -69,6 +69,9 @@ class ConvergenceChart : public QWidget {
   void add_record(const afbs::engine::EvaluationRecord& record);
   void add_records(const std::vector<afbs::engine::EvaluationRecord>& records);
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   struct Point {
     engine::Stage stage;
@@ -94,6 +97,7 @@ class ConvergenceChart : public QWidget {
   int layer_ = 0;
   int head_ = 0;
   int latest_layer_ = -1;
+  int latest_head_ = 0;
   bool follow_run_ = true;
   bool show_sparsity_ = false;
   double error_target_ = -1.0;

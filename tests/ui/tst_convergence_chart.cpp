@@ -1,5 +1,6 @@
 #include <QChart>
 #include <QChartView>
+#include <QTabWidget>
 #include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
@@ -126,6 +127,30 @@ class TestConvergenceChart : public QObject {
     QTRY_VERIFY(charts.at(0)->plotArea().width() > 0);
     QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
     QVERIFY(std::abs(charts.at(0)->plotArea().right() - charts.at(1)->plotArea().right()) < 1.0);
+  }
+
+  void plots_stay_aligned_when_shown_again() {
+    QTabWidget tabs;
+    auto* chart = new ConvergenceChart;
+    tabs.addTab(chart, "convergence");
+    tabs.addTab(new QWidget, "other");
+    tabs.resize(800, 600);
+    tabs.show();
+    chart->set_follow_run(false);
+    chart->select(0, 0);
+    for (int i = 0; i < 20; ++i)
+      chart->add_record(record(0, 0, Stage::Exploration, 0.5, 0.003 * i, 0.5));
+    const QList<QChart*> charts = chart->charts();
+    QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
+    // Narrower error labels (0 … 0.4) than the objective's (0.25, 0.75), made while hidden.
+    tabs.setCurrentIndex(1);
+    const int redraws = chart->redraw_count();
+    chart->clear();
+    for (int i = 0; i < 20; ++i)
+      chart->add_record(record(0, 0, Stage::Exploration, 0.5, 0.018 * i, 0.5));
+    QTRY_VERIFY(chart->redraw_count() > redraws);  // redrawn while hidden
+    tabs.setCurrentIndex(0);
+    QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
   }
 
   void a_burst_redraws_once_and_shows_every_point() {
