@@ -123,7 +123,7 @@ QVariant RunHistory::headerData(int section, Qt::Orientation orientation, int ro
     case Evaluations:
       return tr("evaluations");
     case Seconds:
-      return tr("seconds");
+      return tr("evaluator s");  // time inside evaluator calls, not the run's wall time
     case MeanSparsity:
       return tr("mean sparsity");
     case MeetingTarget:
