@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QPushButton>
 #include <QScatterSeries>
 #include <QSplitter>
 #include <QTimer>
@@ -21,6 +22,7 @@
 #include <set>
 
 #include "ui/chart_theme.h"
+#include "ui/chart_zoom.h"
 #include "ui/stage_colors.h"
 
 namespace afbs::ui {
@@ -35,14 +37,17 @@ QChart* make_chart(const QString& title, const QPalette& palette) {
   apply_palette_theme(chart, palette);
   chart->setTitle(title);
   chart->setAnimationOptions(QChart::NoAnimation);  // live series: animations cost every redraw
-  chart->setMargins(QMargins(4, 4, 4, 4));
+  chart->setMargins(QMargins(ConvergenceChart::kChartMargin, ConvergenceChart::kChartMargin,
+                             ConvergenceChart::kChartMargin, ConvergenceChart::kChartMargin));
   return chart;
 }
 
 QValueAxis* add_axis(QChart* chart, Qt::Alignment alignment, const QString& title) {
   auto* axis = new QValueAxis(chart);
   axis->setTitleText(title);
-  axis->setLabelFormat(alignment == Qt::AlignBottom ? "%d" : "%.3g");
+  // Value axes share one fixed format: labels of equal width keep both plots' left edges at the
+  // same pixel (align_plot_areas covers what is still different, such as errors ≥ 10).
+  axis->setLabelFormat(alignment == Qt::AlignBottom ? "%d" : "%.3f");
   chart->addAxis(axis, alignment);
   return axis;
 }
@@ -108,12 +113,19 @@ QString ConvergenceChart::describe_evaluation(int number) const {
   const auto found = points_.find({layer_, head_});
   if (found == points_.end() || number < 1 || number > int(found->second.size())) return {};
   const Point& point = found->second[std::size_t(number - 1)];
-  return tr("Evaluation %1 of layer %2 head %3\nstage %4 at %5 tokens\nθ %6  τ %7  λ %8\n"
-            "sparsity %9  error %10")
+  // Rungs are numbered by the lengths this head ran at, shortest first.
+  std::set<int> lengths;
+  for (const Point& other : found->second)
+    lengths.insert(other.length_tokens);
+  const auto rung = std::distance(lengths.begin(), lengths.find(point.length_tokens)) + 1;
+  return tr("Evaluation %1 of layer %2 head %3\nstage %4, rung %5 of %6 (%7 tokens)\n"
+            "θ %8  τ %9  λ %10\nsparsity %11  error %12")
       .arg(number)
       .arg(layer_)
       .arg(head_)
       .arg(QString::fromUtf8(engine::stage_name(point.stage)))
+      .arg(rung)
+      .arg(lengths.size())
       .arg(point.length_tokens)
       .arg(point.theta, 0, 'f', 3)
       .arg(point.tau, 0, 'f', 4)
@@ -145,6 +157,10 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
   controls->addWidget(metric_box_);
   controls->addWidget(follow_box_);
   controls->addStretch();
+  auto* reset_zoom = new QPushButton(tr("Reset zoom"), this);
+  reset_zoom->setObjectName("convergenceResetZoom");
+  reset_zoom->setToolTip(tr("Drag on a chart to zoom in, right-click to zoom out"));
+  controls->addWidget(reset_zoom);
 
   value_chart_ = make_chart(tr("Objective per evaluation"), palette());
   value_x_ = add_axis(value_chart_, Qt::AlignBottom, tr("evaluation"));
@@ -172,14 +188,26 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
   target_line_ = add_line(error_chart_, error_x_, error_y_, tr("target"), "target",
                           QColor(200, 40, 40), Qt::DashLine);
   error_chart_->legend()->hide();  // same colours as the chart above
-  value_chart_->legend()->setAlignment(Qt::AlignRight);
+  // Above the plot, not beside it: both plots then span the same width (aligned x axes).
+  value_chart_->legend()->setAlignment(Qt::AlignTop);
 
   auto* splitter = new QSplitter(Qt::Vertical, this);
   for (QChart* chart : {value_chart_, error_chart_}) {
     auto* view = new QChartView(chart, splitter);
     view->setRenderHint(QPainter::Antialiasing);
     splitter->addWidget(view);
+    ChartZoom* zoom = ChartZoom::install(view);
+    connect(zoom, &ChartZoom::reset, this, &ConvergenceChart::reset_zoom);
+    connect(chart, &QChart::plotAreaChanged, this, &ConvergenceChart::align_plot_areas);
   }
+  connect(reset_zoom, &QPushButton::clicked, this, &ConvergenceChart::reset_zoom);
+  // Zooming one chart's evaluations zooms the other's to the same ones.
+  connect(value_x_, &QValueAxis::rangeChanged, this, [this](qreal low, qreal high) {
+    if (error_x_->min() != low || error_x_->max() != high) error_x_->setRange(low, high);
+  });
+  connect(error_x_, &QValueAxis::rangeChanged, this, [this](qreal low, qreal high) {
+    if (value_x_->min() != low || value_x_->max() != high) value_x_->setRange(low, high);
+  });
   splitter->setStretchFactor(0, 3);
   splitter->setStretchFactor(1, 2);
   auto* layout = new QVBoxLayout(this);
@@ -198,6 +226,7 @@ ConvergenceChart::ConvergenceChart(QWidget* parent)
 void ConvergenceChart::add_record(const engine::EvaluationRecord& record) {
   points_[{record.layer, record.head}].push_back(Point::of(record));
   latest_layer_ = record.layer;
+  latest_head_ = record.head;
   schedule_redraw();
 }
 
@@ -227,9 +256,11 @@ void ConvergenceChart::set_error_target(double error) {
   schedule_redraw();
 }
 
-void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& grid_records) {
+void ConvergenceChart::set_baseline(const std::vector<engine::EvaluationRecord>& records,
+                                    const QString& name) {
   baseline_.clear();
-  for (const auto& record : grid_records)
+  baseline_best_->setName(name);
+  for (const auto& record : records)
     baseline_[{record.layer, record.head}].push_back(Point::of(record));
   schedule_redraw();
 }
@@ -256,6 +287,41 @@ QXYSeries* ConvergenceChart::best_series() const {
 }
 QXYSeries* ConvergenceChart::baseline_series() const {
   return baseline_best_;
+}
+
+bool ConvergenceChart::zoomed() const {
+  return value_chart_->isZoomed() || error_chart_->isZoomed();
+}
+
+void ConvergenceChart::reset_zoom() {
+  value_chart_->zoomReset();
+  error_chart_->zoomReset();
+  redraw();
+}
+
+void ConvergenceChart::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  // Labels laid out while hidden may not have reported a plot area change.
+  QTimer::singleShot(0, this, &ConvergenceChart::align_plot_areas);
+}
+
+void ConvergenceChart::align_plot_areas() {
+  // Each plot's left edge depends on its y labels' width. Give the chart whose labels are
+  // narrower the extra left margin, so both x axes start at the same pixel.
+  const QChart* charts[] = {value_chart_, error_chart_};
+  qreal natural[2];
+  for (int i = 0; i < 2; ++i)
+    natural[i] = charts[i]->plotArea().left() - (charts[i]->margins().left() - kChartMargin);
+  const qreal widest = std::max(natural[0], natural[1]);
+  for (int i = 0; i < 2; ++i) {
+    const int left = kChartMargin + int(std::lround(widest - natural[i]));
+    QChart* chart = i == 0 ? value_chart_ : error_chart_;
+    if (chart->margins().left() != left) {
+      QMargins margins = chart->margins();
+      margins.setLeft(left);
+      chart->setMargins(margins);
+    }
+  }
 }
 
 void ConvergenceChart::schedule_redraw() {
@@ -297,7 +363,11 @@ void ConvergenceChart::refresh_selectors() {
 
 void ConvergenceChart::redraw() {
   ++redraw_count_;
-  if (follow_run_ && latest_layer_ >= 0) layer_ = latest_layer_;
+  if (follow_run_ && latest_layer_ >= 0) {
+    layer_ = latest_layer_;
+    // A run on a few heads (a re-tune) may not have the shown head: show the one it tunes.
+    if (!points_.contains({layer_, head_})) head_ = latest_head_;
+  }
   refresh_selectors();
 
   std::array<QList<QPointF>, kStageCount> values;
@@ -338,18 +408,23 @@ void ConvergenceChart::redraw() {
   if (QGraphicsLayout* legend_layout = value_chart_->legend()->layout())
     legend_layout->invalidate();
 
-  // The axis fits this head's own evaluations: a long grid baseline (hundreds of evaluations)
-  // would squeeze them into a sliver; its curve runs on past the right edge instead.
-  const double count = double(objectives.empty() ? baseline_objectives.size() : objectives.size());
-  const double x_max = std::max(10.0, count + 1.0);
-  // Nice numbers keep tick labels short (0, 10, 20 rather than 0, 9, 18).
-  for (QValueAxis* axis : {value_x_, error_x_}) {
-    axis->setRange(0.0, x_max);
-    axis->applyNiceNumbers();
+  // A zoom the person made stays until they reset it; new points arrive inside or outside it.
+  if (!zoomed()) {
+    // The axis fits this head's own evaluations: a long grid baseline (hundreds of evaluations)
+    // would squeeze them into a sliver; its curve runs on past the right edge instead.
+    const double count =
+        double(objectives.empty() ? baseline_objectives.size() : objectives.size());
+    const double x_max = std::max(10.0, count + 1.0);
+    // Nice numbers keep tick labels short (0, 10, 20 rather than 0, 9, 18).
+    for (QValueAxis* axis : {value_x_, error_x_}) {
+      axis->setRange(0.0, x_max);
+      axis->applyNiceNumbers();
+    }
+    value_y_->setRange(0.0, 1.0);
+    error_y_->setRange(0.0, max_error > 0.0 ? max_error * 1.1 : 0.1);
+    error_y_->applyNiceNumbers();
   }
-  value_y_->setRange(0.0, 1.0);
-  error_y_->setRange(0.0, max_error > 0.0 ? max_error * 1.1 : 0.1);
-  error_y_->applyNiceNumbers();
+  QTimer::singleShot(0, this, &ConvergenceChart::align_plot_areas);  // after the axes' relayout
   target_line_->replace(
       error_target_ >= 0.0
           ? QList<QPointF>{QPointF(0.0, error_target_), QPointF(error_x_->max(), error_target_)}

@@ -29,6 +29,7 @@ class ConvergenceChart : public QWidget {
  public:
   static constexpr int kRedrawDelayMs = 40;
   static constexpr int kStageCount = 6;
+  static constexpr int kChartMargin = 4;
 
   explicit ConvergenceChart(QWidget* parent = nullptr);
 
@@ -41,8 +42,10 @@ class ConvergenceChart : public QWidget {
   void set_show_sparsity(bool show_sparsity);
   // Draws a dashed line at this error (no line when negative).
   void set_error_target(double error);
-  // Grid-search records of earlier runs, overlaid as their best-so-far per head.
-  void set_baseline(const std::vector<engine::EvaluationRecord>& grid_records);
+  // Records of another run (a grid search, or a run being compared), overlaid as their dashed
+  // best-so-far per head and named `name` in the legend.
+  void set_baseline(const std::vector<engine::EvaluationRecord>& records,
+                    const QString& name = tr("grid baseline"));
   void clear();
 
   // How many times the series were rebuilt (tests check the rate cap with it).
@@ -52,14 +55,22 @@ class ConvergenceChart : public QWidget {
   QXYSeries* best_series() const;
   QXYSeries* baseline_series() const;
   // What hovering evaluation `number` (1-based, as on the x axis) of the shown head says:
-  // stage, rung (sequence length), θ, τ, λ, sparsity, error; empty when there is none.
+  // stage, rung (its number among the head's lengths, and the length), θ, τ, λ, sparsity, error;
+  // empty when there is none.
   QString describe_evaluation(int number) const;
+  // Drag zooms both charts to the same evaluations; the axes stop following the data until
+  // reset_zoom (the Reset zoom button, or a double-click on a chart).
+  bool zoomed() const;
+  void reset_zoom();
   // The objective (or sparsity) chart and the error chart, for export.
   QList<QChart*> charts() const { return {value_chart_, error_chart_}; }
 
  public Q_SLOTS:
   void add_record(const afbs::engine::EvaluationRecord& record);
   void add_records(const std::vector<afbs::engine::EvaluationRecord>& records);
+
+ protected:
+  void showEvent(QShowEvent* event) override;
 
  private:
   struct Point {
@@ -77,6 +88,7 @@ class ConvergenceChart : public QWidget {
 
   void schedule_redraw();
   void redraw();
+  void align_plot_areas();
   void refresh_selectors();
   void on_selector_changed();
 
@@ -85,6 +97,7 @@ class ConvergenceChart : public QWidget {
   int layer_ = 0;
   int head_ = 0;
   int latest_layer_ = -1;
+  int latest_head_ = 0;
   bool follow_run_ = true;
   bool show_sparsity_ = false;
   double error_target_ = -1.0;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/chart_zoom.h"
+
 namespace afbs::ui {
 namespace {
 
@@ -30,6 +32,8 @@ FrontierChart::FrontierChart(QWidget* parent) : QChartView(parent) {
   chart->legend()->setAlignment(Qt::AlignRight);
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
+  // Drag to zoom in, right-click to zoom out, double-click to fit the data again.
+  connect(ChartZoom::install(this), &ChartZoom::reset, this, [this] { fit_axes(); });
   chosen_ = new QScatterSeries(chart);
   chosen_->setName(tr("last run"));
   chosen_->setObjectName("chosen");

@@ -2,10 +2,6 @@
 
 namespace afbs::ui {
 
-bool HeadCell::operator==(const HeadCell& other) const {
-  return difference(*this, other) == HeadChangeFlags{};
-}
-
 double setting_value(const engine::HeadSetting& setting, SettingField field) {
   switch (field) {
     case SettingField::Theta:

@@ -3,23 +3,12 @@
 #include <QFlags>
 #include <QMetaType>
 
-#include "core/engine/layer_evaluator.h"
+#include "core/session/head_store.h"
 
 namespace afbs::ui {
 
-// What the heatmap knows about one head: its setting, whether the person pinned it, and what
-// the engine measured for it.
-struct HeadCell {
-  engine::HeadSetting setting;
-  bool pinned = false;
-  bool sparse = true;
-  bool tuned = false;  // sparsity and error below come from a finished layer
-  double sparsity = 0.0;
-  double error = 0.0;
-  bool meets_target = false;
-
-  bool operator==(const HeadCell& other) const;
-};
+// What the heatmap shows of one head: the pin store's state of it (core/session/head_store.h).
+using HeadCell = HeadState;
 
 enum class SettingField { Theta, Tau, Lambda };
 double setting_value(const engine::HeadSetting& setting, SettingField field);

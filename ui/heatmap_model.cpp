@@ -47,27 +47,25 @@ HeatmapModel::HeatmapModel(QUndoStack* undo_stack, QObject* parent)
 
 void HeatmapModel::set_dimensions(int layers, int heads) {
   beginResetModel();
-  layers_ = std::max(layers, 0);
-  heads_ = std::max(heads, 0);
-  cells_.assign(std::size_t(layers_) * std::size_t(heads_), HeadCell{});
+  store_->reset(layers, heads);
   endResetModel();
-  {
-    std::lock_guard lock(pins_mutex_);
-    pins_.clear();
-  }
   undo_stack_->clear();  // its commands point at cells that no longer exist
+}
+
+void HeatmapModel::emit_all_changed() {
+  if (layers() > 0 && heads() > 0)
+    Q_EMIT dataChanged(index(0, 0), index(layers() - 1, heads() - 1));
 }
 
 void HeatmapModel::set_quantity(HeatQuantity quantity) {
   if (quantity == quantity_) return;
   quantity_ = quantity;
-  if (layers_ > 0 && heads_ > 0) Q_EMIT dataChanged(index(0, 0), index(layers_ - 1, heads_ - 1));
+  emit_all_changed();
 }
 
 void HeatmapModel::set_error_scale(double error) {
   error_scale_ = error > 0.0 ? error : 0.1;
-  if (quantity_ == HeatQuantity::Error && layers_ > 0 && heads_ > 0)
-    Q_EMIT dataChanged(index(0, 0), index(layers_ - 1, heads_ - 1));
+  if (quantity_ == HeatQuantity::Error) emit_all_changed();
 }
 
 std::pair<double, double> HeatmapModel::range_for(HeatQuantity quantity, double error_scale) {
@@ -88,11 +86,6 @@ std::pair<double, double> HeatmapModel::range_for(HeatQuantity quantity, double 
 QColor HeatmapModel::color_for(HeatQuantity quantity, double value, double error_scale) {
   const auto [low, high] = range_for(quantity, error_scale);
   return ramp_color((value - low) / (high - low));
-}
-
-const HeadCell& HeatmapModel::cell(int layer, int head) const {
-  static const HeadCell kNone;
-  return contains(layer, head) ? cells_[std::size_t(layer * heads_ + head)] : kNone;
 }
 
 void HeatmapModel::override_setting(int layer, int head, SettingField field, double value) {
@@ -131,45 +124,25 @@ void HeatmapModel::apply_layer_result(const engine::LayerResult& result) {
   grow_to(result.layer + 1, max_head + 1);
   for (const auto& head : result.heads) {
     if (!contains(result.layer, head.head)) continue;
-    const HeadCell& before = cell(result.layer, head.head);
-    if (before.pinned) continue;
-    HeadCell after = before;
-    after.setting = head.setting;
-    after.sparse = head.sparse;
-    after.tuned = true;
-    after.sparsity = head.sparsity;
-    after.error = head.error;
-    after.meets_target = head.meets_target;
-    write_cell(result.layer, head.head, after);
+    if (auto after = HeadStore::after_result(cell(result.layer, head.head), head))
+      write_cell(result.layer, head.head, *after);
   }
 }
 
-engine::PinSnapshot HeatmapModel::pin_snapshot(int layer) const {
-  std::lock_guard lock(pins_mutex_);
-  const auto found = pins_.find(layer);
-  return found == pins_.end() ? engine::PinSnapshot{} : found->second;
-}
-
 void HeatmapModel::write_cell(int layer, int head, const HeadCell& cell) {
-  if (!contains(layer, head)) return;
-  HeadCell& stored = cell_ref(layer, head);
-  const HeadChangeFlags what = difference(stored, cell);
-  if (what == HeadChangeFlags{}) return;
-  stored = cell;
-  if (what & (HeadChangeFlag::Pinned | HeadChangeFlag::Sparse | HeadChangeFlag::Theta |
-              HeadChangeFlag::Tau | HeadChangeFlag::Lambda))
-    refresh_pins(layer);
+  const HeadChangeFlags what = difference(this->cell(layer, head), cell);
+  if (what == HeadChangeFlags{} || !store_->write(layer, head, cell)) return;
   const QModelIndex at = index(layer, head);
   Q_EMIT dataChanged(at, at);
   Q_EMIT changed(HeadChange{layer, head, what});
 }
 
 int HeatmapModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : layers_;
+  return parent.isValid() ? 0 : layers();
 }
 
 int HeatmapModel::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : heads_;
+  return parent.isValid() ? 0 : heads();
 }
 
 QVariant HeatmapModel::value_of(const HeadCell& cell) const {
@@ -190,7 +163,7 @@ QVariant HeatmapModel::value_of(const HeadCell& cell) const {
 
 QVariant HeatmapModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || !contains(index.row(), index.column())) return {};
-  const HeadCell& shown = cell(index.row(), index.column());
+  const HeadCell shown = cell(index.row(), index.column());
   const QVariant value = value_of(shown);
   switch (role) {
     case ValueRole:
@@ -263,44 +236,19 @@ QVariant HeatmapModel::headerData(int section, Qt::Orientation orientation, int 
   return orientation == Qt::Horizontal ? tr("H%1").arg(section) : tr("L%1").arg(section);
 }
 
-bool HeatmapModel::contains(int layer, int head) const {
-  return layer >= 0 && head >= 0 && layer < layers_ && head < heads_;
-}
-
-HeadCell& HeatmapModel::cell_ref(int layer, int head) {
-  return cells_[std::size_t(layer * heads_ + head)];
-}
-
 void HeatmapModel::grow_to(int layers, int heads) {
-  if (heads > heads_) {
-    // Rare (results before dimensions were set): lay the cells out again.
+  if (heads > this->heads()) {
+    // Rare (results before dimensions were set): the store lays the cells out again.
     beginResetModel();
-    std::vector<HeadCell> grown(std::size_t(std::max(layers, layers_)) * std::size_t(heads));
-    for (int layer = 0; layer < layers_; ++layer)
-      for (int head = 0; head < heads_; ++head)
-        grown[std::size_t(layer * heads + head)] = cell(layer, head);
-    cells_ = std::move(grown);
-    layers_ = std::max(layers, layers_);
-    heads_ = heads;
+    store_->grow_to(layers, heads);
     endResetModel();
     return;
   }
-  if (layers > layers_) {
-    beginInsertRows({}, layers_, layers - 1);
-    cells_.resize(std::size_t(layers) * std::size_t(heads_));
-    layers_ = layers;
+  if (layers > this->layers()) {
+    beginInsertRows({}, this->layers(), layers - 1);
+    store_->grow_to(layers, heads);
     endInsertRows();
   }
-}
-
-void HeatmapModel::refresh_pins(int layer) {
-  engine::PinSnapshot snapshot;
-  for (int head = 0; head < heads_; ++head) {
-    const HeadCell& shown = cell(layer, head);
-    if (shown.pinned) snapshot[head] = engine::HeadPin{shown.setting, shown.sparse};
-  }
-  std::lock_guard lock(pins_mutex_);
-  pins_[layer] = std::move(snapshot);
 }
 
 }  // namespace afbs::ui

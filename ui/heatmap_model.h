@@ -2,8 +2,7 @@
 
 #include <QAbstractTableModel>
 #include <QColor>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <vector>
 
 #include "core/engine/tuning_engine.h"
@@ -16,9 +15,10 @@ namespace afbs::ui {
 // What the heatmap colours by.
 enum class HeatQuantity { Sparsity, Error, Theta, Tau, Lambda };
 
-// Layers (rows) × heads (columns). Views never change it directly: edits become undo commands
-// on the stack, and every change, edit or engine result, is one `changed` event plus
-// dataChanged for exactly that cell.
+// Layers (rows) × heads (columns): a view over the session's pin store (HeadStore), which owns
+// every head's state and which the engine reads pins from on its own thread. Views never change
+// it directly: edits become undo commands on the stack, and every change, edit or engine
+// result, goes through write_cell and is one `changed` event plus dataChanged for that cell.
 class HeatmapModel : public QAbstractTableModel {
   Q_OBJECT
  public:
@@ -31,10 +31,13 @@ class HeatmapModel : public QAbstractTableModel {
 
   HeatmapModel(QUndoStack* undo_stack, QObject* parent = nullptr);
 
+  // The store this model shows; an engine run holds it through HeadStore::pin_source.
+  std::shared_ptr<HeadStore> store() const { return store_; }
+
   // Starts over with default settings (a model was loaded); clears the undo stack.
   void set_dimensions(int layers, int heads);
-  int layers() const { return layers_; }
-  int heads() const { return heads_; }
+  int layers() const { return store_->layers(); }
+  int heads() const { return store_->heads(); }
 
   void set_quantity(HeatQuantity quantity);
   HeatQuantity quantity() const { return quantity_; }
@@ -45,7 +48,7 @@ class HeatmapModel : public QAbstractTableModel {
   static QColor color_for(HeatQuantity quantity, double value, double error_scale);
   static std::pair<double, double> range_for(HeatQuantity quantity, double error_scale);
 
-  const HeadCell& cell(int layer, int head) const;
+  HeadCell cell(int layer, int head) const { return store_->state(layer, head); }
   QUndoStack* undo_stack() const { return undo_stack_; }
 
   // Edits, each pushed as an undo command. Overriding a setting also pins the head, so the
@@ -60,9 +63,8 @@ class HeatmapModel : public QAbstractTableModel {
   // their setting: the person's pin outranks a result computed before it.
   void apply_layer_result(const engine::LayerResult& result);
 
-  // The pins of a layer as the engine wants them. Thread-safe: the engine calls it from its
-  // own thread at the start of each layer.
-  engine::PinSnapshot pin_snapshot(int layer) const;
+  // The pins of a layer as the engine takes them (from the store).
+  engine::PinSnapshot pin_snapshot(int layer) const { return store_->pins(layer); }
 
   // Used by the undo commands: writes a whole cell and reports what changed.
   void write_cell(int layer, int head, const HeadCell& cell);
@@ -79,20 +81,15 @@ class HeatmapModel : public QAbstractTableModel {
   void changed(const afbs::ui::HeadChange& change);
 
  private:
-  bool contains(int layer, int head) const;
-  HeadCell& cell_ref(int layer, int head);
+  bool contains(int layer, int head) const { return store_->contains(layer, head); }
   void grow_to(int layers, int heads);
-  void refresh_pins(int layer);
   QVariant value_of(const HeadCell& cell) const;
+  void emit_all_changed();
 
   QUndoStack* undo_stack_;
-  int layers_ = 0;
-  int heads_ = 0;
-  std::vector<HeadCell> cells_;  // row-major: layer * heads_ + head
+  std::shared_ptr<HeadStore> store_ = std::make_shared<HeadStore>();
   HeatQuantity quantity_ = HeatQuantity::Sparsity;
   double error_scale_ = 0.1;
-  mutable std::mutex pins_mutex_;
-  std::map<int, engine::PinSnapshot> pins_;  // by layer; guarded by pins_mutex_
 };
 
 }  // namespace afbs::ui

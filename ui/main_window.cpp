@@ -3,6 +3,8 @@
 #include <QDockWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -13,6 +15,7 @@
 #include "core/attention/sparse_preset.h"
 #include "ui/convergence_chart.h"
 #include "ui/frontier_chart.h"
+#include "ui/head_inspector.h"
 #include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
 #include "ui/progress_indicator.h"
@@ -20,10 +23,24 @@
 #include "ui/run_controller.h"
 #include "ui/run_outcome.h"
 #include "ui/run_panel.h"
+#include "ui/runs_view.h"
 #include "ui/sparsity_heatmap.h"
 #include "ui/tuning_worker.h"
 
 namespace afbs::ui {
+namespace {
+
+// `content` in a frameless scroll area that gives it at least its minimum size.
+QScrollArea* scrolling(QWidget* content, const char* name) {
+  auto* area = new QScrollArea;
+  area->setObjectName(name);
+  area->setFrameShape(QFrame::NoFrame);
+  area->setWidgetResizable(true);
+  area->setWidget(content);
+  return area;
+}
+
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   resize(1200, 760);
@@ -39,7 +56,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* dock = new QDockWidget(tr("Session"), this);
   dock->setObjectName("sessionDock");
   dock->setFeatures(QDockWidget::DockWidgetMovable);
-  dock->setWidget(side);
+  dock->setWidget(scrolling(side, "sessionScroll"));
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   undo_stack_ = new QUndoStack(this);
@@ -51,24 +68,38 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_ = new QTabWidget(centre);
   centre_layout->addWidget(message_bar_);
   centre_layout->addWidget(tabs_, 1);
-  convergence_ = new ConvergenceChart(tabs_);
-  heatmap_ = new SparsityHeatmap(heatmap_model_, tabs_);
-  auto* quality_tab = new QWidget(tabs_);
-  auto* quality_layout = new QVBoxLayout(quality_tab);
-  quality_ = new QualityChart(quality_tab);
-  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), tr("K/V MiB"), quality_tab);
-  frontier_ = new FrontierChart(quality_tab);
+  convergence_ = new ConvergenceChart;
+  auto* heatmap_split = new QSplitter(Qt::Horizontal);
+  heatmap_ = new SparsityHeatmap(heatmap_model_, heatmap_split);
+  inspector_ = new HeadInspector(heatmap_model_, heatmap_split);
+  heatmap_split->addWidget(heatmap_);
+  heatmap_split->addWidget(inspector_);
+  heatmap_split->setStretchFactor(0, 3);
+  heatmap_split->setStretchFactor(1, 2);
+  // Perplexity and traffic share the left column; the frontier gets the full height on the right
+  // (stacked three high, its axis title did not fit at 1366 × 768).
+  auto* quality_split = new QSplitter(Qt::Horizontal);
+  auto* by_length = new QSplitter(Qt::Vertical, quality_split);
+  quality_ = new QualityChart(by_length);
+  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), tr("K/V MiB"), by_length);
+  frontier_ = new FrontierChart(quality_split);
   frontier_->setObjectName("frontierChart");
-  quality_layout->addWidget(quality_);
-  quality_layout->addWidget(traffic_);
-  quality_layout->addWidget(frontier_);
   log_ = new QPlainTextEdit(tabs_);
   log_->setObjectName("log");
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(20000);  // a long run must not grow the log without bound
-  tabs_->addTab(convergence_, tr("Convergence"));
-  tabs_->addTab(heatmap_, tr("Heatmap"));
-  tabs_->addTab(quality_tab, tr("Quality"));
+  // Each view scrolls when the window is smaller than it needs (2 × scale on a small screen), so
+  // the window's minimum size stays that of its frame.
+  convergence_tab_ = scrolling(convergence_, "convergenceTab");
+  heatmap_tab_ = scrolling(heatmap_split, "heatmapTab");
+  quality_tab_ = scrolling(quality_split, "qualityTab");
+  tabs_->addTab(convergence_tab_, tr("Convergence"));
+  tabs_->addTab(heatmap_tab_, tr("Heatmap"));
+  tabs_->addTab(quality_tab_, tr("Quality"));
+  run_history_ = new RunHistory(this);
+  runs_view_ = new RunsView(run_history_, tabs_);
+  runs_view_->setObjectName("runsTab");
+  tabs_->addTab(runs_view_, tr("Runs"));
   tabs_->addTab(log_, tr("Log"));
   notes_ = new QPlainTextEdit(tabs_);
   notes_->setObjectName("notes");
@@ -95,7 +126,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
-  // The job reads pins from the heatmap model: stop it before any view is destroyed.
+  // The job reports to the views: stop it before any of them is destroyed.
   delete run_controller_;
 }
 
@@ -123,6 +154,7 @@ void MainWindow::connect_run() {
   connect(worker, &TuningWorker::evaluations, this,
           [this](const std::vector<engine::EvaluationRecord>& records) {
             run_records_.insert(run_records_.end(), records.begin(), records.end());
+            inspector_->add_records(records);
             mark_modified();
           });
   connect(worker, &TuningWorker::layer_finished, heatmap_model_, &HeatmapModel::apply_layer_result);
@@ -133,7 +165,7 @@ void MainWindow::connect_run() {
   connect(worker, &TuningWorker::quality, this, &MainWindow::add_quality_point);
   connect(run_controller_, &RunController::running_changed, run_panel_, &RunPanel::set_running);
   connect(run_controller_, &RunController::paused_changed, run_panel_, &RunPanel::set_paused);
-  connect(run_panel_, &RunPanel::start_requested, this, &MainWindow::start_run);
+  connect(run_panel_, &RunPanel::start_requested, this, [this] { start_run(); });
   connect(run_panel_, &RunPanel::pause_requested, this,
           [this] { run_controller_->set_paused(!run_controller_->paused()); });
   connect(run_panel_, &RunPanel::cancel_requested, this, [this] {
@@ -145,10 +177,41 @@ void MainWindow::connect_run() {
     convergence_->set_follow_run(false);
     convergence_->select(layer, head);
   });
+  // The inspector follows the heatmap's current head (mouse or keyboard).
+  connect(heatmap_, &SparsityHeatmap::current_head_changed, inspector_,
+          [this](int layer, int head) { inspector_->show_head(layer, head, run_records_); });
+  connect(heatmap_, &SparsityHeatmap::retune_requested, this, &MainWindow::retune_selected);
+  connect(runs_view_, &RunsView::show_requested, this, &MainWindow::show_run);
+  connect(runs_view_, &RunsView::compare_requested, this, &MainWindow::compare_runs);
 }
 
-void MainWindow::start_run() {
-  if (run_controller_->running()) return;
+bool MainWindow::retune_selected() {
+  if (run_controller_->running()) {
+    notify(Severity::Warning, tr("A run is going: re-tune when it has ended."));
+    return false;
+  }
+  std::set<HeadKey> chosen;
+  int pinned = 0;
+  for (const auto& [layer, head] : heatmap_->selected_heads()) {
+    if (heatmap_model_->cell(layer, head).pinned) {
+      ++pinned;
+    } else {
+      chosen.insert({layer, head});
+    }
+  }
+  if (chosen.empty()) {
+    notify(Severity::Warning, pinned > 0 ? tr("Not started: every selected head is pinned (unpin "
+                                              "the heads to re-tune).")
+                                         : tr("Not started: select heads in the heatmap first."));
+    return false;
+  }
+  if (pinned > 0)
+    append_log(tr("%n selected head(s) are pinned and keep their values.", nullptr, pinned));
+  return start_run(std::move(chosen));
+}
+
+bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
+  if (run_controller_->running()) return false;
   engine::EngineOptions options;
   options.target_error = run_panel_->l1_target();
   options.pv_target_error = run_panel_->pv_l1_target();
@@ -159,30 +222,35 @@ void MainWindow::start_run() {
     if (!setting) {
       notify(Severity::Error,
              tr("Not started: %1").arg(QString::fromStdString(setting.error().message)));
-      return;
+      return false;
     }
     options.static_setting = *setting;
   }
   if (const double budget = run_panel_->perplexity_budget(); budget > 0.0) {
     if (options.method != engine::TuningMethod::AfbsBo) {
-      append_log(tr("Not started: a perplexity budget is for afbs-bo only (set it to off)."));
-      tabs_->setCurrentWidget(log_);
-      return;
+      notify(Severity::Warning,
+             tr("Not started: a perplexity budget is for afbs-bo only (set it to off)."));
+      return false;
     }
     options.budget.enabled = true;
     options.afbs.perplexity_budget = budget;
   }
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
   options.layers = run_panel_->layers();
+  if (retune) {
+    options.layers.clear();
+    for (const auto& [layer, head] : *retune)
+      if (options.layers.empty() || options.layers.back() != layer) options.layers.push_back(layer);
+  }
   TuningJob job;
   if (job_factory_) {
-    job = job_factory_(options,
-                       [model = heatmap_model_](int layer) { return model->pin_snapshot(layer); });
+    // The engine reads pins from the store on its own thread, never from the item model.
+    job = job_factory_(options, HeadStore::pin_source(heatmap_model_->store(), retune));
   }
   if (!job) {
     notify(Severity::Error, tr("No model is loaded: load a model before starting a run."),
            tr("Open model…"), [this] { findChild<QAction*>("openModelAction")->trigger(); });
-    return;
+    return false;
   }
   message_bar_->dismiss();
   clear_run_views();
@@ -191,18 +259,32 @@ void MainWindow::start_run() {
                              ? tr("static %1").arg(run_panel_->preset())
                              : run_panel_->method();
   append_log(
-      tr("Starting %1 (ε₁ %2, ε₂ %3%4).")
+      tr("Starting %1%5 (ε₁ %2, ε₂ %3%4).")
           .arg(method)
           .arg(options.target_error)
           .arg(options.pv_target_error)
           .arg(options.budget.enabled
                    ? tr(", perplexity budget %1 %").arg(100.0 * options.afbs.perplexity_budget)
-                   : QString()));
+                   : QString())
+          .arg(retune ? tr(" on %n selected head(s)", nullptr, int(retune->size())) : QString()));
+  started_run_ = RunEntry{};
+  started_run_.number = run_history_->next_number();
+  started_run_.method = method;
+  started_run_.scope =
+      retune ? tr("%n selected head(s)", nullptr, int(retune->size()))
+      : options.layers.empty()
+          ? tr("all layers")
+          : tr("layers %1–%2").arg(options.layers.front()).arg(options.layers.back());
+  started_run_.l1_target = options.target_error;
+  started_run_.pv_l1_target = options.pv_target_error;
+  started_run_.top_length_tokens = run_panel_->top_length();
+  started_run_.started = QDateTime::currentDateTime();
   // The frontier groups runs by method: budget runs form one curve, statics one per family.
   run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));
   mark_modified();
   run_controller_->start(std::move(job));
+  return true;
 }
 
 void MainWindow::clear_run_views() {
@@ -246,6 +328,7 @@ void MainWindow::finish_run(const engine::RunResult& result) {
   // A grid run becomes the baseline overlaid on later runs' convergence curves.
   if (result.method == engine::TuningMethod::Grid && result.status == engine::RunStatus::Succeeded)
     convergence_->set_baseline(result.evaluations);
+  record_run(result);
   mark_modified();
   autosave_now();  // the end of a run is the moment not to lose
 }
@@ -267,34 +350,7 @@ void MainWindow::add_quality_point(const engine::QualityPoint& point) {
 void MainWindow::show_quality_points() {
   std::sort(quality_points_.begin(), quality_points_.end(),
             [](const auto& a, const auto& b) { return a.length_tokens < b.length_tokens; });
-  std::vector<int> lengths;
-  std::vector<double> dense, tuned, dense_mib, tuned_mib;
-  for (const engine::QualityPoint& p : quality_points_) {
-    constexpr double kMiB = 1024.0 * 1024.0;
-    lengths.push_back(p.length_tokens);
-    dense.push_back(p.perplexity_dense);
-    tuned.push_back(p.perplexity_tuned);
-    dense_mib.push_back(p.kv_bytes_dense / kMiB);
-    tuned_mib.push_back(p.kv_bytes_tuned / kMiB);
-  }
-  quality_->clear_curves();
-  traffic_->clear_curves();
-  if (!previous_quality_.empty()) {
-    std::vector<int> previous_lengths;
-    std::vector<double> previous_tuned, previous_mib;
-    for (const engine::QualityPoint& p : previous_quality_) {
-      previous_lengths.push_back(p.length_tokens);
-      previous_tuned.push_back(p.perplexity_tuned);
-      previous_mib.push_back(p.kv_bytes_tuned / (1024.0 * 1024.0));
-    }
-    quality_->set_curve(tr("previous run"), previous_lengths, previous_tuned);
-    traffic_->set_curve(tr("previous run"), previous_lengths, previous_mib);
-  }
-  if (lengths.empty()) return;
-  quality_->set_curve(QStringLiteral("dense"), lengths, dense);
-  quality_->set_curve(QStringLiteral("tuned"), lengths, tuned);
-  traffic_->set_curve(QStringLiteral("dense"), lengths, dense_mib);
-  traffic_->set_curve(QStringLiteral("tuned"), lengths, tuned_mib);
+  show_quality(quality_points_, QStringLiteral("tuned"), previous_quality_, tr("previous run"));
 }
 
 }  // namespace afbs::ui

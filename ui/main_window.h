@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/attention/sparse_config.h"
 
 #include "ui/message_bar.h"
 #include "ui/opened_model.h"
+#include "ui/run_history.h"
 #include "ui/session_document.h"
 #include "ui/tuning_job.h"
 #include "ui/tuning_metatypes.h"
@@ -25,12 +27,15 @@ namespace afbs::ui {
 
 class ConvergenceChart;
 class FrontierChart;
+class HeadInspector;
 class HeatmapModel;
 class ModelPanel;
 class ProgressIndicator;
 class QualityChart;
 class RunController;
+class RunHistory;
 class RunPanel;
+class RunsView;
 class SparsityHeatmap;
 
 // Assembles the panels: model and run controls on the left, a message bar over the result tabs
@@ -53,6 +58,19 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_chart() const { return convergence_; }
   HeatmapModel* heatmap_model() const { return heatmap_model_; }
   SparsityHeatmap* heatmap() const { return heatmap_; }
+  HeadInspector* head_inspector() const { return inspector_; }
+  // The tabs' pages (each view in its scroll area); the heatmap's holds the inspector beside it.
+  QWidget* convergence_tab() const { return convergence_tab_; }
+  QWidget* heatmap_tab() const { return heatmap_tab_; }
+  QWidget* quality_tab() const { return quality_tab_; }
+  RunHistory* run_history() const { return run_history_; }
+  RunsView* runs_view() const { return runs_view_; }
+
+  // Run history (main_window_runs.cpp): puts run `number` back on the Convergence and Quality
+  // charts, or overlays `other` on `reference` there and describes the difference. False (with
+  // a message) when a run is going or a number is unknown.
+  bool show_run(int number);
+  bool compare_runs(int reference, int other);
   QualityChart* quality_chart() const { return quality_; }
   FrontierChart* frontier_chart() const { return frontier_; }
   QualityChart* traffic_chart() const { return traffic_; }
@@ -62,6 +80,11 @@ class MainWindow : public QMainWindow {
 
   // Who builds tuning jobs (set once a model is loaded); without one Start only logs.
   void set_job_factory(TuningJobFactory factory) { job_factory_ = std::move(factory); }
+
+  // Runs the engine on the heads selected in the heatmap only (their layers; every other head
+  // keeps its values, pinned for that run). Pinned heads among them stay as they are. Returns
+  // false, with a message, when no run starts.
+  bool retune_selected();
 
   // Appends a line to the Log tab.
   void append_log(const QString& line);
@@ -134,10 +157,18 @@ class MainWindow : public QMainWindow {
   void show_about();
   void show_shortcuts();
   void connect_run();
-  void start_run();
+  // With `retune`, only those heads are tuned (the others of their layers keep their values).
+  bool start_run(std::optional<std::set<HeadKey>> retune = std::nullopt);
   void finish_run(const afbs::engine::RunResult& result);
   void add_quality_point(const afbs::engine::QualityPoint& point);
   void show_quality_points();
+  // The quality charts: `current` (its dense and tuned curves, the tuned one named
+  // `current_name`) and optionally `reference`'s tuned curve named `reference_name`.
+  void show_quality(const std::vector<engine::QualityPoint>& current, const QString& current_name,
+                    const std::vector<engine::QualityPoint>& reference,
+                    const QString& reference_name);
+  // Keeps the run that just finished in the history.
+  void record_run(const engine::RunResult& result);
   void clear_run_views();
   std::optional<SparseConfig> current_config();  // nullopt (and a message) without a model
   // Writes current_config() with `writer` and logs `done` (with %1 the path) or the error.
@@ -165,6 +196,10 @@ class MainWindow : public QMainWindow {
   ConvergenceChart* convergence_ = nullptr;
   HeatmapModel* heatmap_model_ = nullptr;
   SparsityHeatmap* heatmap_ = nullptr;
+  HeadInspector* inspector_ = nullptr;
+  QWidget* convergence_tab_ = nullptr;
+  QWidget* heatmap_tab_ = nullptr;
+  QWidget* quality_tab_ = nullptr;
   QualityChart* quality_ = nullptr;                     // perplexity vs length
   QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
   FrontierChart* frontier_ = nullptr;                   // sparsity vs perplexity rise, per run
@@ -172,6 +207,9 @@ class MainWindow : public QMainWindow {
   std::vector<engine::QualityPoint> quality_points_;    // of the last run, by length
   std::vector<engine::QualityPoint> previous_quality_;  // of the run before, for comparison
   std::vector<engine::EvaluationRecord> run_records_;   // of the last run, as they came
+  RunHistory* run_history_ = nullptr;
+  RunsView* runs_view_ = nullptr;
+  RunEntry started_run_;  // what the run going now was asked to do
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   TuningJobFactory job_factory_;

@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QFileInfo>
+#include <QScrollArea>
 #include <QTabWidget>
 
 #include "ui/chart_export.h"
@@ -16,11 +17,11 @@ namespace afbs::ui {
 
 bool MainWindow::export_view(const QString& path) {
   QWidget* view = tabs_->currentWidget();
-  const bool heatmap = view == heatmap_;
+  const bool heatmap = view == heatmap_tab_;
   QList<QChart*> charts;
-  if (view == convergence_) {
+  if (view == convergence_tab_) {
     charts = convergence_->charts();
-  } else if (view == quality_->parentWidget()) {
+  } else if (view == quality_tab_) {
     charts = {quality_->chart(), traffic_->chart()};
   } else if (!heatmap) {
     notify(Severity::Warning, tr("Export: the Convergence, Heatmap and Quality views export; the "
@@ -30,7 +31,9 @@ bool MainWindow::export_view(const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   Status written;
   if (suffix == "png") {
-    written = write_widget_png(view, path);
+    // The view itself, not its scroll area; the heatmap without the inspector.
+    QWidget* shown = heatmap ? heatmap_ : static_cast<QScrollArea*>(view)->widget();
+    written = write_widget_png(shown, path);
   } else if (suffix == "svg") {
     written = write_file_bytes(path, heatmap ? heatmap_svg(*heatmap_model_) : charts_svg(charts));
   } else if (suffix == "csv") {

@@ -46,6 +46,7 @@ void MainWindow::show_model(OpenedModel model) {
     clear_run_views();
     previous_quality_.clear();  // another model's perplexity is no comparison
     show_quality_points();
+    run_history_->set_runs({});
     last_tuning_.reset();
   }
   run_panel_->set_model_limits(model.layers, model.context_tokens);

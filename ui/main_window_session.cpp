@@ -34,6 +34,7 @@ SessionDocument MainWindow::capture_session() const {
   session.last_tuning = last_tuning_;
   session.evaluations = run_records_;
   session.quality = quality_points_;
+  session.runs = run_history_->runs();
   session.log = log_->toPlainText();
   session.notes = notes_->toPlainText();
   session.saved_to = session_path_;
@@ -85,6 +86,7 @@ bool MainWindow::restore_session(const SessionDocument& session, const QString& 
     convergence_->add_record(record);
   run_records_ = session.evaluations;
   quality_points_ = session.quality;
+  run_history_->set_runs(session.runs);
   show_quality_points();
   log_->setPlainText(session.log);
   notes_->setPlainText(session.notes);

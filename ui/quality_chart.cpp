@@ -9,11 +9,13 @@
 #include <limits>
 
 #include "ui/chart_theme.h"
+#include "ui/chart_zoom.h"
 
 namespace afbs::ui {
 namespace {
 
-QPen pen_for(const QString& name, const QPalette& palette) {
+// `index`: how many lines the chart had before this one, so two compared runs differ in colour.
+QPen pen_for(const QString& name, const QPalette& palette, qsizetype index) {
   QPen pen;
   pen.setWidthF(2.0);
   if (name == QLatin1String("dense")) {
@@ -23,7 +25,7 @@ QPen pen_for(const QString& name, const QPalette& palette) {
     pen.setColor(QColor(78, 121, 167));
   } else {
     const QColor others[] = {QColor(176, 122, 161), QColor(156, 117, 95), QColor(89, 161, 79)};
-    pen.setColor(others[qHash(name) % 3]);
+    pen.setColor(others[index % 3]);
   }
   return pen;
 }
@@ -49,6 +51,8 @@ QualityChart::QualityChart(const QString& quantity, const QString& axis_title, Q
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
   fit_axes();
+  // Drag to zoom in, right-click to zoom out, double-click to fit the data again.
+  connect(ChartZoom::install(this), &ChartZoom::reset, this, [this] { fit_axes(); });
 }
 
 void QualityChart::set_curve(const QString& name, const std::vector<int>& lengths_tokens,
@@ -58,7 +62,7 @@ void QualityChart::set_curve(const QString& name, const std::vector<int>& length
     series = new QLineSeries(chart());
     series->setName(name);
     series->setObjectName(name);
-    series->setPen(pen_for(name, palette()));
+    series->setPen(pen_for(name, palette(), chart()->series().size()));
     series->setPointsVisible(true);
     chart()->addSeries(series);
     series->attachAxis(length_axis_);

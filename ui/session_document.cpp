@@ -1,5 +1,6 @@
 #include "ui/session_document.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -136,8 +137,68 @@ RunSettings run_from_json(const QJsonObject& o) {
   return run;
 }
 
+QJsonObject run_entry_to_json(const RunEntry& run) {
+  QJsonArray records;
+  for (const engine::EvaluationRecord& record : run.records)
+    records.append(record_to_json(record));
+  QJsonArray quality;
+  for (const engine::QualityPoint& point : run.quality)
+    quality.append(quality_to_json(point));
+  return QJsonObject{{"number", run.number},
+                     {"method", run.method},
+                     {"scope", run.scope},
+                     {"l1_target", run.l1_target},
+                     {"pv_l1_target", run.pv_l1_target},
+                     {"top_length_tokens", run.top_length_tokens},
+                     {"started", run.started.toString(Qt::ISODateWithMs)},
+                     {"status", run.status},
+                     {"evaluations", double(run.evaluations)},
+                     {"weighted_evaluations", run.weighted_evaluations},
+                     {"seconds", run.seconds},
+                     {"heads", run.heads},
+                     {"meeting_target", run.meeting_target},
+                     {"mean_sparsity", run.mean_sparsity},
+                     {"perplexity_dense", run.perplexity_dense},
+                     {"perplexity_tuned", run.perplexity_tuned},
+                     {"records", records},
+                     {"quality", quality}};
+}
+
 Error invalid(const QString& source, const QString& what) {
   return Error{(source + ": " + what).toStdString()};
+}
+
+Result<RunEntry> run_entry_from_json(const QJsonObject& o, const QString& source) {
+  RunEntry run;
+  run.number = o["number"].toInt();
+  if (run.number < 1) return invalid(source, QStringLiteral("a run numbered %1").arg(run.number));
+  run.method = o["method"].toString();
+  run.scope = o["scope"].toString();
+  run.l1_target = o["l1_target"].toDouble();
+  run.pv_l1_target = o["pv_l1_target"].toDouble();
+  run.top_length_tokens = o["top_length_tokens"].toInt();
+  run.started = QDateTime::fromString(o["started"].toString(), Qt::ISODateWithMs);
+  run.status = o["status"].toString();
+  run.evaluations = static_cast<std::int64_t>(o["evaluations"].toDouble());
+  run.weighted_evaluations = o["weighted_evaluations"].toDouble();
+  run.seconds = o["seconds"].toDouble();
+  run.heads = o["heads"].toInt();
+  run.meeting_target = o["meeting_target"].toInt();
+  run.mean_sparsity = o["mean_sparsity"].toDouble();
+  run.perplexity_dense = o["perplexity_dense"].toDouble();
+  run.perplexity_tuned = o["perplexity_tuned"].toDouble();
+  for (const QJsonValue& value : o["records"].toArray()) {
+    const QJsonArray record = value.toArray();
+    if (record.size() != kRecordFields) {
+      return invalid(source, QStringLiteral("run #%1 has an evaluation with %2 fields")
+                                 .arg(run.number)
+                                 .arg(record.size()));
+    }
+    run.records.push_back(record_from_json(record));
+  }
+  for (const QJsonValue& point : o["quality"].toArray())
+    run.quality.push_back(quality_from_json(point.toObject()));
+  return run;
 }
 
 }  // namespace
@@ -152,6 +213,9 @@ QByteArray session_to_json(const SessionDocument& session) {
   QJsonArray quality;
   for (const engine::QualityPoint& point : session.quality)
     quality.append(quality_to_json(point));
+  QJsonArray runs;
+  for (const RunEntry& run : session.runs)
+    runs.append(run_entry_to_json(run));
   QJsonObject root{{"format", "afbs-workbench-session"},
                    {"version", SessionDocument::kFormatVersion},
                    {"model_dir", session.model_dir},
@@ -162,6 +226,7 @@ QByteArray session_to_json(const SessionDocument& session) {
                    {"cells", cells},
                    {"evaluations", evaluations},
                    {"quality", quality},
+                   {"runs", runs},
                    {"log", session.log},
                    {"notes", session.notes},
                    {"saved_to", session.saved_to},
@@ -210,6 +275,11 @@ Result<SessionDocument> session_from_json(const QByteArray& json, const QString&
   }
   for (const QJsonValue& point : root["quality"].toArray())
     session.quality.push_back(quality_from_json(point.toObject()));
+  for (const QJsonValue& value : root["runs"].toArray()) {  // absent in older sessions
+    auto run = run_entry_from_json(value.toObject(), source);
+    if (!run) return run.error();
+    session.runs.push_back(std::move(*run));
+  }
   if (root.contains("last_tuning"))
     session.last_tuning = summary_from_json(root["last_tuning"].toObject());
   session.log = root["log"].toString();

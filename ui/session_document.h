@@ -2,8 +2,9 @@
 
 // The workbench's session as a file: the model it was for, the run panel's settings, every
 // head of the heatmap (settings, pins, overrides, what was measured), the last run's summary,
-// evaluations and quality points, the log and free notes. JSON, versioned, written
-// atomically; what the autosave and File → Save session write and what Open session reads.
+// evaluations and quality points, every run kept in the Runs tab, the log and free notes. JSON,
+// versioned, written atomically; what the autosave and File → Save session write and what Open
+// session reads.
 
 #include <QByteArray>
 #include <QString>
@@ -14,6 +15,7 @@
 #include "core/common/result.h"
 #include "core/engine/tuning_observer.h"
 #include "ui/head_cell.h"
+#include "ui/run_history.h"
 #include "ui/run_settings.h"
 
 namespace afbs::ui {
@@ -30,6 +32,7 @@ struct SessionDocument {
   std::optional<TuningSummary> last_tuning;
   std::vector<engine::EvaluationRecord> evaluations;  // of the last run, in order
   std::vector<engine::QualityPoint> quality;          // of the last successful run
+  std::vector<RunEntry> runs;                         // every run of the session, in order
   QString log;
   QString notes;
   // Autosaves only: the file the work was last saved to, and whether it changed since.

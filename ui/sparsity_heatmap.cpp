@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPainter>
+#include <QPushButton>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -52,6 +53,13 @@ SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
   controls->addWidget(scale_bar_);
   controls->addWidget(scale_high_);
   controls->addStretch();
+  auto* retune = new QPushButton(tr("Re-tune selected"), this);
+  retune->setObjectName("retuneSelected");
+  retune->setToolTip(
+      tr("Runs the engine on the selected heads only; every other head keeps its "
+         "values"));
+  controls->addWidget(retune);
+  connect(retune, &QPushButton::clicked, this, &SparsityHeatmap::retune_requested);
   // Below the table and wrapped, so the hint never sets the window's minimum width.
   auto* hint = new QLabel(
       tr("Double-click θ/τ/λ to override · space or right-click pins the selected heads · "
@@ -89,6 +97,10 @@ SparsityHeatmap::SparsityHeatmap(HeatmapModel* model, QWidget* parent)
           [this](const QModelIndex& index) { Q_EMIT head_activated(index.row(), index.column()); });
   connect(table_, &QTableView::customContextMenuRequested, this,
           &SparsityHeatmap::show_context_menu);
+  connect(table_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+          [this](const QModelIndex& current) {
+            if (current.isValid()) Q_EMIT current_head_changed(current.row(), current.column());
+          });
   update_scale();
 }
 
@@ -137,12 +149,14 @@ void SparsityHeatmap::show_context_menu(const QPoint& position) {
   QMenu menu(this);
   QAction* pin = menu.addAction(tr("Pin %n head(s)", nullptr, count));
   QAction* unpin = menu.addAction(tr("Unpin %n head(s)", nullptr, count));
+  QAction* retune = menu.addAction(tr("Re-tune %n head(s)", nullptr, count));
   QAction* edit = menu.addAction(tr("Override…"));
   edit->setEnabled(count == 1 && (index.flags() & Qt::ItemIsEditable));
   QAction* chosen = menu.exec(table_->viewport()->mapToGlobal(position));
   if (chosen == pin) pin_selected(true);
   if (chosen == unpin) pin_selected(false);
   if (chosen == edit) table_->edit(index);
+  if (chosen == retune) Q_EMIT retune_requested();
 }
 
 }  // namespace afbs::ui

@@ -15,7 +15,7 @@ class HeatmapModel;
 
 // The layer × head heatmap: a colour-by selector with its scale, and the table of cells.
 // Double-click edits θ/τ/λ (when shown); the context menu or the space bar pins or unpins the
-// selected heads (shift/ctrl-click selects several).
+// selected heads (shift/ctrl-click selects several); "Re-tune selected" tunes only them.
 class SparsityHeatmap : public QWidget {
   Q_OBJECT
  public:
@@ -30,6 +30,10 @@ class SparsityHeatmap : public QWidget {
  Q_SIGNALS:
   // A head was clicked: show its detail elsewhere.
   void head_activated(int layer, int head);
+  // The current head moved (mouse or keyboard): the inspector follows it.
+  void current_head_changed(int layer, int head);
+  // "Re-tune selected" (button or context menu): tune only the selected heads.
+  void retune_requested();
   // An override was refused (not a number, or out of range); `why` says so in words.
   void edit_refused(const QString& why);
 

@@ -4,6 +4,7 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include "app/workbench/responsiveness_probe.h"
 #include "app/workbench/session_job_factory.h"
 #include "core/common/resource_paths.h"
 #include "core/common/version.h"
@@ -36,7 +37,12 @@ int main(int argc, char** argv) {
                            QObject::tr("Do not restore the session autosaved at the last close."));
   QCommandLineOption quit(QStringList{"quit-after-ms"},
                           QObject::tr("Close after N ms (smoke tests)."), "ms");
-  parser.addOptions({text, top, session, fresh, quit});
+  QCommandLineOption probe(
+      QStringList{"probe-responsiveness"},
+      QObject::tr("Benchmark B4: start a run at once, measure the event loop's stalls while it "
+                  "goes, write them to this JSON file and quit."),
+      "file");
+  parser.addOptions({text, top, session, fresh, quit, probe});
   parser.process(app);
 
   afbs::ui::MainWindow window;
@@ -78,6 +84,7 @@ int main(int argc, char** argv) {
                   [&window] { window.findChild<QAction*>("openModelAction")->trigger(); });
   }
   window.show();
+  if (parser.isSet(probe)) afbs::app::probe_responsiveness(window, parser.value(probe));
   if (parser.isSet(quit)) {  // smoke tests: keep the autosave, ask nothing
     QTimer::singleShot(parser.value(quit).toInt(), &window, [&window] {
       window.autosave_now();

@@ -1,4 +1,6 @@
 #include <QChart>
+#include <QChartView>
+#include <QTabWidget>
 #include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
@@ -72,12 +74,83 @@ class TestConvergenceChart : public QObject {
     chart.add_record(first);
     chart.add_record(second);
     const QString text = chart.describe_evaluation(2);
-    QVERIFY2(text.contains("stage tau at 1024 tokens"), qPrintable(text));
+    QVERIFY2(text.contains("stage tau, rung 2 of 2 (1024 tokens)"), qPrintable(text));
     QVERIFY(text.contains("θ -0.250  τ 0.8125  λ 12.50"));
     QVERIFY(text.contains("error 0.0511"));
-    QVERIFY(chart.describe_evaluation(1).contains("at 256 tokens"));
+    QVERIFY(chart.describe_evaluation(1).contains("rung 1 of 2 (256 tokens)"));
     QVERIFY(chart.describe_evaluation(3).isEmpty());
     QVERIFY(chart.describe_evaluation(0).isEmpty());
+  }
+
+  void a_zoom_holds_while_points_arrive_until_reset() {
+    ConvergenceChart chart;
+    chart.resize(800, 600);
+    chart.show();
+    chart.set_follow_run(false);
+    chart.select(0, 0);
+    for (int i = 0; i < 40; ++i)
+      chart.add_record(record(0, 0, Stage::Exploration, 0.01 * i, 0.001 * i, 0.01 * i));
+    QTRY_VERIFY(chart.value_series(Stage::Exploration)->count() == 40);
+    QChart* value = chart.charts().at(0);
+    auto* value_x = qobject_cast<QValueAxis*>(value->axes(Qt::Horizontal).first());
+    auto* error_x = qobject_cast<QValueAxis*>(chart.charts().at(1)->axes(Qt::Horizontal).first());
+    const qreal full = value_x->max();
+    // What a rubber band does: zoom into the left half of the plot.
+    QRectF left_half = value->plotArea();
+    left_half.setWidth(left_half.width() / 2);
+    value->zoomIn(left_half);
+    QVERIFY(chart.zoomed());
+    QVERIFY(value_x->max() < full);
+    QCOMPARE(error_x->max(), value_x->max());  // the error chart shows the same evaluations
+    const qreal zoomed_max = value_x->max();
+    for (int i = 0; i < 40; ++i)
+      chart.add_record(record(0, 0, Stage::TauSearch, 0.5, 0.01, 0.5));
+    QTRY_VERIFY(chart.value_series(Stage::TauSearch)->count() == 40);
+    QCOMPARE(value_x->max(), zoomed_max);  // the zoom held
+    // A double-click on a chart resets (the Reset zoom button does the same).
+    QChartView* view = chart.findChildren<QChartView*>().first();
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, view->viewport()->rect().center());
+    QVERIFY(!chart.zoomed());
+    QVERIFY(value_x->max() > 80.0);  // fits all 80 evaluations again
+  }
+
+  void both_plots_start_at_the_same_x() {
+    ConvergenceChart chart;
+    chart.resize(800, 600);
+    chart.show();
+    chart.set_follow_run(false);
+    chart.select(0, 0);
+    // Error labels (0.0005 … 0.003) are wider than the objective's (0 … 1).
+    for (int i = 0; i < 20; ++i)
+      chart.add_record(record(0, 0, Stage::Exploration, 0.5, 0.000123 * i, 0.5));
+    const QList<QChart*> charts = chart.charts();
+    QTRY_VERIFY(charts.at(0)->plotArea().width() > 0);
+    QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
+    QVERIFY(std::abs(charts.at(0)->plotArea().right() - charts.at(1)->plotArea().right()) < 1.0);
+  }
+
+  void plots_stay_aligned_when_shown_again() {
+    QTabWidget tabs;
+    auto* chart = new ConvergenceChart;
+    tabs.addTab(chart, "convergence");
+    tabs.addTab(new QWidget, "other");
+    tabs.resize(800, 600);
+    tabs.show();
+    chart->set_follow_run(false);
+    chart->select(0, 0);
+    for (int i = 0; i < 20; ++i)
+      chart->add_record(record(0, 0, Stage::Exploration, 0.5, 0.003 * i, 0.5));
+    const QList<QChart*> charts = chart->charts();
+    QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
+    // Narrower error labels (0 … 0.4) than the objective's (0.25, 0.75), made while hidden.
+    tabs.setCurrentIndex(1);
+    const int redraws = chart->redraw_count();
+    chart->clear();
+    for (int i = 0; i < 20; ++i)
+      chart->add_record(record(0, 0, Stage::Exploration, 0.5, 0.018 * i, 0.5));
+    QTRY_VERIFY(chart->redraw_count() > redraws);  // redrawn while hidden
+    tabs.setCurrentIndex(0);
+    QTRY_VERIFY(std::abs(charts.at(0)->plotArea().left() - charts.at(1)->plotArea().left()) < 1.0);
   }
 
   void a_burst_redraws_once_and_shows_every_point() {

@@ -53,7 +53,7 @@ class TestMainWindow : public QObject {
     QStringList titles;
     for (int i = 0; i < window.tabs()->count(); ++i)
       titles << window.tabs()->tabText(i);
-    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Log", "Notes"}));
+    QCOMPARE(titles, QStringList({"Convergence", "Heatmap", "Quality", "Runs", "Log", "Notes"}));
     QVERIFY(window.close());
     QVERIFY(!window.isVisible());
   }
@@ -370,7 +370,7 @@ class TestMainWindow : public QObject {
     MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     auto* model = window.heatmap_model();
     model->set_dimensions(3, 4);
     auto* quantity = window.heatmap()->findChild<QComboBox*>("heatmapQuantity");

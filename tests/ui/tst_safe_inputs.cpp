@@ -92,7 +92,7 @@ class TestSafeInputs : public QObject {
     MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     window.show_model(toy_model(3, 4));
     auto* model = window.heatmap_model();
     afbs::engine::LayerResult tuned;
@@ -170,7 +170,7 @@ class TestSafeInputs : public QObject {
     MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     window.show_model(toy_model(3, 4));
     auto* model = window.heatmap_model();
     model->toggle_pin(0, 1);  // already pinned: stays, and is not a step of its own

@@ -93,13 +93,13 @@ class TestViewExport : public QObject {
     QVERIFY(window.export_view(dir.filePath("quality.svg")));
     QVERIFY(svg_has(read_all(dir.filePath("quality.svg")), "polyline"));
 
-    window.tabs()->setCurrentWidget(window.convergence_chart());
+    window.tabs()->setCurrentWidget(window.convergence_tab());
     QVERIFY(window.export_view(dir.filePath("convergence.svg")));
     QVERIFY(svg_has(read_all(dir.filePath("convergence.svg")), "circle"));
     QVERIFY(window.export_view(dir.filePath("convergence.csv")));
     QVERIFY(read_all(dir.filePath("convergence.csv")).count('\n') > 30);
 
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     window.heatmap_model()->toggle_pin(1, 2);
     QVERIFY(window.export_view(dir.filePath("heatmap.csv")));
     const QStringList rows =
@@ -120,7 +120,7 @@ class TestViewExport : public QObject {
     window.tabs()->setCurrentIndex(3);  // Log
     QVERIFY(!window.export_view(dir.filePath("log.png")));
     QVERIFY(window.message_bar()->isVisible());
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     QVERIFY(!window.export_view(dir.filePath("heatmap.jpg")));
     QVERIFY(window.message_bar()->text().contains(".png, .svg or .csv"));
     QVERIFY(!window.export_view("/no/such/folder/heatmap.csv"));

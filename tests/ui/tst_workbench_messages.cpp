@@ -58,7 +58,7 @@ class TestWorkbenchMessages : public QObject {
     window.show_model(toy_model(2, 4));
     run_to_end(window, finished_with(afbs::engine::RunStatus::Succeeded, true));
     QCOMPARE(window.progress_indicator()->text(), QString("Run succeeded"));
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     const QString corrupt = dir.filePath("corrupt.json");
     QFile file(corrupt);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -68,7 +68,7 @@ class TestWorkbenchMessages : public QObject {
     QVERIFY(window.message_bar()->isVisible());
     QCOMPARE(window.message_bar()->severity(), Severity::Error);
     QVERIFY(window.message_bar()->text().contains("Not opened: " + corrupt));
-    QCOMPARE(window.tabs()->currentWidget(), window.heatmap());  // the view stays
+    QCOMPARE(window.tabs()->currentWidget(), window.heatmap_tab());  // the view stays
     QVERIFY(!window.progress_indicator()->text().contains("succeeded"));
     QVERIFY(log_text(window).contains("Not opened: " + corrupt));
     window.message_bar()->findChild<QPushButton*>("messageDismiss")->click();
@@ -144,7 +144,7 @@ class TestWorkbenchMessages : public QObject {
     QVERIFY(heatmap != nullptr);
     QCOMPARE(heatmap->shortcut(), QKeySequence("Ctrl+2"));
     heatmap->trigger();
-    QCOMPARE(window.tabs()->currentWidget(), window.heatmap());
+    QCOMPARE(window.tabs()->currentWidget(), window.heatmap_tab());
     window.show();
     // Quit closes the window (no prompt: nothing to lose).
     window.findChild<QAction*>("quitAction")->trigger();

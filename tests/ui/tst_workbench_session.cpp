@@ -4,6 +4,8 @@
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -322,10 +324,20 @@ class TestWorkbenchSession : public QObject {
     MainWindow window;
     window.show_model(toy_model(6, 8));
     window.show();
-    // A 1366 × 768 screen less a panel and the title bar.
+    // At 2 × scale (QT_SCALE_FACTOR=2) a 1366 × 768 screen is 683 × 384 logical pixels; less a
+    // panel and the title bar. The views scroll inside the window instead of growing it.
     const QSize needed = window.minimumSizeHint();
-    QVERIFY2(needed.width() <= 1366 && needed.height() <= 700,
+    QVERIFY2(needed.width() <= 683 && needed.height() <= 330,
              qPrintable(QString("%1 × %2").arg(needed.width()).arg(needed.height())));
+    window.resize(683, 330);
+    QCOMPARE(window.size(), QSize(683, 330));
+    // At 1 × on the same screen the views need no scrolling.
+    window.resize(1366, 700);
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
+    auto* page = qobject_cast<QScrollArea*>(window.heatmap_tab());
+    QVERIFY(page != nullptr);
+    QTRY_VERIFY(!page->horizontalScrollBar()->isVisible());
+    QVERIFY(!page->verticalScrollBar()->isVisible());
   }
 
   void settings_keep_recent_models_and_sessions_and_the_layout() {

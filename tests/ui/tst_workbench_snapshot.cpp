@@ -77,10 +77,10 @@ class TestWorkbenchSnapshot : public QObject {
     QVERIFY(!window.heatmap_model()->cell(3, 0).tuned);
     QVERIFY(window.run_controller()->running());
     if (!directory.isEmpty()) {
-      window.tabs()->setCurrentWidget(window.heatmap());
+      window.tabs()->setCurrentWidget(window.heatmap_tab());
       QTest::qWait(2 * afbs::ui::ConvergenceChart::kRedrawDelayMs);
       QVERIFY(window.grab().save(QDir(directory).filePath("workbench_paused_heatmap.png")));
-      window.tabs()->setCurrentWidget(window.convergence_chart());
+      window.tabs()->setCurrentWidget(window.convergence_tab());
       QTest::qWait(2 * afbs::ui::ConvergenceChart::kRedrawDelayMs);
       QVERIFY(window.grab().save(QDir(directory).filePath("workbench_paused.png")));
     }
@@ -120,7 +120,7 @@ class TestWorkbenchSnapshot : public QObject {
     }
 
     // The heatmap paints the model's colour in a tuned cell and marks the pinned one.
-    window.tabs()->setCurrentWidget(window.heatmap());
+    window.tabs()->setCurrentWidget(window.heatmap_tab());
     QTableView* table = window.heatmap()->table();
     table->clearSelection();
     QCoreApplication::processEvents();
