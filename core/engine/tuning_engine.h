@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,14 +79,21 @@ double mean_sparsity(const std::vector<LayerResult>& layers);
 // evaluations per unpinned head divided by the tune windows each sample is scored on.
 int matching_random_samples(const RunResult& afbs_run, int tune_windows);
 
-// Tunes the layers of a model one after another with AFBS-BO or a baseline, through one
-// LayerEvaluator that scores all heads of a layer per call (DESIGN.md §5). Deterministic for
-// a given seed and evaluator, so a journal replay resumes a run exactly. With
-// options.budget.enabled (AFBS-BO and a PerplexityMeasure only), the guard becomes the budget
-// stage: the error targets are scaled to spend the perplexity budget (BudgetOptions).
+class MethodPolicy;
+
+// Tunes the layers of a model one after another through one LayerEvaluator that scores all
+// heads of a layer per call (DESIGN.md §5). The engine only schedules: what is evaluated is
+// the method's policy (method_policy.h) — AFBS-BO, grid, random, static, or AFBS-BO with the
+// budget stage (options.budget.enabled, with a PerplexityMeasure: the error targets are scaled
+// to spend the perplexity budget) — chosen from the options, or handed in. Deterministic for a
+// given seed, evaluator and policy, so a journal replay resumes a run exactly.
 class TuningEngine {
  public:
   TuningEngine(LayerEvaluator& evaluator, EngineOptions options);
+  // Runs `policy` instead of the one options.method names (the journal records its name).
+  TuningEngine(LayerEvaluator& evaluator, EngineOptions options,
+               std::unique_ptr<MethodPolicy> policy);
+  ~TuningEngine();
 
   void set_observer(TuningObserver* observer) { observer_ = observer; }  // not owned
   void set_pin_source(PinSource source) { pin_source_ = std::move(source); }
@@ -96,32 +104,13 @@ class TuningEngine {
 
  private:
   struct Plan;
-  struct LayerRun;
-  Status tune_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                    std::vector<LayerRun>& runs, RunResult& result);
-  Status refine_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                      LayerRun& layer_run, const EvaluationCounts& before, RunResult& result);
-  Status run_pass(const Plan& plan, int layer_index, int pass, EvaluationLedger& ledger,
-                  const LayerRun& layer_run, std::vector<HeadTask>& tasks);
-  void finish_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                    LayerResult layer_result, const EvaluationCounts& before, RunResult& result);
-  Status run_guard(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
-                   RunResult& result);
-  Status run_budget(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
-                    RunResult& result);
-  enum class Stage3 { None, Validate, Full };
-  Result<LayerResult> retarget_layer(const Plan& plan, EvaluationLedger& ledger, int layer_index,
-                                     LayerRun& layer_run, double multiplier, Stage3 stage3,
-                                     EvaluationCounts& layer_counts);
-  Result<double> measure_perplexity(EvaluationLedger& ledger, double multiplier,
-                                    const std::vector<LayerResult>& layers);
-  SearchContext context_for(const Plan& plan, int layer, const RunResult& result) const;
-  void report_progress(const Plan& plan, EvaluationLedger& ledger, int layer_index,
-                       double layer_fraction, int layers_done);
+  class Run;
+  Result<Plan> make_plan() const;
   void log(const std::string& line);
 
   LayerEvaluator& evaluator_;
   EngineOptions options_;
+  std::unique_ptr<MethodPolicy> policy_;  // handed in; else made from options_ per run
   TuningObserver* observer_ = nullptr;
   PinSource pin_source_;
   PerplexityMeasure perplexity_;

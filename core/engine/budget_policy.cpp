@@ -5,12 +5,12 @@
 // probes are counted, journalled and replayed on resume like every evaluation. The sparsest
 // probe within the budget then gets stage 3 (λ and validation windows) and is measured once
 // more: the guard's word is final, and a config over the budget is never the result.
+#include "core/engine/budget_policy.h"
+
 #include <algorithm>
 #include <optional>
 
-#include "core/engine/afbs_stages.h"
 #include "core/engine/multiplier_search.h"
-#include "core/engine/tuning_engine_state.h"
 
 namespace afbs::engine {
 namespace {
@@ -43,58 +43,58 @@ struct Candidate {
   bool validated = false;
 };
 
-void add(EvaluationCounts& total, const EvaluationCounts& more) {
-  total.evaluations += more.evaluations;
-  total.weighted_evaluations += more.weighted_evaluations;
-  total.seconds += more.seconds;
-  total.replayed += more.replayed;
-}
-
 }  // namespace
 
-Result<LayerResult> TuningEngine::retarget_layer(const Plan& plan, EvaluationLedger& ledger,
-                                                 int layer_index, LayerRun& run, double multiplier,
-                                                 Stage3 stage3, EvaluationCounts& layer_counts) {
-  RunResult scaled;
-  scaled.target_error = multiplier * options_.target_error;
-  scaled.pv_target_error = multiplier * options_.pv_target_error;
-  const SearchContext context = context_for(plan, run.layer, scaled);
-  const EvaluationCounts before = ledger.counts();
-  std::vector<HeadTask> tau_tasks(plan.heads);
-  std::vector<HeadTask> pv_tasks(plan.heads);
-  for (int head = 0; head < plan.heads; ++head) {
-    if (run.pins.count(head) != 0) continue;
-    tau_tasks[head] = retarget_tau(run.afbs[head], context, options_.budget.tau_tolerance);
-    if (stage3 != Stage3::None) {
-      pv_tasks[head] =
-          pv_and_validation(run.afbs[head], context, options_.afbs, stage3 == Stage3::Full);
-    }
+Status BudgetPolicy::start_run(RunHost& host) {
+  const EngineOptions& options = afbs_.options();
+  if (!host.can_measure_perplexity()) {
+    return Error{"a perplexity budget needs the end-to-end perplexity measure (the guard)"};
   }
-  if (Status ok = run_pass(plan, layer_index, 1, ledger, run, tau_tasks); !ok) return ok.error();
-  if (stage3 != Stage3::None) {
-    if (Status ok = run_pass(plan, layer_index, 2, ledger, run, pv_tasks); !ok) return ok.error();
+  if (!(options.afbs.perplexity_budget >= 0.0) || !(options.budget.growth > 1.0) ||
+      !(options.budget.min_multiplier > 0.0) || options.budget.max_multiplier < 1.0) {
+    return Error{
+        "budget options: the budget must be >= 0, growth > 1, and "
+        "0 < min multiplier <= 1 <= max multiplier"};
   }
-  add(layer_counts, minus(ledger.counts(), before));
-
-  LayerResult layer;
-  layer.layer = run.layer;
-  for (int head = 0; head < plan.heads; ++head) {
-    const auto pin = run.pins.find(head);
-    if (pin != run.pins.end()) {
-      layer.heads.push_back(pinned_result(head, pin->second));
-    } else if (stage3 != Stage3::None) {
-      layer.heads.push_back(run.afbs[head].result);
-    } else {
-      layer.heads.push_back(retargeted_result(run.afbs[head], options_.min_sparsity));
-    }
-  }
-  return layer;
+  return afbs_.start_run(host);
 }
 
-Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
-                                std::vector<LayerRun>& runs, RunResult& result) {
-  const double budget = options_.afbs.perplexity_budget;
-  const std::size_t layer_count = runs.size();
+Result<LayerResult> BudgetPolicy::retarget_layer(RunHost& host, int layer_index, double multiplier,
+                                                 Stage3 stage3, EvaluationCounts& layer_counts) {
+  const EngineOptions& options = afbs_.options();
+  SearchContext context = host.context(layer_index);
+  context.target_error = multiplier * options.target_error;
+  context.pv_target_error = multiplier * options.pv_target_error;
+  const PinSnapshot& pins = host.pins(layer_index);
+  std::vector<AfbsHeadState>& states = afbs_.heads(layer_index);
+  const EvaluationCounts before = host.counts();
+  std::vector<HeadTask> tau_tasks(host.heads());
+  std::vector<HeadTask> pv_tasks(host.heads());
+  for (int head = 0; head < host.heads(); ++head) {
+    if (pins.count(head) != 0) continue;
+    tau_tasks[head] = retarget_tau(states[head], context, options.budget.tau_tolerance);
+    if (stage3 != Stage3::None) {
+      pv_tasks[head] =
+          pv_and_validation(states[head], context, options.afbs, stage3 == Stage3::Full);
+    }
+  }
+  if (Status ok = host.run_pass(layer_index, 1, tau_tasks); !ok) return ok.error();
+  if (stage3 != Stage3::None) {
+    if (Status ok = host.run_pass(layer_index, 2, pv_tasks); !ok) return ok.error();
+  }
+  add(layer_counts, minus(host.counts(), before));
+
+  return host.assemble_layer(layer_index, [&](int head) {
+    return stage3 != Stage3::None ? states[head].result
+                                  : retargeted_result(states[head], options.min_sparsity);
+  });
+}
+
+Status BudgetPolicy::finish_run(RunHost& host) {
+  const EngineOptions& options = afbs_.options();
+  RunResult& result = host.result();
+  const double budget = options.afbs.perplexity_budget;
+  const std::size_t layer_count = host.layer_count();
   // The fallback (pins kept, every other head dense) and the dense model itself.
   std::vector<LayerResult> dense_layers = result.layers;
   std::vector<LayerResult> all_dense = result.layers;
@@ -105,7 +105,7 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
       if (!head.pinned) head = dense_result(head.head, head.setting.theta, "budget: nothing fits");
     }
   }
-  Result<double> dense = measure_perplexity(ledger, 0.0, all_dense);
+  Result<double> dense = host.measure_perplexity(0.0, all_dense);
   if (!dense) return with_context("measuring dense perplexity", dense.error());
   result.perplexity_dense = *dense;
 
@@ -119,24 +119,24 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
                           const std::vector<LayerResult>& layers, bool validated, int layer,
                           bool may_be_best) -> Result<bool> {
     const double label = layer >= 0 ? multipliers[layer] : multipliers.front();
-    Result<double> perplexity = measure_perplexity(ledger, label, layers);
+    Result<double> perplexity = host.measure_perplexity(label, layers);
     if (!perplexity) return with_context("budget probe", perplexity.error());
     BudgetProbe probe;
     probe.multiplier = label;
-    probe.layer = layer < 0 ? -1 : runs[layer].layer;
+    probe.layer = layer < 0 ? -1 : host.layer_of(layer);
     probe.perplexity = *perplexity;
     probe.rise = *perplexity / *dense - 1.0;
     probe.mean_sparsity = mean_sparsity(layers);
     probe.within_budget = probe.rise <= budget;
     probe.validated = validated;
-    probe.evaluations = ledger.counts().evaluations;
+    probe.evaluations = host.counts().evaluations;
     result.budget_probes.push_back(probe);
-    log("budget: " +
-        (layer >= 0 ? "layer " + std::to_string(probe.layer) + " at " : std::string()) + "ε × " +
-        format_number(label) + (validated ? " (stage 3)" : "") + ": sparsity " +
-        format_number(probe.mean_sparsity) + ", perplexity " + format_number(*perplexity) + " (" +
-        format_number(100.0 * probe.rise) + " % rise, budget " + format_number(100.0 * budget) +
-        " %)");
+    host.log("budget: " +
+             (layer >= 0 ? "layer " + std::to_string(probe.layer) + " at " : std::string()) +
+             "ε × " + format_number(label) + (validated ? " (stage 3)" : "") + ": sparsity " +
+             format_number(probe.mean_sparsity) + ", perplexity " + format_number(*perplexity) +
+             " (" + format_number(100.0 * probe.rise) + " % rise, budget " +
+             format_number(100.0 * budget) + " %)");
     if (may_be_best && probe.within_budget && (!best || probe.mean_sparsity > best->sparsity)) {
       best = Candidate{multipliers, layers, *perplexity, probe.mean_sparsity, validated};
     }
@@ -146,8 +146,8 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
                                 Stage3 stage3) -> Result<std::vector<LayerResult>> {
     std::vector<LayerResult> layers;
     for (std::size_t i = 0; i < layer_count; ++i) {
-      auto layer = retarget_layer(plan, ledger, static_cast<int>(i), runs[i], multipliers[i],
-                                  stage3, layer_counts[i]);
+      auto layer =
+          retarget_layer(host, static_cast<int>(i), multipliers[i], stage3, layer_counts[i]);
       if (!layer) return layer.error();
       layers.push_back(std::move(*layer));
     }
@@ -155,12 +155,12 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
   };
 
   // m = 1: the uniform run already tuned (stages 1-3 at ε). Then the global multiplier.
-  MultiplierSearch search(options_.budget);
+  MultiplierSearch search(options.budget);
   Result<bool> uniform =
       record(std::vector<double>(layer_count, 1.0), result.layers, true, -1, true);
   if (!uniform) return uniform.error();
   search.tell(1.0, *uniform);
-  for (int probes = 0; probes < options_.budget.max_probes; ++probes) {
+  for (int probes = 0; probes < options.budget.max_probes; ++probes) {
     const std::optional<double> multiplier = search.next();
     if (!multiplier) break;
     const std::vector<double> multipliers(layer_count, *multiplier);
@@ -172,7 +172,7 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
   }
   result.epsilon_multiplier = best ? best->multipliers.front() : 0.0;
 
-  if (best && options_.budget.refine_layers) {
+  if (best && options.budget.refine_layers) {
     // Each layer alone one step looser, kept when the whole config stays within the budget.
     std::vector<double> multipliers = best->multipliers;
     auto current = best->validated ? retarget_all(multipliers, Stage3::None)
@@ -182,10 +182,10 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
     for (std::size_t i = 0; i < layer_count; ++i) {
       std::vector<double> tried = multipliers;
       tried[i] =
-          std::min(multipliers[i] * options_.budget.layer_growth, options_.budget.max_multiplier);
+          std::min(multipliers[i] * options.budget.layer_growth, options.budget.max_multiplier);
       if (tried[i] <= multipliers[i]) continue;
-      auto layer = retarget_layer(plan, ledger, static_cast<int>(i), runs[i], tried[i],
-                                  Stage3::None, layer_counts[i]);
+      auto layer =
+          retarget_layer(host, static_cast<int>(i), tried[i], Stage3::None, layer_counts[i]);
       if (!layer) return layer.error();
       std::vector<LayerResult> candidate = *current;
       candidate[i] = std::move(*layer);
@@ -200,8 +200,8 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
   }
 
   if (!best) {
-    log("budget: no multiplier down to " + format_number(options_.budget.min_multiplier) +
-        " fits; every unpinned head goes dense");
+    host.log("budget: no multiplier down to " + format_number(options.budget.min_multiplier) +
+             " fits; every unpinned head goes dense");
     const std::vector<double> zeros(layer_count, 0.0);
     Result<bool> within = record(zeros, dense_layers, true, -1, false);
     if (!within) return within.error();
@@ -221,17 +221,18 @@ Status TuningEngine::run_budget(const Plan& plan, EvaluationLedger& ledger,
         break;
       }
     }
-    if (!best->validated) log("budget: stage 3 goes over the budget; keeping the measured probe");
+    if (!best->validated)
+      host.log("budget: stage 3 goes over the budget; keeping the measured probe");
   }
   for (std::size_t i = 0; i < best->layers.size(); ++i) {
     best->layers[i].counts = layer_counts[i];
-    if (observer_ != nullptr) observer_->on_layer_finished(best->layers[i]);
+    host.report_layer(best->layers[i]);
   }
   result.layers = best->layers;
   result.layer_multipliers = best->multipliers;
   result.perplexity_tuned = best->perplexity;
-  result.target_error = result.epsilon_multiplier * options_.target_error;
-  result.pv_target_error = result.epsilon_multiplier * options_.pv_target_error;
+  result.target_error = result.epsilon_multiplier * options.target_error;
+  result.pv_target_error = result.epsilon_multiplier * options.pv_target_error;
   return {};
 }
 
