@@ -108,6 +108,7 @@ class FrontierMeasurer {
     point.epsilon_multiplier = result.epsilon_multiplier;
     point.probes = result.budget_probes;
     point.layer_multipliers = result.layer_multipliers;
+    point.by_price = result.budget_by_price;
     if (options.method != engine::TuningMethod::Static) point.target_error = result.target_error;
     std::fprintf(stderr,
                  "afbs-bench frontier: %s %s: sparsity %.4f, rise %.3f %% (held out %.3f %%), "

@@ -226,11 +226,14 @@ int run_tune(const std::vector<std::string>& argv) {
     if (options->engine.budget.enabled) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
       json["epsilon_multiplier"] = run.epsilon_multiplier;
+      json["budget_by_price"] = run.budget_by_price;
       json["target_error"] = run.target_error;
       json["pv_target_error"] = run.pv_target_error;
       nlohmann::json probes = nlohmann::json::array();
       for (const engine::BudgetProbe& probe : run.budget_probes) {
         probes.push_back({{"multiplier", probe.multiplier},
+                          {"price", probe.price},
+                          {"layer", probe.layer},
                           {"perplexity", probe.perplexity},
                           {"rise", probe.rise},
                           {"mean_sparsity", probe.mean_sparsity},

@@ -31,6 +31,12 @@ class BudgetPolicy : public MethodPolicy {
   enum class Stage3 { None, Validate, Full };
   Result<LayerResult> retarget_layer(RunHost& host, int layer_index, double multiplier,
                                      Stage3 stage3, EvaluationCounts& layer_counts);
+  // The price allocation (price_allocation.h) of a layer: no evaluation, tune-window metrics.
+  LayerResult allocate_layer(RunHost& host, int layer_index, double price);
+  // Stage 3 on a layer's price allocation, each head against its own allowance.
+  Result<LayerResult> validate_allocation(RunHost& host, int layer_index, double price,
+                                          Stage3 stage3, EvaluationCounts& layer_counts);
+  double max_error() const;  // no head's allowance is looser than max_multiplier × ε1
 
   AfbsPolicy afbs_;
 };

@@ -41,7 +41,8 @@ struct BudgetProbe {
   bool within_budget = false;
   bool validated = false;  // stage 3 ran (λ, validation windows); else PV-skip off, tune windows
   std::int64_t evaluations = 0;  // the run's evaluations when it was measured
-  int layer = -1;  // a per-layer refinement probe: only this layer moved to `multiplier`
+  int layer = -1;      // a per-layer refinement probe: only this layer moved to `multiplier`
+  bool price = false;  // a price-allocation probe: `multiplier` is the looseness x
 };
 
 struct RunResult {
@@ -57,6 +58,8 @@ struct RunResult {
   std::vector<BudgetProbe> budget_probes;  // budget mode: every probe, in order
   double epsilon_multiplier = 1.0;         // budget mode: the chosen global m (ε = m ε)
   std::vector<double> layer_multipliers;   // budget mode: each tuned layer's own m, in order
+  bool budget_by_price = false;            // budget mode: the config is a price allocation (and
+                                           // layer_multipliers each layer's looseness x, not m)
   int perplexity_measurements = 0;         // end-to-end measurements (guard and budget)
   double target_error = 0.0;               // ε1 and ε2 in force at the end
   double pv_target_error = 0.0;
