@@ -40,8 +40,9 @@ const std::vector<Command>& all_commands() {
        "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
        "       [--dtype ...] [--threads N] [--json]\n"
        "  --perplexity-budget P  (afbs-bo; P as 1% or 0.01) the most sparsity whose perplexity\n"
-       "       rise on the calibration windows stays within P: the error targets are scaled\n"
-       "       by one multiplier found by measuring perplexity (docs/engine.md)\n"
+       "       rise on the calibration windows stays within P: the error targets scaled by\n"
+       "       one multiplier, or each head's τ chosen by a price on error, both searched by\n"
+       "       measuring perplexity (docs/engine.md)\n"
        "  --guard-windows N  the guard and the budget also measure N more windows of n_F\n"
        "       after the calibration windows (default 0)",
        run_tune},
