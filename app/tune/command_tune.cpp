@@ -101,6 +101,10 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     engine.budget.enabled = true;
     engine.afbs.perplexity_budget = *budget;
   }
+  if (args.has("price-allocation")) {
+    if (!engine.budget.enabled) return Error{"--price-allocation needs --perplexity-budget P"};
+    engine.budget.price_allocation = true;
+  }
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -117,7 +121,7 @@ int run_tune(const std::vector<std::string>& argv) {
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
                           "perplexity-budget", "guard-windows"}),
-      {"resume", "json", "bos", "no-guard"});
+      {"resume", "json", "bos", "no-guard", "price-allocation"});
   if (!args) return fail(args.error().message);
   if (!args->has("out")) return fail("tune needs --out CFG (where to write the config)");
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);

@@ -37,12 +37,13 @@ const std::vector<Command>& all_commands() {
        "       [--pv-l1 E2]"
        " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
-       "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
-       "       [--dtype ...] [--threads N] [--json]\n"
+       "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P [--price-allocation]]\n"
+       "       [--device ...] [--dtype ...] [--threads N] [--json]\n"
        "  --perplexity-budget P  (afbs-bo; P as 1% or 0.01) the most sparsity whose perplexity\n"
        "       rise on the calibration windows stays within P: the error targets scaled by\n"
-       "       one multiplier, or each head's τ chosen by a price on error, both searched by\n"
-       "       measuring perplexity (docs/engine.md)\n"
+       "       one multiplier found by measuring perplexity (docs/engine.md)\n"
+       "  --price-allocation  the budget also tries each head's τ chosen by a price on error\n"
+       "       (sparsity - p error over its measured points, p searched the same way)\n"
        "  --guard-windows N  the guard and the budget also measure N more windows of n_F\n"
        "       after the calibration windows (default 0)",
        run_tune},

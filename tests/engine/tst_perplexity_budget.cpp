@@ -367,6 +367,7 @@ class TestPerplexityBudget : public QObject {
     SyntheticPerplexity perplexity{&evaluator, 0.08};
     EngineOptions options = budget_options(0.01);
     options.budget.refine_layers = false;
+    options.budget.price_allocation = true;
     TuningEngine engine(evaluator, options);
     engine.set_perplexity_measure(perplexity.measure());
     const RunResult run = engine.run();
