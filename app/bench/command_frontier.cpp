@@ -10,7 +10,7 @@
 //       [--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3]
 //       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0]
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
-//       [--threads N] [--device D] [--dtype T] [--out DIR]
+//       [--threads N] [--device D] [--dtype T] [--price-allocation] [--out DIR]
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -108,6 +108,7 @@ class FrontierMeasurer {
     point.epsilon_multiplier = result.epsilon_multiplier;
     point.probes = result.budget_probes;
     point.layer_multipliers = result.layer_multipliers;
+    point.by_price = result.budget_by_price;
     if (options.method != engine::TuningMethod::Static) point.target_error = result.target_error;
     std::fprintf(stderr,
                  "afbs-bench frontier: %s %s: sparsity %.4f, rise %.3f %% (held out %.3f %%), "
@@ -134,7 +135,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
                                "random-l1", "topk", "window-sparsities", "held-out-windows",
                                "guard-windows", "tune-windows", "validation-windows", "seed",
                                "text", "out"}),
-      {});
+      {"price-allocation"});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
   if (!threads) return fail(threads.error().message);
@@ -223,6 +224,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   for (double budget : *budgets) {
     engine::EngineOptions o = options.engine;
     o.budget.enabled = true;
+    o.budget.price_allocation = args->has("price-allocation");
     o.afbs.perplexity_budget = budget;
     FrontierPoint point = make_point("afbs-bo budget", short_number(100.0 * budget) + "%");
     point.budget = budget;

@@ -39,10 +39,12 @@ nlohmann::ordered_json to_json(const FrontierPoint& p) {
   if (p.target_error > 0.0) j["target_error"] = p.target_error;
   if (!p.probes.empty()) {
     j["layer_multipliers"] = p.layer_multipliers;
+    j["by_price"] = p.by_price;
     j["probes"] = nlohmann::ordered_json::array();
     for (const engine::BudgetProbe& probe : p.probes) {
       j["probes"].push_back({{"multiplier", probe.multiplier},
                              {"layer", probe.layer},
+                             {"price", probe.price},
                              {"perplexity", probe.perplexity},
                              {"rise", probe.rise},
                              {"mean_sparsity", probe.mean_sparsity},
@@ -143,7 +145,8 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
         "target | evaluations |\n|---|---|---|---|---|---|---|\n";
   for (const FrontierPoint& p : run.points) {
     md << "| " << p.method << " | " << p.parameter;
-    if (p.budget >= 0.0) md << " (eps x " << fixed(p.epsilon_multiplier, 3) << ")";
+    if (p.budget >= 0.0 && p.by_price) md << " (price allocation)";
+    if (p.budget >= 0.0 && !p.by_price) md << " (eps x " << fixed(p.epsilon_multiplier, 3) << ")";
     md << " | " << fixed(p.mean_sparsity, 4) << " | " << percent(p.rise) << " | "
        << percent(p.held_out_rise) << " | " << p.heads_meeting_target << "/" << p.heads << " | "
        << p.evaluations << " |\n";

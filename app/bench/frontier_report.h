@@ -30,6 +30,7 @@ struct FrontierPoint {
   double wall_seconds = 0.0;
   std::vector<engine::BudgetProbe> probes;  // budget mode: every probe, in order
   std::vector<double> layer_multipliers;    // budget mode: each layer's final multiplier
+  bool by_price = false;  // budget mode: the config is a price allocation (multipliers: x)
 };
 
 struct FrontierRun {

@@ -108,6 +108,10 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     return Error{"--optimiser-threads must lie in [1, 256]"};
   }
   engine.optimiser_threads = static_cast<int>(*optimiser_threads);
+  if (args.has("price-allocation")) {
+    if (!engine.budget.enabled) return Error{"--price-allocation needs --perplexity-budget P"};
+    engine.budget.price_allocation = true;
+  }
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -124,7 +128,7 @@ int run_tune(const std::vector<std::string>& argv) {
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
                           "perplexity-budget", "guard-windows", "capture", "optimiser-threads"}),
-      {"resume", "json", "bos", "no-guard", "quiet"});
+      {"resume", "json", "bos", "no-guard", "quiet", "price-allocation"});
   if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail_usage("tune needs --out CFG (where to write the config)");
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
@@ -234,11 +238,14 @@ int run_tune(const std::vector<std::string>& argv) {
     if (options->engine.budget.enabled) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
       json["epsilon_multiplier"] = run.epsilon_multiplier;
+      json["budget_by_price"] = run.budget_by_price;
       json["target_error"] = run.target_error;
       json["pv_target_error"] = run.pv_target_error;
       nlohmann::json probes = nlohmann::json::array();
       for (const engine::BudgetProbe& probe : run.budget_probes) {
         probes.push_back({{"multiplier", probe.multiplier},
+                          {"price", probe.price},
+                          {"layer", probe.layer},
                           {"perplexity", probe.perplexity},
                           {"rise", probe.rise},
                           {"mean_sparsity", probe.mean_sparsity},

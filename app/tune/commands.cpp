@@ -68,7 +68,8 @@ const std::vector<Command>& all_commands() {
        "       [--pv-l1 E2]"
        " [--fidelities N1,N2,...] [--layers A-B] [--pins CFG] [--journal FILE] [--resume]\n"
        "       [--seed S] [--text FILE] [--tune-windows N] [--validation-windows N] [--bos]\n"
-       "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P] [--device ...]\n"
+       "       [--csv EVALUATIONS.csv] [--no-guard | --perplexity-budget P [--price-allocation]]\n"
+       "       [--device ...]"
        "       [--dtype ...] [--threads N] [--guard-windows N] [--capture stream|up-front]\n"
        "       [--optimiser-threads N] [--quiet] [--json]",
        run_tune,
@@ -106,6 +107,9 @@ const std::vector<Command>& all_commands() {
        "are\n"
        "                         scaled by one multiplier found by measuring perplexity\n"
        "                         (docs/engine.md; default: off, per-head targets only)\n"
+       "  --price-allocation     with a budget, also try each head's τ chosen by a price on\n"
+       "                         error (sparsity − p·error over its measured points, p searched\n"
+       "                         the same way; default off)\n"
        "  --guard-windows N      the guard and the budget also measure N more windows of n_F "
        "after\n"
        "                         the calibration windows (default 0)\n"

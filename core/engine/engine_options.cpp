@@ -66,6 +66,8 @@ std::string options_fingerprint(const EngineOptions& o) {
     shape["budget"] = {o.budget.growth,          o.budget.max_multiplier, o.budget.min_multiplier,
                        o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance,
                        o.budget.refine_layers,   o.budget.layer_growth};
+    // Appended only when on, so that journals of budget runs without it still resume.
+    if (o.budget.price_allocation) shape["budget"].push_back("price");
   }
   // FNV-1a 64: stable across builds and platforms, unlike std::hash.
   std::uint64_t hash = 0xcbf29ce484222325ull;

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +41,8 @@ struct BudgetProbe {
   bool within_budget = false;
   bool validated = false;  // stage 3 ran (λ, validation windows); else PV-skip off, tune windows
   std::int64_t evaluations = 0;  // the run's evaluations when it was measured
-  int layer = -1;  // a per-layer refinement probe: only this layer moved to `multiplier`
+  int layer = -1;      // a per-layer refinement probe: only this layer moved to `multiplier`
+  bool price = false;  // a price-allocation probe: `multiplier` is the looseness x
 };
 
 struct RunResult {
@@ -57,6 +59,8 @@ struct RunResult {
   std::vector<BudgetProbe> budget_probes;  // budget mode: every probe, in order
   double epsilon_multiplier = 1.0;         // budget mode: the chosen global m (ε = m ε)
   std::vector<double> layer_multipliers;   // budget mode: each tuned layer's own m, in order
+  bool budget_by_price = false;            // budget mode: the config is a price allocation (and
+                                           // layer_multipliers each layer's looseness x, not m)
   int perplexity_measurements = 0;         // end-to-end measurements (guard and budget)
   double target_error = 0.0;               // ε1 and ε2 in force at the end
   double pv_target_error = 0.0;
@@ -79,14 +83,21 @@ double mean_sparsity(const std::vector<LayerResult>& layers);
 // evaluations per unpinned head divided by the tune windows each sample is scored on.
 int matching_random_samples(const RunResult& afbs_run, int tune_windows);
 
-// Tunes the layers of a model one after another with AFBS-BO or a baseline, through one
-// LayerEvaluator that scores all heads of a layer per call (DESIGN.md §5). Deterministic for
-// a given seed and evaluator, so a journal replay resumes a run exactly. With
-// options.budget.enabled (AFBS-BO and a PerplexityMeasure only), the guard becomes the budget
-// stage: the error targets are scaled to spend the perplexity budget (BudgetOptions).
+class MethodPolicy;
+
+// Tunes the layers of a model one after another through one LayerEvaluator that scores all
+// heads of a layer per call (DESIGN.md §5). The engine only schedules: what is evaluated is
+// the method's policy (method_policy.h) — AFBS-BO, grid, random, static, or AFBS-BO with the
+// budget stage (options.budget.enabled, with a PerplexityMeasure: the error targets are scaled
+// to spend the perplexity budget) — chosen from the options, or handed in. Deterministic for a
+// given seed, evaluator and policy, so a journal replay resumes a run exactly.
 class TuningEngine {
  public:
   TuningEngine(LayerEvaluator& evaluator, EngineOptions options);
+  // Runs `policy` instead of the one options.method names (the journal records its name).
+  TuningEngine(LayerEvaluator& evaluator, EngineOptions options,
+               std::unique_ptr<MethodPolicy> policy);
+  ~TuningEngine();
 
   void set_observer(TuningObserver* observer) { observer_ = observer; }  // not owned
   void set_pin_source(PinSource source) { pin_source_ = std::move(source); }
@@ -97,32 +108,13 @@ class TuningEngine {
 
  private:
   struct Plan;
-  struct LayerRun;
-  Status tune_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                    std::vector<LayerRun>& runs, RunResult& result);
-  Status refine_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                      LayerRun& layer_run, const EvaluationCounts& before, RunResult& result);
-  Status run_pass(const Plan& plan, int layer_index, int pass, EvaluationLedger& ledger,
-                  const LayerRun& layer_run, std::vector<HeadTask>& tasks);
-  void finish_layer(const Plan& plan, int layer_index, EvaluationLedger& ledger,
-                    LayerResult layer_result, const EvaluationCounts& before, RunResult& result);
-  Status run_guard(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
-                   RunResult& result);
-  Status run_budget(const Plan& plan, EvaluationLedger& ledger, std::vector<LayerRun>& runs,
-                    RunResult& result);
-  enum class Stage3 { None, Validate, Full };
-  Result<LayerResult> retarget_layer(const Plan& plan, EvaluationLedger& ledger, int layer_index,
-                                     LayerRun& layer_run, double multiplier, Stage3 stage3,
-                                     EvaluationCounts& layer_counts);
-  Result<double> measure_perplexity(EvaluationLedger& ledger, double multiplier,
-                                    const std::vector<LayerResult>& layers);
-  SearchContext context_for(const Plan& plan, int layer, const RunResult& result) const;
-  void report_progress(const Plan& plan, EvaluationLedger& ledger, int layer_index,
-                       double layer_fraction, int layers_done);
+  class Run;
+  Result<Plan> make_plan() const;
   void log(const std::string& line);
 
   LayerEvaluator& evaluator_;
   EngineOptions options_;
+  std::unique_ptr<MethodPolicy> policy_;  // handed in; else made from options_ per run
   TuningObserver* observer_ = nullptr;
   PinSource pin_source_;
   PerplexityMeasure perplexity_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/engine/multiplier_search.h"
+#include "core/engine/price_allocation.h"
 #include "core/engine/tuning_engine.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
@@ -333,6 +334,72 @@ class TestPerplexityBudget : public QObject {
         QCOMPARE(resumed.layers[l].heads[h].setting.lambda, full.layers[l].heads[h].setting.lambda);
       }
     }
+  }
+
+  // sparsity − p · error over a head's measured points; dense (0) when nothing beats it, and
+  // points under the minimum sparsity or over the error cap never chosen.
+  void priceChoosesTheBestTradeOff_data() {
+    QTest::addColumn<double>("price");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("free error: the sparsest within the cap") << 0.0 << 2;
+    QTest::newRow("cheap") << 2.0 << 2;
+    QTest::newRow("middling") << 8.0 << 1;
+    QTest::newRow("dear: dense") << 100.0 << -1;
+  }
+  void priceChoosesTheBestTradeOff() {
+    QFETCH(double, price);
+    QFETCH(int, expected);
+    // τ, sparsity, worst error; the last is over the cap, the third under the minimum sparsity.
+    const std::vector<TauPoint> points = {
+        {0.9, 0.2, 0.01}, {0.6, 0.4, 0.02}, {0.3, 0.6, 0.08}, {0.95, 0.05, 0.0}, {0.1, 0.9, 0.9}};
+    QCOMPARE(choose_tau_point(points, price, 0.1, 0.8), expected);
+    // The price that spends at most a total error: one head alone, 0.02 buys point 1.
+    const double p = price_for_total_error({&points}, 0.02, 0.1, 0.8, -1.0);
+    QCOMPARE(choose_tau_point(points, p, 0.1, 0.8), 1);
+    QCOMPARE(price_for_total_error({}, 0.02, 0.1, 0.8, -1.0), -1.0);
+  }
+
+  // Perplexity here is additive in the heads' errors, the model the price allocation is the
+  // optimum of: it finds more sparsity than equal targets within the same budget, and its
+  // probes cost no evaluation (they choose among points already measured).
+  void priceAllocationBeatsEqualTargets() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08};
+    EngineOptions options = budget_options(0.01);
+    options.budget.refine_layers = false;
+    options.budget.price_allocation = true;
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+
+    options.budget.price_allocation = false;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity_again{&again, 0.08};
+    TuningEngine equal_engine(again, options);
+    equal_engine.set_perplexity_measure(perplexity_again.measure());
+    const RunResult equal = equal_engine.run();
+    QCOMPARE(equal.status, RunStatus::Succeeded);
+
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+    QVERIFY(run.budget_by_price);
+    QVERIFY(!equal.budget_by_price);
+    const double sparsity = summarise_heads(run).mean_sparsity;
+    const double equal_sparsity = summarise_heads(equal).mean_sparsity;
+    qInfo("price allocation: sparsity %.4f, %lld evaluations; equal targets: %.4f, %lld", sparsity,
+          static_cast<long long>(run.counts.evaluations), equal_sparsity,
+          static_cast<long long>(equal.counts.evaluations));
+    QVERIFY(sparsity > equal_sparsity);
+    int price_probes = 0;
+    for (std::size_t i = 1; i < run.budget_probes.size(); ++i) {
+      const BudgetProbe& probe = run.budget_probes[i];
+      if (!probe.price || probe.validated) continue;
+      ++price_probes;
+      QCOMPARE(probe.evaluations, run.budget_probes[i - 1].evaluations);
+    }
+    QVERIFY(price_probes >= 2);
+    // The chosen config carries each head's own measured τ: no two layers need share targets.
+    QVERIFY(run.budget_probes.back().validated && run.budget_probes.back().price);
   }
 
   void budgetNeedsAfbsAndAMeasure() {
