@@ -113,7 +113,9 @@ void FrontierChart::fit_axes() {
                         : tr("Sparsity against perplexity rise (no finished run yet)"));
   const double pad = std::max(0.1, 0.1 * (high - low));
   rise_axis_->setRange(std::min(0.0, low) - pad, std::max(1.0, high) + pad);
+  rise_axis_->applyNiceNumbers();  // ticks at 1, 2 or 5 × 10^k, the range widened to fit
   sparsity_axis_->setRange(0.0, std::max(0.1, std::min(1.0, top * 1.15)));
+  sparsity_axis_->applyNiceNumbers();
 }
 
 }  // namespace afbs::ui

@@ -6,6 +6,8 @@
 #include <QValueAxis>
 #include <QtTest>
 
+#include <cmath>
+
 #include "ui/frontier_chart.h"
 
 using namespace afbs::engine;
@@ -86,6 +88,15 @@ class TestFrontierChart : public QObject {
         QVERIFY(p.x() >= rise_axis->min() && p.x() <= rise_axis->max());
         QVERIFY(p.y() >= sparsity_axis->min() && p.y() <= sparsity_axis->max());
       }
+    }
+    // Ticks a person reads at a glance: steps of 1, 2 or 5 × 10^k (not −0.20, 0.12, 0.45 …).
+    for (const QValueAxis* axis : {rise_axis, sparsity_axis}) {
+      const double step = (axis->max() - axis->min()) / (axis->tickCount() - 1);
+      const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+      QVERIFY2(std::abs(mantissa - 1) < 1e-6 || std::abs(mantissa - 2) < 1e-6 ||
+                   std::abs(mantissa - 2.5) < 1e-6 || std::abs(mantissa - 5) < 1e-6 ||
+                   std::abs(mantissa - 10) < 1e-6,
+               qPrintable(QString("tick step %1").arg(step)));
     }
     chart.clear();
     QVERIFY(chart.series("afbs-bo") == nullptr);
