@@ -15,7 +15,7 @@ int run_frontier(const std::vector<std::string>& args, const std::string& comman
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
-  return 1;
+  return cli::kBadInputExitCode;
 }
 
 int fail_usage(const std::string& message) {

@@ -16,7 +16,7 @@ int run_import(const std::vector<std::string>& args);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-tune: %s\n", message.c_str());
-  return 1;
+  return kBadInputExitCode;
 }
 
 int fail_usage(const std::string& message) {
