@@ -11,6 +11,7 @@
 // more than λ below the running maximum; the CTA votes with __syncthreads_or.
 
 #include "kernels/afbs_kernels.h"
+#include "kernels/attention_epilogue.cuh"
 #include "kernels/mma_sm80.cuh"
 
 namespace afbs_kernels {
@@ -212,44 +213,10 @@ __global__ void __launch_bounds__(SparseAttentionTraits<T, D, BQ, BK, MT>::kThre
   float l1 = 0.0f;
 #pragma unroll
   for (int t = 0; t < MT; ++t) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const float total = quad_sum(row_sum[t][h]);
-      const float inverse = total > 0.0f ? 1.0f / total : 0.0f;
-      const int row = first_row + warp_row + t * 16 + lane / 4 + h * 8;
-      if (row >= n) continue;
-      const size_t out_row = (static_cast<size_t>(job) * n + row) * D;
-      const size_t dense_row = (static_cast<size_t>(head) * n + row) * D;
-#pragma unroll
-      for (int dt = 0; dt < kDimTiles; ++dt) {
-        const int col = dt * 8 + (lane % 4) * 2;
-        const float o0 = out[t][dt][2 * h] * inverse, o1 = out[t][dt][2 * h + 1] * inverse;
-        if (args.out) {
-          *reinterpret_cast<uint32_t*>(static_cast<T*>(args.out) + out_row + col) =
-              Mma<T>::pack(o0, o1);
-        }
-        if (args.out_f32) *reinterpret_cast<float2*>(args.out_f32 + out_row + col) = {o0, o1};
-        if (args.row_l1) {
-          const float2 reference = *reinterpret_cast<const float2*>(args.dense + dense_row + col);
-          l1 += fabsf(o0 - reference.x) + fabsf(o1 - reference.y);
-        }
-      }
-    }
+    l1 += store_rows<T, D>(args, out[t], row_sum[t], first_row + warp_row + t * 16 + lane / 4, lane,
+                           job, head);
   }
-  if (args.row_l1) {
-    __shared__ float warp_l1[Traits::kWarps];
-    for (int offset = 16; offset > 0; offset /= 2)
-      l1 += __shfl_xor_sync(0xffffffffu, l1, offset);
-    if (lane == 0) warp_l1[warp] = l1;
-    __syncthreads();
-    if (thread == 0) {
-      float total = 0.0f;
-      for (int w = 0; w < Traits::kWarps; ++w)
-        total += warp_l1[w];
-      args.row_l1[row_slot] = total;
-    }
-  }
-  if (args.row_skipped && thread == 0) args.row_skipped[row_slot] = skipped;
+  finish_block<Traits::kWarps>(args, row_slot, l1, skipped, thread, [] { __syncthreads(); });
 }
 
 }  // namespace afbs_kernels

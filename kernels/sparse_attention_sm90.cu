@@ -16,6 +16,7 @@
 #include <cudaTypedefs.h>
 
 #include "kernels/afbs_kernels.h"
+#include "kernels/attention_epilogue.cuh"
 #include "kernels/mma_sm80.cuh"
 #include "kernels/sm90_sync.cuh"
 #include "kernels/wgmma_sm90.cuh"
@@ -307,44 +308,10 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads, 1)
   // Turns: consumer 1 arrived once more than consumer 0 waited (the first arrival above).
   if (kPingPong && group == 0) named_sync(kTurnBarrier, kConsumerThreads);
 
-  float l1 = 0.0f;
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const float total = quad_sum(row_sum[h]);
-    const float inverse = total > 0.0f ? 1.0f / total : 0.0f;
-    const int row = row0 + h * 8;
-    if (row >= n) continue;
-    const size_t out_row = (static_cast<size_t>(job) * n + row) * D;
-    const size_t dense_row = (static_cast<size_t>(head) * n + row) * D;
-#pragma unroll
-    for (int dt = 0; dt < kDimTiles; ++dt) {
-      const int col = dt * 8 + (lane % 4) * 2;
-      const float o0 = out[dt * 4 + 2 * h] * inverse, o1 = out[dt * 4 + 2 * h + 1] * inverse;
-      if (args.out) {
-        *reinterpret_cast<uint32_t*>(static_cast<T*>(args.out) + out_row + col) =
-            Mma<T>::pack(o0, o1);
-      }
-      if (args.out_f32) *reinterpret_cast<float2*>(args.out_f32 + out_row + col) = {o0, o1};
-      if (args.row_l1) {
-        const float2 reference = *reinterpret_cast<const float2*>(args.dense + dense_row + col);
-        l1 += fabsf(o0 - reference.x) + fabsf(o1 - reference.y);
-      }
-    }
-  }
-  if (args.row_l1) {
-    __shared__ float warp_l1[kConsumerThreads / 32];
-    for (int offset = 16; offset > 0; offset /= 2)
-      l1 += __shfl_xor_sync(0xffffffffu, l1, offset);
-    if (lane == 0) warp_l1[thread / 32] = l1;
-    named_sync(kVoteBarrier, kConsumerThreads);
-    if (thread == 0) {
-      float total = 0.0f;
-      for (int w = 0; w < kConsumerThreads / 32; ++w)
-        total += warp_l1[w];
-      args.row_l1[row_slot] = total;
-    }
-  }
-  if (args.row_skipped && thread == 0) args.row_skipped[row_slot] = skipped;
+  const float l1 = store_rows<T, D>(args, *reinterpret_cast<const float(*)[D / 8][4]>(out), row_sum,
+                                    row0, lane, job, head);
+  finish_block<kConsumerThreads / 32>(args, row_slot, l1, skipped, thread,
+                                      [] { named_sync(kVoteBarrier, kConsumerThreads); });
 }
 
 PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
