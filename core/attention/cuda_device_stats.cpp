@@ -3,6 +3,7 @@
 #include <exception>
 
 #if AFBS_TORCH_CUDA
+#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAStream.h>
@@ -40,8 +41,20 @@ void reset_cuda_peak_allocated_bytes(const std::string& device) {
   }
 }
 
-void synchronize_device(const c10::Device& device) {
-  if (device.is_cuda()) c10::cuda::getCurrentCUDAStream(device.index()).synchronize();
+struct DeviceMark::Event {
+  at::cuda::CUDAEvent event{cudaEventDefault};  // the default event disables timing
+};
+
+DeviceMark::DeviceMark(const c10::Device& device) {
+  if (!device.is_cuda()) return;
+  event_ = std::make_unique<Event>();
+  event_->event.record(c10::cuda::getCurrentCUDAStream(device.index()));
+}
+
+std::optional<double> DeviceMark::seconds_after(const DeviceMark& earlier) const {
+  if (!event_ || !earlier.event_) return std::nullopt;
+  event_->event.synchronize();
+  return earlier.event_->event.elapsed_time(event_->event) / 1000.0;  // milliseconds
 }
 
 #else  // libtorch without CUDA: nothing to measure or wait for
@@ -50,8 +63,14 @@ std::optional<int64_t> cuda_peak_allocated_bytes(const std::string&) {
   return std::nullopt;
 }
 void reset_cuda_peak_allocated_bytes(const std::string&) {}
-void synchronize_device(const c10::Device&) {}
+struct DeviceMark::Event {};
+DeviceMark::DeviceMark(const c10::Device&) {}
+std::optional<double> DeviceMark::seconds_after(const DeviceMark&) const {
+  return std::nullopt;
+}
 
 #endif
+
+DeviceMark::~DeviceMark() = default;
 
 }  // namespace afbs

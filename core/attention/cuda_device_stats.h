@@ -1,12 +1,13 @@
 #pragma once
 
-// What libtorch's CUDA caching allocator says about a device, and a wait for its work, where
-// libtorch has CUDA (AFBS_TORCH_CUDA builds). Elsewhere nothing is measured: the peak is
-// nullopt and the wait does nothing.
+// What libtorch's CUDA caching allocator says about a device, and marks on its stream that time
+// asynchronous work, where libtorch has CUDA (AFBS_TORCH_CUDA builds). Elsewhere nothing is
+// measured: the peak and the times are nullopt.
 
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,7 +18,22 @@ namespace afbs {
 std::optional<int64_t> cuda_peak_allocated_bytes(const std::string& device);
 void reset_cuda_peak_allocated_bytes(const std::string& device);
 
-// Waits for the work queued on `device`'s current stream (timing asynchronous work).
-void synchronize_device(const c10::Device& device);
+// A point recorded on `device`'s current stream (a CUDA event). The device time between two
+// marks is read once the later one has run, so marking costs no host round trip on a hot path.
+class DeviceMark {
+ public:
+  explicit DeviceMark(const c10::Device& device);
+  ~DeviceMark();
+  DeviceMark(const DeviceMark&) = delete;
+  DeviceMark& operator=(const DeviceMark&) = delete;
+
+  // Seconds of device time from `earlier` to this mark, waiting for this mark if it has not run
+  // yet; nullopt on a CPU device or in a build without CUDA.
+  std::optional<double> seconds_after(const DeviceMark& earlier) const;
+
+ private:
+  struct Event;
+  std::unique_ptr<Event> event_;  // null where nothing is recorded
+};
 
 }  // namespace afbs
