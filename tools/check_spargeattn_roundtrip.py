@@ -33,7 +33,15 @@ def load_autotune(sparge_dir):
     package.spas_sage_attn_meansim_cuda = package.spas_sage2_attn_meansim_cuda = None
     utils = types.ModuleType("spas_sage_attn.utils")
     utils.precision_metric = None
-    sys.modules.update({"spas_sage_attn": package, "spas_sage_attn.utils": utils})
+    # autotune.py makes a process pool of SpargeAttn's repository at import (its tools/
+    # folder); the loader under test needs none of it.
+    gpu_process = types.ModuleType("tools.gpu_process")
+    gpu_process.GPUProcessPoolExecutor = lambda *args, **kwargs: None
+    tools = types.ModuleType("tools")
+    tools.__path__ = []
+    tools.gpu_process = gpu_process
+    sys.modules.update({"spas_sage_attn": package, "spas_sage_attn.utils": utils,
+                        "tools": tools, "tools.gpu_process": gpu_process})
     for optional in ("tqdm", "einops"):
         try:
             importlib.import_module(optional)

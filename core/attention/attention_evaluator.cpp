@@ -24,10 +24,10 @@ struct AttentionEvaluator::Capture {
   at::Tensor q_scaled;  // q / √D on the attention's device
   at::Tensor k_attend;  // k and v on the attention's device
   at::Tensor v_attend;
-  // On the kernel path only: q, k, v unscaled in the kernels' dtype on the device (the CPU
-  // copies above then serve nothing but shapes).
+  // On the kernel path: q_scaled, k_attend and v_attend hold q, k, v unscaled in the kernels'
+  // dtype on the device, and q, k are the same tensors (nothing is kept on the CPU).
   bool kernels = false;
-  int64_t host_bytes = 0;  // CPU memory of the tensors above (a shared storage once)
+  int64_t bytes = 0;  // memory of the tensors above, host and device (a shared storage once)
 };
 
 struct AttentionEvaluator::LengthCache {
@@ -52,14 +52,21 @@ Result<at::Tensor> as_heads(const at::Tensor& x, const char* name, const std::st
   if (heads.dim() != 3) {
     return Error{where + ": " + name + " must be [heads, tokens, head_dim] (or with a batch of 1)"};
   }
-  if (!heads.is_floating_point() || !heads.device().is_cpu()) {
-    return Error{where + ": " + name + " must be a floating-point CPU tensor"};
-  }
-  heads = heads.to(at::kFloat).contiguous();
-  if (!at::isfinite(heads).all().item<bool>()) {
-    return Error{where + ": " + name + " holds NaN or infinity"};
+  if (!heads.is_floating_point()) {
+    return Error{where + ": " + name + " must be a floating-point tensor"};
   }
   return heads;
+}
+
+// The largest |x| (NaN or infinity where x holds one: amax propagates NaN), one reduction on
+// x's own device.
+float largest_magnitude(const at::Tensor& x) {
+  return x.numel() == 0 ? 0.0f : x.abs().amax().item<float>();
+}
+
+Status check_finite(const char* name, float largest, const std::string& where) {
+  if (std::isfinite(largest)) return {};
+  return Error{where + ": " + name + " holds NaN or infinity"};
 }
 
 double sum_abs(const at::Tensor& x) {  // sequential, so the same on every thread count
@@ -75,11 +82,11 @@ double seconds_since(std::chrono::steady_clock::time_point started) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
-int64_t host_bytes_of(const std::vector<at::Tensor>& tensors) {
+int64_t bytes_of(const std::vector<at::Tensor>& tensors) {
   std::vector<const void*> seen;
   int64_t bytes = 0;
   for (const at::Tensor& t : tensors) {
-    if (!t.defined() || !t.device().is_cpu()) continue;
+    if (!t.defined()) continue;
     const void* storage = t.storage().data_ptr().get();
     if (std::find(seen.begin(), seen.end(), storage) != seen.end()) continue;
     seen.push_back(storage);
@@ -123,36 +130,44 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     }
     const at::Device device(options_.device);
     auto capture = std::make_unique<Capture>();
-    capture->q = *q_heads;
-    capture->k = *k_heads;
     const int64_t dim = q_heads->size(2);
     capture->kernels = options_.kernels && device.is_cuda() && cuda_kernels_compiled() &&
                        (dim == 64 || dim == 128);
+    const float q_peak = largest_magnitude(*q_heads), k_peak = largest_magnitude(*k_heads),
+                v_peak = largest_magnitude(*v_heads);
+    for (const auto& [name, peak] : {std::pair{"q", q_peak}, {"k", k_peak}, {"v", v_peak}}) {
+      if (Status finite = check_finite(name, peak, where); !finite) return finite;
+    }
     if (capture->kernels) {
-      // One dtype for all three (fp16 when every value fits, else bf16).
-      const bool fits = q_heads->abs().max().item<float>() < 60000.0f &&
-                        k_heads->abs().max().item<float>() < 60000.0f &&
-                        v_heads->abs().max().item<float>() < 60000.0f;
+      // One dtype for all three (fp16 when every value fits, else bf16), made on the device.
+      const bool fits = std::max({q_peak, k_peak, v_peak}) < 60000.0f;
       const at::ScalarType dtype = fits ? at::kHalf : at::kBFloat16;
       capture->q_scaled = q_heads->to(device, dtype).contiguous();
       capture->k_attend = k_heads->to(device, dtype).contiguous();
       capture->v_attend = v_heads->to(device, dtype).contiguous();
+      capture->q = capture->q_scaled;
+      capture->k = capture->k_attend;
     } else {
+      const auto host_f32 = [](const at::Tensor& x) {
+        return x.to(at::kCPU, at::kFloat).contiguous();
+      };
+      capture->q = host_f32(*q_heads);
+      capture->k = host_f32(*k_heads);
       capture->q_scaled =
-          (*q_heads * static_cast<float>(attention_score_scale(dim))).contiguous().to(device);
-      capture->k_attend = k_heads->to(device);
-      capture->v_attend = v_heads->to(device);
+          (capture->q * static_cast<float>(attention_score_scale(dim))).contiguous().to(device);
+      capture->k_attend = capture->k.to(device);
+      capture->v_attend = host_f32(*v_heads).to(device);
     }
-    capture->host_bytes = host_bytes_of(
-        {capture->q, capture->k, capture->q_scaled, capture->k_attend, capture->v_attend});
+    capture->bytes =
+        bytes_of({capture->q, capture->k, capture->q_scaled, capture->k_attend, capture->v_attend});
     std::lock_guard lock(mutex_);
     for (auto it = caches_.begin(); it != caches_.end();) {
       const bool same = std::get<0>(it->first) == layer && std::get<1>(it->first) == window;
       it = same ? caches_.erase(it) : std::next(it);
     }
     std::unique_ptr<Capture>& slot = captures_[{layer, window}];
-    if (slot) held_capture_bytes_ -= slot->host_bytes;
-    held_capture_bytes_ += capture->host_bytes;
+    if (slot) held_capture_bytes_ -= slot->bytes;
+    held_capture_bytes_ += capture->bytes;
     peak_capture_bytes_ = std::max(peak_capture_bytes_, held_capture_bytes_);
     slot = std::move(capture);
     return {};
@@ -166,7 +181,7 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
 void AttentionEvaluator::release_layer(int layer) {
   std::lock_guard lock(mutex_);
   for (const auto& [key, capture] : captures_) {
-    if (key.first == layer) held_capture_bytes_ -= capture->host_bytes;
+    if (key.first == layer) held_capture_bytes_ -= capture->bytes;
   }
   std::erase_if(captures_, [layer](const auto& entry) { return entry.first.first == layer; });
   std::erase_if(caches_, [layer](const auto& entry) { return std::get<0>(entry.first) == layer; });

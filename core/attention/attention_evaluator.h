@@ -52,7 +52,8 @@ class AttentionEvaluator {
   AttentionEvaluator& operator=(const AttentionEvaluator&) = delete;
 
   // Registers one window's capture of one layer: q [Hq, n_F, D] and k, v [Hkv, n_F, D]
-  // (a leading batch dimension of 1 is accepted), any float dtype, CPU. Replaces an
+  // (a leading batch dimension of 1 is accepted), any float dtype, on the CPU or on the
+  // evaluator's device (then nothing crosses the bus on the kernel path). Replaces an
   // earlier capture under the same key and drops its caches. Refuses NaN or infinity.
   Status add_capture(int layer, int window, const at::Tensor& q, const at::Tensor& k,
                      const at::Tensor& v);

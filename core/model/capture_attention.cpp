@@ -4,8 +4,11 @@
 
 namespace afbs {
 
-CaptureAttention::CaptureAttention(int num_layers, LayerAttention* inner)
-    : layers_(static_cast<size_t>(num_layers)), inner_(inner ? inner : &dense_) {}
+CaptureAttention::CaptureAttention(int num_layers, LayerAttention* inner,
+                                   CaptureResidence residence)
+    : layers_(static_cast<size_t>(num_layers)),
+      inner_(inner ? inner : &dense_),
+      residence_(residence) {}
 
 void CaptureAttention::keep_only(const std::vector<int>& layers) {
   kept_.clear();
@@ -22,10 +25,13 @@ at::Tensor CaptureAttention::attend(int layer, const at::Tensor& q, const at::Te
   const bool kept = kept_.empty() || (layer >= 0 && static_cast<size_t>(layer) < kept_.size() &&
                                       kept_[static_cast<size_t>(layer)]);
   if (kept && layer >= 0 && static_cast<size_t>(layer) < layers_.size()) {
-    auto to_host = [](const at::Tensor& t) {
-      return t.to(at::kCPU, at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
+    const bool on_host = residence_ == CaptureResidence::host_f32;
+    auto keep = [on_host](const at::Tensor& t) {
+      return on_host
+                 ? t.to(at::kCPU, at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous()
+                 : t.clone(at::MemoryFormat::Contiguous);
     };
-    layers_[static_cast<size_t>(layer)] = {to_host(q), to_host(k), to_host(v)};
+    layers_[static_cast<size_t>(layer)] = {keep(q), keep(k), keep(v)};
   }
   return inner_->attend(layer, q, k, v);
 }

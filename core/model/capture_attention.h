@@ -1,8 +1,9 @@
 #pragma once
 
-// The capture mode of the attention seam: records each layer's post-RoPE Q, K and V as
-// float32 CPU tensors ([B, Hq, L, D] and [B, Hkv, L, D]) and returns what the wrapped
-// attention (dense by default) returns, so a captured forward is an ordinary forward.
+// The capture mode of the attention seam: records each layer's post-RoPE Q, K and V
+// ([B, Hq, L, D] and [B, Hkv, L, D]) and returns what the wrapped attention (dense by default)
+// returns, so a captured forward is an ordinary forward. The copies are float32 on the CPU, or
+// stay where the forward ran, in its dtype (a CUDA capture then never crosses the bus).
 
 #include <memory>
 #include <vector>
@@ -15,10 +16,13 @@ struct LayerQkv {
   at::Tensor q, k, v;
 };
 
+enum class CaptureResidence { host_f32, where_computed };
+
 class CaptureAttention : public LayerAttention {
  public:
   // `inner` computes the output (nullptr: exact dense attention); not owned.
-  explicit CaptureAttention(int num_layers, LayerAttention* inner = nullptr);
+  explicit CaptureAttention(int num_layers, LayerAttention* inner = nullptr,
+                            CaptureResidence residence = CaptureResidence::host_f32);
 
   at::Tensor attend(int layer, const at::Tensor& q, const at::Tensor& k,
                     const at::Tensor& v) override;
@@ -35,6 +39,7 @@ class CaptureAttention : public LayerAttention {
   std::vector<bool> kept_;  // empty: every layer
   DenseAttention dense_;
   LayerAttention* inner_;
+  CaptureResidence residence_;
 };
 
 }  // namespace afbs

@@ -30,7 +30,8 @@ Status LayerStream::advance_window(std::size_t w, int layer) {
     if (Status advanced = model_.advance(stream); !advanced) return advanced;
     ++layer_forwards_;
   }
-  CaptureAttention capture(layer + 1, &model_.dense_attention());
+  // Kept on the model's device: the evaluator takes them there without a round trip.
+  CaptureAttention capture(layer + 1, &model_.dense_attention(), CaptureResidence::where_computed);
   capture.keep_only({layer});
   if (Status advanced = model_.advance(stream, &capture); !advanced) return advanced;
   ++layer_forwards_;
