@@ -102,7 +102,7 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     engine.budget.enabled = true;
     engine.afbs.perplexity_budget = *budget;
   }
-  auto optimiser_threads = args.get_int("optimiser-threads", 1);
+  auto optimiser_threads = args.get_int("optimiser-threads", engine.optimiser_threads);
   if (!optimiser_threads) return optimiser_threads.error();
   if (*optimiser_threads < 1 || *optimiser_threads > 256) {
     return Error{"--optimiser-threads must lie in [1, 256]"};

@@ -115,7 +115,7 @@ const std::vector<Command>& all_commands() {
        "                         layer of every window first (the reference, for comparisons)\n"
        "  --optimiser-threads N  resume the heads' searches (ask/tell, GP fits) on N threads\n"
        "                         between evaluator calls; calls and results are the same for\n"
-       "                         any N (default 1)\n"
+       "                         any N (default: the cores, at most 8)\n"
        "  --quiet                no progress bar and no log lines on stderr (results and\n"
        "                         errors only)\n"
        "  --json                 the summary as JSON on stdout, with seconds per phase (load,\n"
