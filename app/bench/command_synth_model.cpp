@@ -12,7 +12,8 @@ namespace afbs::bench {
 
 int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
   auto args = cli::CliArgs::parse(
-      argv, {"shape", "out", "layers", "context", "seed", "heads", "kv-heads", "head-dim"}, {});
+      argv,
+      {"shape", "out", "layers", "context", "seed", "heads", "kv-heads", "head-dim", "device"}, {});
   if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail("synth-model: --out DIR is required");
   auto shape = synthetic_shape(args->get("shape", "llama2-7b"));
@@ -54,7 +55,8 @@ int run_synth_model(const std::vector<std::string>& argv, const std::string&) {
         std::fprintf(stderr, "\rsynth-model: shard %lld/%lld, %.1f GB   ",
                      static_cast<long long>(p.shards_done), static_cast<long long>(p.shards_total),
                      static_cast<double>(p.bytes_written) / 1e9);
-      });
+      },
+      args->get("device", "cpu"));
   std::fprintf(stderr, "\n");
   if (!written) return fail(written.error().message);
   std::printf("wrote %s (%s, %lld layers, context %lld) in %.1f s\n", args->get("out", "").c_str(),

@@ -50,7 +50,9 @@ const std::vector<Command>& all_commands() {
        "B5's inputs: a random-weight checkpoint of a real shape (llama2-7b, llama3-8b with GQA "
        "8, llama2-13b, tiny-gqa) with the demo tokenizer, one shard per layer",
        "synth-model --out DIR [--shape llama2-7b] [--layers N] [--context N] [--seed S]\n"
-       "            [--heads H] [--kv-heads K] [--head-dim D]  (hidden = H x D)",
+       "            [--heads H] [--kv-heads K] [--head-dim D]  (hidden = H x D)\n"
+       "            [--device cpu|cuda]  (cuda: the weights drawn on the GPU, several times\n"
+       "            faster; other values than the CPU's for the same seed)",
        run_synth_model},
       {"frontier",
        "B6: mean sparsity against perplexity rise for AFBS-BO at several perplexity budgets, "

@@ -9,6 +9,7 @@
 
 #include "core/common/atomic_file.h"
 #include "core/model/model_config.h"
+#include "core/model/model_weights.h"
 #include "core/model/safetensors_writer.h"
 
 namespace afbs {
@@ -74,12 +75,15 @@ std::string shard_name(int64_t index, int64_t total) {
 
 Status write_synthetic_checkpoint(const SyntheticShape& shape, const fs::path& dir,
                                   const fs::path& tokenizer_model, uint64_t seed,
-                                  const std::function<void(const SyntheticProgress&)>& progress) {
+                                  const std::function<void(const SyntheticProgress&)>& progress,
+                                  const std::string& device) {
   const std::string where = "synthetic model " + shape.name + " in " + dir.string();
   try {
     if (fs::exists(dir / "config.json")) {
       return Error{where + ": the folder already holds a config.json; name an empty folder"};
     }
+    const auto draw_on = parse_device(device);
+    if (!draw_on) return with_context(where, draw_on.error());
     if (!fs::is_regular_file(tokenizer_model)) {
       return Error{where + ": tokenizer " + tokenizer_model.string() + " is not a file"};
     }
@@ -100,9 +104,12 @@ Status write_synthetic_checkpoint(const SyntheticShape& shape, const fs::path& d
       std::vector<SafetensorsTensorData> tensors;
       for (const ExpectedTensor& t : by_shard[static_cast<size_t>(s)]) {
         const bool norm = t.name.find("norm") != std::string::npos;
-        const at::Tensor values = (norm ? at::ones(t.shape) : at::randn(t.shape).mul_(0.02))
-                                      .to(at::kBFloat16)
-                                      .contiguous();
+        const auto options = at::TensorOptions().device(*draw_on);
+        const at::Tensor values =
+            (norm ? at::ones(t.shape, options) : at::randn(t.shape, options).mul_(0.02))
+                .to(at::kBFloat16)
+                .cpu()
+                .contiguous();
         SafetensorsTensorData data{t.name, SafetensorsDType::BF16, t.shape, {}};
         data.bytes.resize(values.nbytes());
         std::memcpy(data.bytes.data(), values.data_ptr(), values.nbytes());

@@ -34,10 +34,12 @@ struct SyntheticProgress {
 
 // Writes config.json, model-XXXXX-of-YYYYY.safetensors (embeddings and final norm, then one per
 // layer), model.safetensors.index.json and a copy of `tokenizer_model` into `dir` (created).
-// Weights are N(0, 0.02²) in bf16, norms 1. Refuses a `dir` that already holds a config.json.
+// Weights are N(0, 0.02²) in bf16, norms 1, drawn on `device` ("cpu", "cuda": faster, other
+// values for the same seed). Refuses a `dir` that already holds a config.json.
 Status write_synthetic_checkpoint(
     const SyntheticShape& shape, const std::filesystem::path& dir,
     const std::filesystem::path& tokenizer_model, uint64_t seed,
-    const std::function<void(const SyntheticProgress&)>& progress = {});
+    const std::function<void(const SyntheticProgress&)>& progress = {},
+    const std::string& device = "cpu");
 
 }  // namespace afbs

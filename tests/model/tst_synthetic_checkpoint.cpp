@@ -55,6 +55,17 @@ class TestSyntheticCheckpoint : public QObject {
     QVERIFY(written.error().message.find("already holds a config.json") != std::string::npos);
   }
 
+  void refuses_an_unknown_device_before_writing() {
+    QTemporaryDir temp;
+    const std::filesystem::path dir = std::filesystem::path(temp.path().toStdString()) / "m";
+    auto shape = synthetic_shape("tiny-gqa");
+    Status written = write_synthetic_checkpoint(*shape, dir, dir / "tokenizer.model", 0, {}, "tpu");
+    QVERIFY(!written.ok());
+    QVERIFY2(written.error().message.find("tpu") != std::string::npos,
+             written.error().message.c_str());
+    QVERIFY(!std::filesystem::exists(dir));  // nothing written
+  }
+
   void unknown_shape_names_the_known_ones() {
     auto shape = synthetic_shape("gpt5");
     QVERIFY(!shape.ok());

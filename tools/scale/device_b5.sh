@@ -18,7 +18,7 @@ SKIP_CHECK=1 SKIP_BENCH=1 OUT="$out/build" bash tools/kernels/device_run.sh | ta
 model="$root/build-device/synth-${SHAPE:-llama2-7b}-${CONTEXT:-32768}"
 if [ ! -f "$model/config.json" ]; then
   start=$(date +%s)
-  build-device/app/afbs-bench synth-model --shape "${SHAPE:-llama2-7b}" \
+  build-device/app/afbs-bench synth-model --shape "${SHAPE:-llama2-7b}" --device cuda \
     --context "${CONTEXT:-32768}" --out "$model" || exit 1
   echo "synth-model: $(( $(date +%s) - start )) s, $(du -sh "$model" | cut -f1)"
 fi
