@@ -1,10 +1,12 @@
 #include "app/workbench/session_job_factory.h"
 
 #include <QObject>
+#include <chrono>
 #include <memory>
 
 #include "core/model/model_config.h"
 #include "core/session/model_identity.h"
+#include "core/session/run_accounting.h"
 
 namespace afbs::app {
 
@@ -49,6 +51,11 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
       };
       const StopFlags stop{control.cancel, control.pause};
       auto* phases = dynamic_cast<engine::PhaseObserver*>(&observer);
+      const auto seconds_since = [](std::chrono::steady_clock::time_point start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      };
+      const auto prepare_started = std::chrono::steady_clock::now();
+      const SessionCosts before = *session ? (*session)->costs() : SessionCosts{};
       if (!*session) {
         SessionOptions prepared = base;
         prepared.engine = options;
@@ -62,7 +69,17 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
             !captured)
           return failed(captured.error(), stop);
       }
-      return (*session)->run(options, &observer, control, pins);
+      const double prepare_seconds = seconds_since(prepare_started);
+      const auto run_started = std::chrono::steady_clock::now();
+      engine::RunResult result = (*session)->run(options, &observer, control, pins);
+      // Where this run's time went, as afbs-tune --json reports it (docs/accounting.md).
+      const RunAccounting accounting =
+          account_run(costs_since(before, (*session)->costs()), result, prepare_seconds,
+                      seconds_since(run_started), 0.0);
+      std::string text = accounting_text(accounting);
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      say(text);
+      return result;
     };
   };
 }

@@ -28,6 +28,19 @@ nlohmann::ordered_json optional_json(const std::optional<double>& value) {
 
 }  // namespace
 
+SessionCosts costs_since(const SessionCosts& before, const SessionCosts& after) {
+  SessionCosts spent = after;
+  spent.load_seconds -= before.load_seconds;
+  spent.capture_seconds -= before.capture_seconds;
+  spent.capture_passes -= before.capture_passes;
+  spent.layer_forwards -= before.layer_forwards;
+  spent.evaluator.reference -= before.evaluator.reference;
+  spent.evaluator.predict -= before.evaluator.predict;
+  spent.evaluator.attend -= before.evaluator.attend;
+  spent.evaluator.device -= before.evaluator.device;
+  return spent;
+}
+
 RunAccounting account_run(const SessionCosts& costs, const engine::RunResult& run,
                           double prepare_seconds, double run_seconds, double write_seconds) {
   RunAccounting a;

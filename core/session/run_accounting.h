@@ -38,10 +38,15 @@ struct RunAccounting {
   // The evaluator's device time over the tuning's wall time (the run less the guard): an
   // upper bound of the GPU's busy share while tuning, from synchronised timings; none on a CPU.
   std::optional<double> gpu_busy_fraction;
-  int64_t peak_capture_bytes = 0;  // host bytes of Q/K/V captures held at once
+  int64_t peak_capture_bytes = 0;  // bytes of Q/K/V captures held at once, host and device
   int capture_passes = 0;          // streamed passes from the embedding
   int64_t layer_forwards = 0;      // streamed window × layer steps
 };
+
+// What a session spent between two readings of its costs (one run of a session that lives
+// on, as in the workbench): seconds, passes and layer steps are differences; the peaks are
+// `after`'s (a peak cannot be split).
+SessionCosts costs_since(const SessionCosts& before, const SessionCosts& after);
 
 // `prepare_seconds`, `run_seconds`, `write_seconds`: the caller's wall clock around
 // TuningSession::prepare, run and the config write.

@@ -34,6 +34,28 @@ engine::RunResult run_result() {
 class TestRunAccounting : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void a_later_run_is_accounted_alone() {
+    // The workbench's session lives on: the second run's phases are its own, its peaks the
+    // session's.
+    SessionCosts after = cpu_costs();
+    after.load_seconds = 1.0;  // no second load
+    after.capture_seconds = 5.0;
+    after.capture_passes = 2;
+    after.layer_forwards = 30;
+    after.evaluator = EvaluatorSeconds{0.75, 1.0, 2.0, 0.5};
+    after.peak_capture_bytes = 8192;
+    const SessionCosts spent = costs_since(cpu_costs(), after);
+    QCOMPARE(spent.load_seconds, 0.0);
+    QCOMPARE(spent.capture_seconds, 3.0);
+    QCOMPARE(spent.capture_passes, 1);
+    QCOMPARE(spent.layer_forwards, int64_t{6});
+    QCOMPARE(spent.evaluator.reference, 0.25);
+    QCOMPARE(spent.evaluator.predict, 0.75);
+    QCOMPARE(spent.evaluator.attend, 0.75);
+    QCOMPARE(spent.evaluator.device, 0.5);
+    QCOMPARE(spent.peak_capture_bytes, int64_t{8192});
+  }
+
   void phases_add_up_to_the_wall_time() {
     // prepare 1.5 (load 1.0), run 9.0 (capture 2, evaluator 2.5, optimiser 0.75, guard 3,
     // journal 0.125), write 0.375.
