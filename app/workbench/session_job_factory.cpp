@@ -77,7 +77,8 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
           account_run(costs_since(before, (*session)->costs()), result, prepare_seconds,
                       seconds_since(run_started), 0.0);
       std::string text = accounting_text(accounting);
-      while (!text.empty() && text.back() == '\n') text.pop_back();
+      while (!text.empty() && text.back() == '\n')
+        text.pop_back();
       say(text);
       return result;
     };
