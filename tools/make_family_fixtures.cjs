@@ -90,8 +90,8 @@ function tokenizerJson(model, parts) {
   }, parts);
 }
 
-function added(id, content, special, rstrip) {
-  return {id, content, single_word: false, lstrip: false, rstrip, normalized: false, special};
+function added(id, content, special, rstrip, normalized = false) {
+  return {id, content, single_word: false, lstrip: false, rstrip, normalized, special};
 }
 
 const splitString = (s, behavior) =>
@@ -162,12 +162,17 @@ const LLAMA_DECODER = {type: 'Sequence', decoders: [replace(SPACE, ' '), {type: 
                                                     {type: 'Fuse'},
                                                     {type: 'Strip', content: ' ', start: 1, stop: 0}]};
 
-function phi3Like(pieces, normalizer, preTokenizer) {
+// `extra(size)` gives the added tokens after the vocabulary (Phi-3's chat tokens by default).
+function phi3Like(pieces, normalizer, preTokenizer, extra = null) {
   const vocab = sentencepieceVocab(pieces);
   const size = Object.keys(vocab).length;
   const addedTokens = [added(0, '<unk>', true, false), added(1, '<s>', true, false),
                        added(2, '</s>', true, false)];
-  PHI3_SPECIALS.forEach((t, i) => addedTokens.push(added(size + i, t, true, t !== '<|endoftext|>')));
+  if (extra) {
+    addedTokens.push(...extra(size));
+  } else {
+    PHI3_SPECIALS.forEach((t, i) => addedTokens.push(added(size + i, t, true, t !== '<|endoftext|>')));
+  }
   return tokenizerJson(
       bpeModel(vocab, pieces.merges, {unk_token: '<unk>', fuse_unk: true, byte_fallback: true}),
       {added_tokens: addedTokens, normalizer, pre_tokenizer: preTokenizer, decoder: LLAMA_DECODER});
@@ -211,6 +216,17 @@ const STYLES = {
       splitString('\n', 'Isolated'), metaspace('never', true)]});
     const pieces = cut(trained, 500, (s) => latin(s) && noControl(s), WHITESPACE_MERGES);
     return phi3Like(pieces, null, metaspace('first', false));
+  },
+  // A ChatML fine-tune of Llama-2 (legacy): <|im_start|> <|im_end|> added as plain tokens, which
+  // tokenizers matches in the normalised text ("normalized": true), after Prepend("▁").
+  llama2_chatml: () => {
+    const normalizer = {type: 'Sequence', normalizers: [{type: 'Prepend', prepend: SPACE},
+                                                        replace(' ', SPACE)]};
+    const trained = train(normalizer, {type: 'Sequence', pretokenizers: [
+      splitString('\n', 'Isolated'), metaspace('never', true)]});
+    const pieces = cut(trained, 500, (s) => latin(s) && noControl(s), WHITESPACE_MERGES);
+    return phi3Like(pieces, normalizer, null, (size) => ['<|im_start|>', '<|im_end|>'].map(
+        (t, i) => added(size + i, t, false, false, true)));
   },
   // Gemma: Replace(" ", "▁") only (no dummy prefix), digits alone, whitespace-run pieces,
   // newline and tab in the vocabulary, emoji by byte fallback.

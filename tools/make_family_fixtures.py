@@ -98,9 +98,9 @@ def tokenizer_json(model, **parts):
     return config
 
 
-def added(token_id, content, special, rstrip):
+def added(token_id, content, special, rstrip, normalized=False):
     return {"id": token_id, "content": content, "single_word": False, "lstrip": False,
-            "rstrip": rstrip, "normalized": False, "special": special}
+            "rstrip": rstrip, "normalized": normalized, "special": special}
 
 
 def split_string(s, behavior):
@@ -171,14 +171,18 @@ LLAMA_NORMALIZER = {"type": "Sequence", "normalizers": [{"type": "Prepend", "pre
                                                         replace(" ", SPACE)]}
 
 
-def phi3_like(pieces, normalizer, pre_tokenizer):
-    """Llama-2 / Phi-3 vocabulary: <unk> <s> </s>, the byte tokens, the trained pieces."""
+def phi3_like(pieces, normalizer, pre_tokenizer, extra=None):
+    """Llama-2 / Phi-3 vocabulary: <unk> <s> </s>, the byte tokens, the trained pieces;
+    `extra(size)` gives the added tokens after them (Phi-3's chat tokens by default)."""
     vocab = ids(["<unk>", "<s>", "</s>", *byte_tokens(), *pieces["tokens"]])
     size = len(vocab)
     added_tokens = [added(0, "<unk>", True, False), added(1, "<s>", True, False),
                     added(2, "</s>", True, False)]
-    added_tokens += [added(size + i, t, True, t != "<|endoftext|>")
-                     for i, t in enumerate(PHI3_SPECIALS)]
+    if extra:
+        added_tokens += extra(size)
+    else:
+        added_tokens += [added(size + i, t, True, t != "<|endoftext|>")
+                         for i, t in enumerate(PHI3_SPECIALS)]
     return tokenizer_json(
         bpe_model(vocab, pieces["merges"], unk_token="<unk>", fuse_unk=True, byte_fallback=True),
         added_tokens=added_tokens, normalizer=normalizer, pre_tokenizer=pre_tokenizer,
@@ -225,6 +229,14 @@ def llama2_metaspace():
     return phi3_like(sentencepiece_pieces(), None, metaspace("first", False))
 
 
+def llama2_chatml():
+    """A ChatML fine-tune of Llama-2 (legacy): <|im_start|> <|im_end|> added as plain tokens,
+    which tokenizers matches in the normalised text ("normalized": true), after Prepend("▁")."""
+    return phi3_like(sentencepiece_pieces(), LLAMA_NORMALIZER, None,
+                     lambda size: [added(size + i, t, False, False, True)
+                                   for i, t in enumerate(["<|im_start|>", "<|im_end|>"])])
+
+
 def gemma():
     """Replace(" ", "▁") only, digits alone, whitespace runs, newline and tab in the vocab."""
     normalizer = replace(" ", SPACE)
@@ -242,7 +254,8 @@ def gemma():
                                                   {"type": "Fuse"}]})
 
 
-STYLES = {"qwen3": qwen3, "phi3": phi3, "llama2_metaspace": llama2_metaspace, "gemma": gemma}
+STYLES = {"qwen3": qwen3, "phi3": phi3, "llama2_metaspace": llama2_metaspace,
+          "llama2_chatml": llama2_chatml, "gemma": gemma}
 
 
 def compare_with_committed(style, cases):
@@ -250,12 +263,14 @@ def compare_with_committed(style, cases):
     if not committed.exists():
         return "no committed fixture to compare with"
     old = json.loads(committed.read_text(encoding="utf-8"))["cases"]
-    if len(old) != len(cases):
-        return f"DIFFERS from the committed fixture: {len(old)} cases there, {len(cases)} here"
-    differ = sum(1 for a, b in zip(old, cases) if a["ids"] != b["ids"] or a["text"] != b["text"])
-    if differ:
-        return f"DIFFERS from the committed fixture in {differ} cases"
-    return "same ids as the committed fixture"
+    if len(old) != len(cases) or any(a["text"] != b["text"] for a, b in zip(old, cases)):
+        return "DIFFERS from the committed fixture: not the same texts"
+    ids = sum(1 for a, b in zip(old, cases) if a["ids"] != b["ids"])
+    decoded = sum(1 for a, b in zip(old, cases) if a.get("decoded") != b["decoded"])
+    if ids or decoded:
+        return (f"DIFFERS from the committed fixture: ids in {ids} cases, "
+                f"decoded text in {decoded} cases")
+    return "same ids and decoded text as the committed fixture"
 
 
 def main():

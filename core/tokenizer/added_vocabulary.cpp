@@ -32,18 +32,41 @@ Result<AddedVocabulary> AddedVocabulary::from_json(const json& added, int64_t ma
         !entry["id"].is_number_integer() || !entry["content"].is_string()) {
       return Error{"an added token lacks an integer 'id' or a string 'content'"};
     }
-    Token token{entry["content"].get<std::string>(), 0, flag(entry, "lstrip", false),
-                flag(entry, "rstrip", false), flag(entry, "single_word", false)};
+    // As tokenizers' AddedToken: "normalized" defaults to not "special".
+    const bool special = flag(entry, "special", false);
+    Token token{entry["content"].get<std::string>(), 0,
+                flag(entry, "lstrip", false),        flag(entry, "rstrip", false),
+                flag(entry, "single_word", false),   flag(entry, "normalized", !special)};
     const int64_t id = entry["id"].get<int64_t>();
     if (id < 0 || id >= max_ids)
       return Error{"added token '" + token.content + "' has id out of range"};
     if (token.content.empty()) return Error{"an added token is empty"};
     token.id = static_cast<int>(id);
-    const auto first_byte = static_cast<unsigned char>(token.content.front());
-    out.by_first_byte_[first_byte].push_back(out.tokens_.size());
+    token.match = token.content;
     out.tokens_.push_back(std::move(token));
   }
+  out.index_by_first_byte();
   return out;
+}
+
+void AddedVocabulary::normalize_matches(const Normalizer& normalizer) {
+  for (Token& token : tokens_) {
+    if (token.normalized) token.match = normalizer.apply(token.content);
+  }
+  index_by_first_byte();
+}
+
+void AddedVocabulary::index_by_first_byte() {
+  for (auto& table : by_first_byte_) {
+    for (auto& list : table)
+      list.clear();
+  }
+  for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    const Token& token = tokens_[i];
+    if (token.match.empty()) continue;  // normalised away: never matches
+    const auto first_byte = static_cast<unsigned char>(token.match.front());
+    by_first_byte_[token.normalized ? 1 : 0][first_byte].push_back(i);
+  }
 }
 
 int AddedVocabulary::id_of(std::string_view content) const {
@@ -53,7 +76,9 @@ int AddedVocabulary::id_of(std::string_view content) const {
   return -1;
 }
 
-std::vector<AddedVocabulary::Segment> AddedVocabulary::split(std::string_view text) const {
+std::vector<AddedVocabulary::Segment> AddedVocabulary::split(std::string_view text,
+                                                             bool normalized_text) const {
+  const auto& by_first_byte = by_first_byte_[normalized_text ? 1 : 0];
   std::vector<Segment> out;
   const auto plain = [&](std::size_t begin, std::size_t end) {
     if (end > begin) out.push_back({text.substr(begin, end - begin), begin, -1});
@@ -61,11 +86,11 @@ std::vector<AddedVocabulary::Segment> AddedVocabulary::split(std::string_view te
   std::size_t segment_start = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     const Token* best = nullptr;
-    for (const std::size_t index : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
+    for (const std::size_t index : by_first_byte[static_cast<unsigned char>(text[pos])]) {
       const Token& token = tokens_[index];
-      if ((best == nullptr || token.content.size() > best->content.size()) &&
-          text.substr(pos).starts_with(token.content)) {
-        const std::size_t end = pos + token.content.size();
+      if ((best == nullptr || token.match.size() > best->match.size()) &&
+          text.substr(pos).starts_with(token.match)) {
+        const std::size_t end = pos + token.match.size();
         if (token.single_word &&
             ((pos > 0 && is_word_char(static_cast<unsigned char>(text[pos - 1]))) ||
              (end < text.size() && is_word_char(static_cast<unsigned char>(text[end]))))) {
@@ -84,8 +109,8 @@ std::vector<AddedVocabulary::Segment> AddedVocabulary::split(std::string_view te
         --segment_end;
     }
     plain(segment_start, segment_end);
-    out.push_back({text.substr(pos, best->content.size()), pos, best->id});
-    pos += best->content.size();
+    out.push_back({text.substr(pos, best->match.size()), pos, best->id});
+    pos += best->match.size();
     if (best->rstrip) {
       while (pos < text.size() && is_ascii_space(text[pos]))
         ++pos;

@@ -36,6 +36,7 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
     if (!added.ok()) return added.error();
     Result<Normalizer> normalizer = Normalizer::from_json(field(config, "normalizer"));
     if (!normalizer.ok()) return with_context("normalizer", normalizer.error());
+    added->normalize_matches(*normalizer);
     const json& pre_json = field(config, "pre_tokenizer");
     if (pre_json.is_null()) return Error{"'pre_tokenizer' is missing"};
     Result<PreTokenizer> pre_tokenizer = PreTokenizer::from_json(pre_json);
@@ -86,18 +87,24 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
 
 std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const {
   std::vector<int32_t> ids;
-  for (const AddedVocabulary::Segment& segment : added_.split(text)) {
+  for (const AddedVocabulary::Segment& segment : added_.split(text, false)) {
     if (segment.id >= 0) {
       ids.push_back(segment.id);
       continue;
     }
     const std::string normalized = normalizer_.apply(segment.text);
-    for (const std::string& piece : pre_tokenizer_.split(normalized)) {
-      // Each byte as GPT-2's printable character, so BPE sees one character per byte.
-      std::string mapped;
-      for (const char byte : piece)
-        mapped += byte_to_char_[static_cast<unsigned char>(byte)];
-      model_.encode(mapped, ids);
+    for (const AddedVocabulary::Segment& part : added_.split(normalized, true)) {
+      if (part.id >= 0) {
+        ids.push_back(part.id);
+        continue;
+      }
+      for (const std::string& piece : pre_tokenizer_.split(part.text)) {
+        // Each byte as GPT-2's printable character, so BPE sees one character per byte.
+        std::string mapped;
+        for (const char byte : piece)
+          mapped += byte_to_char_[static_cast<unsigned char>(byte)];
+        model_.encode(mapped, ids);
+      }
     }
   }
   return ids;

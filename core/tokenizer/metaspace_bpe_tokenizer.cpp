@@ -34,6 +34,7 @@ Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
     if (!added.ok()) return added.error();
     Result<Normalizer> normalizer = Normalizer::from_json(field(config, "normalizer"));
     if (!normalizer.ok()) return with_context("normalizer", normalizer.error());
+    added->normalize_matches(*normalizer);
     Result<PreTokenizer> pre_tokenizer = PreTokenizer::from_json(field(config, "pre_tokenizer"));
     if (!pre_tokenizer.ok()) return with_context("pre_tokenizer", pre_tokenizer.error());
     Result<TokenDecoder> decoder = TokenDecoder::from_json(field(config, "decoder"));
@@ -46,7 +47,9 @@ Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
     for (const AddedVocabulary::Token& token : tok->added_.tokens()) {
       const auto id = static_cast<std::size_t>(token.id);
       if (tok->id_to_token_.size() <= id) tok->id_to_token_.resize(id + 1);
-      tok->id_to_token_[id] = token.content;
+      // Decoded in its normalised form, as tokenizers 0.23 does ("▁<|im_end|>" decodes to
+      // " <|im_end|>" under Prepend("▁")).
+      tok->id_to_token_[id] = token.match;
     }
 
     // BOS/EOS: the names tokenizer_config.json gives, else the usual ones.
@@ -67,15 +70,21 @@ Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
 
 std::vector<int32_t> MetaspaceBpeTokenizer::encode(std::string_view text) const {
   std::vector<int32_t> ids;
-  for (const AddedVocabulary::Segment& segment : added_.split(text)) {
+  for (const AddedVocabulary::Segment& segment : added_.split(text, false)) {
     if (segment.id >= 0) {
       ids.push_back(segment.id);
       continue;
     }
     const std::string normalized = normalizer_.apply(segment.text);
-    if (normalized.empty()) continue;
-    for (const std::string& piece : pre_tokenizer_.split(normalized, segment.offset == 0))
-      model_.encode(piece, ids);
+    for (const AddedVocabulary::Segment& part : added_.split(normalized, true)) {
+      if (part.id >= 0) {
+        ids.push_back(part.id);
+        continue;
+      }
+      const bool at_text_start = segment.offset == 0 && part.offset == 0;
+      for (const std::string& piece : pre_tokenizer_.split(part.text, at_text_start))
+        model_.encode(piece, ids);
+    }
   }
   return ids;
 }

@@ -176,6 +176,20 @@ class TestMetaspaceBpeTokenizer : public QObject {
     QCOMPARE(tokenizer->encode(""), Ids{});
   }
 
+  // An added token marked "normalized" (a plain added token) is normalised itself and looked for
+  // in the normalised text: under Prepend("▁") "<x>" is found only as "▁<x>".
+  void normalized_added_token_matches_normalised_text() {
+    json config = llama_legacy();
+    config["added_tokens"].push_back(
+        {{"id", 266}, {"content", "<x>"}, {"normalized", true}, {"special", false}});
+    auto tokenizer = load(config);
+    QVERIFY(tokenizer);
+    QCOMPARE(tokenizer->encode("<x>hi"), (Ids{266, kH, kI}));
+    QCOMPARE(tokenizer->encode("a <x>"), (Ids{kSpace, 265, 266}));
+    QVERIFY(tokenizer->encode("a<x>") != (Ids{kSpace, 265, 266}));  // no "▁" before it
+    QCOMPARE(tokenizer->decode({kSpaceHi, 266}), std::string("hi <x>"));
+  }
+
   // Metaspace's own decoder drops the replacement at the start of the first token.
   void metaspace_decoder() {
     json config = with_metaspace("first");

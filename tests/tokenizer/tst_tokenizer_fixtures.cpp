@@ -1,7 +1,8 @@
 // Parity with `tokenizers` over every data/<style>.tokenizer.json + data/<style>.expected.json
 // pair there is: byte-level (tools/make_bpe_fixtures.py) and the model families Qwen3, Phi-3,
-// Llama-2 (Metaspace "first") and Gemma (tools/make_family_fixtures.py / .cjs). Each case's ids
-// equal tokenizers', and where the fixture records tokenizers' decoded text, so does ours.
+// Llama-2 (Metaspace "first"; a ChatML fine-tune) and Gemma (tools/make_family_fixtures.*). Each
+// case's ids equal tokenizers', and where the fixture records tokenizers' decoded text, so does
+// ours.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -48,7 +49,8 @@ class TestTokenizerFixtures : public QObject {
   // The families this repository claims are there (a lost fixture fails here, not silently).
   void family_fixtures_are_present() {
     const std::set<std::string> styles = fixture_styles();
-    for (const char* style : {"qwen3", "phi3", "llama2_metaspace", "gemma", "qwen2", "llama3"})
+    for (const char* style :
+         {"qwen3", "phi3", "llama2_metaspace", "llama2_chatml", "gemma", "qwen2", "llama3"})
       QVERIFY2(styles.count(style) == 1, style);
   }
 
