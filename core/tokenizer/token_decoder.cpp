@@ -13,6 +13,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 deduces no aggregate template arguments
 
 bool is_one_character(const std::string& text) {
   return !text.empty() && utf8::decode_char(text, 0).length == static_cast<int>(text.size());
