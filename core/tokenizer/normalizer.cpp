@@ -7,18 +7,15 @@ namespace {
 
 using json = nlohmann::json;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 deduces no aggregate template arguments
-
 }  // namespace
 
 Result<Normalizer::Step> Normalizer::step_from_json(const json& step) {
   const std::string type = step.is_object() ? step.value("type", "") : "";
-  if (const std::optional<UnicodeForm> form = unicode_form_named(type)) return Step(*form);
+  if (const std::optional<UnicodeForm> form = unicode_form_named(type)) {
+    Step out;
+    out.form = *form;
+    return out;
+  }
   if (type == "Replace") {
     const auto pattern = step.find("pattern");
     const auto content = step.find("content");
@@ -34,12 +31,19 @@ Result<Normalizer::Step> Normalizer::step_from_json(const json& step) {
       parsed = PretokenizerPattern::from_regex((*pattern)["Regex"].get<std::string>());
     }
     if (!parsed.ok()) return with_context("Replace", parsed.error());
-    return Step(Replace{std::move(*parsed), content->get<std::string>()});
+    Step out;
+    out.kind = Step::Kind::Replace;
+    out.pattern = std::move(*parsed);
+    out.text = content->get<std::string>();
+    return out;
   }
   if (type == "Prepend") {
     const auto prepend = step.find("prepend");
     if (prepend == step.end() || !prepend->is_string()) return Error{"Prepend lacks 'prepend'"};
-    return Step(Prepend{prepend->get<std::string>()});
+    Step out;
+    out.kind = Step::Kind::Prepend;
+    out.text = prepend->get<std::string>();
+    return out;
   }
   return Error{"unsupported normalizer " + step.dump() +
                " (NFC, NFKC, NFD, NFKD, Replace, Prepend, Sequence)"};
@@ -68,24 +72,26 @@ Result<Normalizer> Normalizer::from_json(const json& normalizer) {
 std::string Normalizer::apply(std::string_view text) const {
   std::string out(text);
   for (const Step& step : steps_) {
-    std::visit(Overloaded{
-                   [&](UnicodeForm form) { out = normalize_unicode(out, form); },
-                   [&](const Replace& replace) {
-                     std::string replaced;
-                     for (const PretokenizerPattern::Span& span : replace.pattern.spans(out)) {
-                       if (span.is_match) {
-                         replaced += replace.content;
-                       } else {
-                         replaced.append(out, span.begin, span.end - span.begin);
-                       }
-                     }
-                     out = std::move(replaced);
-                   },
-                   [&](const Prepend& prepend) {
-                     if (!out.empty()) out.insert(0, prepend.prefix);
-                   },
-               },
-               step);
+    switch (step.kind) {
+      case Step::Kind::Unicode:
+        out = normalize_unicode(out, step.form);
+        break;
+      case Step::Kind::Replace: {
+        std::string replaced;
+        for (const PretokenizerPattern::Span& span : step.pattern->spans(out)) {
+          if (span.is_match) {
+            replaced += step.text;
+          } else {
+            replaced.append(out, span.begin, span.end - span.begin);
+          }
+        }
+        out = std::move(replaced);
+        break;
+      }
+      case Step::Kind::Prepend:
+        if (!out.empty()) out.insert(0, step.text);
+        break;
+    }
   }
   return out;
 }

@@ -3,7 +3,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -25,14 +24,14 @@ class Normalizer {
   std::string apply(std::string_view text) const;
 
  private:
-  struct Replace {
-    PretokenizerPattern pattern;
-    std::string content;
+  // One step (a plain struct: GCC 12's -Wmaybe-uninitialized misfires on a variant of strings).
+  struct Step {
+    enum class Kind { Unicode, Replace, Prepend };
+    Kind kind = Kind::Unicode;
+    UnicodeForm form = UnicodeForm::NFC;         // Unicode
+    std::optional<PretokenizerPattern> pattern;  // Replace: what is replaced
+    std::string text;                            // Replace's content, Prepend's prefix
   };
-  struct Prepend {
-    std::string prefix;
-  };
-  using Step = std::variant<UnicodeForm, Replace, Prepend>;
   static Result<Step> step_from_json(const nlohmann::json& step);
 
   std::vector<Step> steps_;

@@ -9,13 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 deduces no aggregate template arguments
-
 bool is_one_character(const std::string& text) {
   return !text.empty() && utf8::decode_char(text, 0).length == static_cast<int>(text.size());
 }
@@ -97,8 +90,15 @@ std::vector<std::string> byte_fallback(std::vector<std::string> tokens) {
 
 Result<TokenDecoder::Step> TokenDecoder::step_from_json(const json& step) {
   const std::string type = step.is_object() ? step.value("type", "") : "";
-  if (type == "ByteFallback") return Step(ByteFallback{});
-  if (type == "Fuse") return Step(Fuse{});
+  Step out;
+  if (type == "ByteFallback") {
+    out.kind = Step::Kind::ByteFallback;
+    return out;
+  }
+  if (type == "Fuse") {
+    out.kind = Step::Kind::Fuse;
+    return out;
+  }
   if (type == "Replace") {
     const auto pattern = step.find("pattern");
     const auto content = step.find("content");
@@ -108,19 +108,27 @@ Result<TokenDecoder::Step> TokenDecoder::step_from_json(const json& step) {
     }
     const std::string from = (*pattern)["String"].get<std::string>();
     if (from.empty()) return Error{"decoder Replace's pattern is empty"};
-    return Step(Replace{from, content->get<std::string>()});
+    out.kind = Step::Kind::Replace;
+    out.pattern = from;
+    out.content = content->get<std::string>();
+    return out;
   }
   if (type == "Strip") {
-    Strip strip{step.value("content", " "), step.value("start", 0), step.value("stop", 0)};
-    if (!is_one_character(strip.content) || strip.start < 0 || strip.stop < 0)
+    out.kind = Step::Kind::Strip;
+    out.pattern = step.value("content", " ");
+    out.start = step.value("start", 0);
+    out.stop = step.value("stop", 0);
+    if (!is_one_character(out.pattern) || out.start < 0 || out.stop < 0)
       return Error{"decoder Strip needs one 'content' character and counts 'start', 'stop' >= 0"};
-    return Step(strip);
+    return out;
   }
   if (type == "Metaspace") {
-    Metaspace metaspace{step.value("replacement", "\u2581"), strips_first(step)};
-    if (!is_one_character(metaspace.replacement))
+    out.kind = Step::Kind::Metaspace;
+    out.pattern = step.value("replacement", "\u2581");
+    out.strip_first = strips_first(step);
+    if (!is_one_character(out.pattern))
       return Error{"decoder Metaspace's replacement is not one character"};
-    return Step(metaspace);
+    return out;
   }
   return Error{"unsupported decoder " + step.dump() +
                " (Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence)"};
@@ -155,36 +163,37 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
     return joined;
   }
   for (const Step& step : steps_) {
-    std::visit(Overloaded{
-                   [&](const Replace& replace) {
-                     for (std::string& token : tokens)
-                       token = replace_all(token, replace.pattern, replace.content);
-                   },
-                   [&](ByteFallback) { tokens = byte_fallback(std::move(tokens)); },
-                   [&](Fuse) {
-                     std::string fused;
-                     for (const std::string& token : tokens)
-                       fused += token;
-                     tokens.assign(1, std::move(fused));
-                   },
-                   [&](const Strip& strip) {
-                     for (std::string& token : tokens) {
-                       for (int i = 0; i < strip.start && token.starts_with(strip.content); ++i)
-                         token.erase(0, strip.content.size());
-                       for (int i = 0; i < strip.stop && token.ends_with(strip.content); ++i)
-                         token.erase(token.size() - strip.content.size());
-                     }
-                   },
-                   [&](const Metaspace& metaspace) {
-                     // As tokenizers: in the first token the replacement is dropped, elsewhere a
-                     // space.
-                     for (std::size_t i = 0; i < tokens.size(); ++i) {
-                       const bool drop = i == 0 && metaspace.strip_first;
-                       tokens[i] = replace_all(tokens[i], metaspace.replacement, drop ? "" : " ");
-                     }
-                   },
-               },
-               step);
+    switch (step.kind) {
+      case Step::Kind::Replace:
+        for (std::string& token : tokens)
+          token = replace_all(token, step.pattern, step.content);
+        break;
+      case Step::Kind::ByteFallback:
+        tokens = byte_fallback(std::move(tokens));
+        break;
+      case Step::Kind::Fuse: {
+        std::string fused;
+        for (const std::string& token : tokens)
+          fused += token;
+        tokens.assign(1, std::move(fused));
+        break;
+      }
+      case Step::Kind::Strip:
+        for (std::string& token : tokens) {
+          for (int i = 0; i < step.start && token.starts_with(step.pattern); ++i)
+            token.erase(0, step.pattern.size());
+          for (int i = 0; i < step.stop && token.ends_with(step.pattern); ++i)
+            token.erase(token.size() - step.pattern.size());
+        }
+        break;
+      case Step::Kind::Metaspace:
+        // As tokenizers: in the first token the replacement is dropped, elsewhere a space.
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+          const bool drop = i == 0 && step.strip_first;
+          tokens[i] = replace_all(tokens[i], step.pattern, drop ? "" : " ");
+        }
+        break;
+    }
   }
   std::string out;
   for (const std::string& token : tokens)

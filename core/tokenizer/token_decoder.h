@@ -1,7 +1,6 @@
 #pragma once
 
 #include <string>
-#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -23,20 +22,15 @@ class TokenDecoder {
   std::string decode(std::vector<std::string> tokens) const;
 
  private:
-  struct Replace {
-    std::string pattern, content;
+  // One step (a plain struct: GCC 12's -Wmaybe-uninitialized misfires on a variant of strings).
+  struct Step {
+    enum class Kind { Replace, ByteFallback, Fuse, Strip, Metaspace };
+    Kind kind = Kind::Fuse;
+    std::string pattern;      // Replace's pattern; Strip's and Metaspace's character
+    std::string content;      // Replace's content
+    int start = 0, stop = 0;  // Strip: how many at each end
+    bool strip_first = true;  // Metaspace: prepend_scheme is not "never"
   };
-  struct ByteFallback {};
-  struct Fuse {};
-  struct Strip {
-    std::string content;  // one character, as UTF-8
-    int start = 0, stop = 0;
-  };
-  struct Metaspace {
-    std::string replacement;
-    bool strip_first = true;  // prepend_scheme is not "never"
-  };
-  using Step = std::variant<Replace, ByteFallback, Fuse, Strip, Metaspace>;
   static Result<Step> step_from_json(const nlohmann::json& step);
 
   std::vector<Step> steps_;
