@@ -1,5 +1,5 @@
-// tokenizer.json (byte-level BPE): JSON, vocab, merges, pre-tokenizer, normalizer; then a
-// short text through encode and decode.
+// tokenizer.json (byte-level and metaspace BPE): JSON, vocab, merges, added tokens, normalizer,
+// pre-tokenizer, decoder; then a short text through encode and decode.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>

@@ -135,7 +135,8 @@ put("fuzz_safetensors_index", "missing.json", json.dumps(
 
 # --- tokenizers ----------------------------------------------------------------------------
 data = ROOT / "tests/tokenizer/data"
-for name in ["gpt2_prefix.tokenizer.json", "qwen2.tokenizer.json", "llama3.tokenizer.json"]:
+for name in ["gpt2_prefix.tokenizer.json", "qwen2.tokenizer.json", "llama3.tokenizer.json",
+             "phi3.tokenizer.json", "gemma.tokenizer.json"]:
     put("fuzz_tokenizer_json", name, (data / name).read_bytes())
 for name in ["bpe_identity_unk.model", "unigram_identity_unk.model", "bpe_llama.model"]:
     put("fuzz_sentencepiece", name, (data / name).read_bytes())

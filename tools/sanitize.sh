@@ -14,7 +14,7 @@ if [ ${#suites[@]} -eq 0 ]; then
     tst_failing_writes                                    # every writer, failing (EFBIG, EIO, ENOSPC)
     tst_protobuf_reader tst_tokenizer_loading             # tokenizer files
     tst_sentencepiece_tokenizer tst_byte_level_bpe_tokenizer tst_pretokenizer_pattern
-    tst_unicode_nfc
+    tst_unicode_nfc tst_pre_tokenizer tst_metaspace_bpe_tokenizer tst_tokenizer_fixtures
     tst_evaluation_journal tst_tuning_engine tst_afbs_stages   # engine, journal, resume
     tst_kernel tst_gaussian_process tst_lbfgs_minimizer tst_acquisition tst_sobol_sequence
     tst_bayesian_optimizer

@@ -7,6 +7,7 @@
 #include "core/common/atomic_file.h"
 #include "core/common/bounded_json.h"
 #include "core/tokenizer/byte_level_bpe_tokenizer.h"
+#include "core/tokenizer/metaspace_bpe_tokenizer.h"
 #include "core/tokenizer/sentencepiece_model_proto.h"
 #include "core/tokenizer/sentencepiece_tokenizer.h"
 #include "core/tokenizer/tokenizer.h"
@@ -46,6 +47,28 @@ Result<std::unique_ptr<Tokenizer>> load_sentencepiece(const fs::path& path) {
   return std::unique_ptr<Tokenizer>(std::move(*tok));
 }
 
+bool has_byte_level_step(const nlohmann::json& part, const char* list_key) {
+  if (!part.is_object()) return false;
+  if (part.value("type", "") == "ByteLevel") return true;
+  const auto list = part.find(list_key);
+  if (part.value("type", "") != "Sequence" || list == part.end() || !list->is_array()) return false;
+  for (const nlohmann::json& step : *list) {
+    if (step.is_object() && step.value("type", "") == "ByteLevel") return true;
+  }
+  return false;
+}
+
+// Byte-level BPE (GPT-2, Llama-3, Qwen) declares a ByteLevel pre-tokenizer or decoder; the
+// rest (Llama-2, Mistral, Phi-3, Gemma: spaces as "▁", byte fallback) is metaspace BPE.
+bool declares_byte_level(const nlohmann::json& config) {
+  if (!config.is_object()) return true;  // the byte-level loader reports what is wrong
+  const auto pre = config.find("pre_tokenizer");
+  const auto decoder = config.find("decoder");
+  return (pre != config.end() && has_byte_level_step(*pre, "pretokenizers")) ||
+         (decoder != config.end() && has_byte_level_step(*decoder, "decoders")) ||
+         (pre == config.end() && decoder == config.end());
+}
+
 Result<std::unique_ptr<Tokenizer>> load_hugging_face(const fs::path& path) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.error();
@@ -59,8 +82,16 @@ Result<std::unique_ptr<Tokenizer>> load_hugging_face(const fs::path& path) {
       if (auto parsed_extra = parse_json(*extra_text, extra_path.string())) extra = *parsed_extra;
     }
   }
-  Result<std::unique_ptr<ByteLevelBpeTokenizer>> tok = ByteLevelBpeTokenizer::from_json(
-      config, special_token_name(extra, "bos_token"), special_token_name(extra, "eos_token"));
+  const std::optional<std::string> bos = special_token_name(extra, "bos_token");
+  const std::optional<std::string> eos = special_token_name(extra, "eos_token");
+  if (!declares_byte_level(config)) {
+    Result<std::unique_ptr<MetaspaceBpeTokenizer>> tok =
+        MetaspaceBpeTokenizer::from_json(config, bos, eos);
+    if (!tok.ok()) return with_context(path.string(), tok.error());
+    return std::unique_ptr<Tokenizer>(std::move(*tok));
+  }
+  Result<std::unique_ptr<ByteLevelBpeTokenizer>> tok =
+      ByteLevelBpeTokenizer::from_json(config, bos, eos);
   if (!tok.ok()) return with_context(path.string(), tok.error());
   return std::unique_ptr<Tokenizer>(std::move(*tok));
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tokenizer/utf8.h"
+
 namespace afbs {
 namespace {
 
@@ -28,7 +30,40 @@ Result<PreTokenizer::Behavior> PreTokenizer::behavior_named(const std::string& n
                "Contiguous)"};
 }
 
+// Metaspace: {"replacement": "▁", "prepend_scheme": "always" | "first" | "never", "split"};
+// files from before prepend_scheme say add_prefix_space instead (true: always).
+Result<PreTokenizer::Step> PreTokenizer::metaspace_step(const json& step) {
+  const std::string replacement = step.value("replacement", "\u2581");
+  if (replacement.empty() ||
+      utf8::decode_char(replacement, 0).length != static_cast<int>(replacement.size())) {
+    return Error{"Metaspace's replacement '" + replacement + "' is not one character"};
+  }
+  Metaspace metaspace{replacement, flag(step, "add_prefix_space", true) ? PrependScheme::Always
+                                                                        : PrependScheme::Never};
+  if (const auto scheme = step.find("prepend_scheme"); scheme != step.end() && !scheme->is_null()) {
+    const std::string name = scheme->is_string() ? scheme->get<std::string>() : scheme->dump();
+    if (name == "always") {
+      metaspace.prepend = PrependScheme::Always;
+    } else if (name == "first") {
+      metaspace.prepend = PrependScheme::First;
+    } else if (name == "never") {
+      metaspace.prepend = PrependScheme::Never;
+    } else {
+      return Error{"Metaspace's prepend_scheme '" + name + "' is unknown (always, first, never)"};
+    }
+  }
+  // split: pieces start at each replacement character; else a pattern that matches nothing.
+  Result<PretokenizerPattern> pattern = flag(step, "split", true)
+                                            ? PretokenizerPattern::from_literal(replacement)
+                                            : PretokenizerPattern::from_regex("(*FAIL)");
+  if (!pattern.ok()) return pattern.error();
+  Step out{std::move(*pattern), Behavior::MergedWithNext};
+  out.metaspace = std::move(metaspace);
+  return out;
+}
+
 Result<PreTokenizer> PreTokenizer::from_json(const json& pre) {
+  if (pre.is_null()) return PreTokenizer{};
   if (!pre.is_object()) return Error{"not an object"};
   std::vector<json> steps;
   if (pre.value("type", "") == "Sequence") {
@@ -39,11 +74,10 @@ Result<PreTokenizer> PreTokenizer::from_json(const json& pre) {
     steps.push_back(pre);
   }
   PreTokenizer out;
-  bool byte_level = false;
   for (const json& step : steps) {
     if (!step.is_object()) return Error{"a step is not an object"};
     const std::string type = step.value("type", "");
-    if (byte_level) return Error{"steps after ByteLevel are not supported"};
+    if (out.byte_level_) return Error{"steps after ByteLevel are not supported"};
     if (type == "Split") {
       const auto pattern = step.find("pattern");
       Result<PretokenizerPattern> parsed = Error{
@@ -69,8 +103,12 @@ Result<PreTokenizer> PreTokenizer::from_json(const json& pre) {
       auto behavior = behavior_named(step.value("behavior", "Isolated"));
       if (!behavior.ok()) return with_context("Punctuation", behavior.error());
       out.steps_.push_back({PretokenizerPattern::from_regex(kPunctuation).value(), *behavior});
+    } else if (type == "Metaspace") {
+      Result<Step> metaspace = metaspace_step(step);
+      if (!metaspace.ok()) return metaspace.error();
+      out.steps_.push_back(std::move(*metaspace));
     } else if (type == "ByteLevel") {
-      byte_level = true;
+      out.byte_level_ = true;
       const bool prefix = flag(step, "add_prefix_space", false);
       if (flag(step, "use_regex", true)) {
         out.steps_.push_back({PretokenizerPattern::from_regex(PretokenizerPattern::kGpt2).value(),
@@ -81,21 +119,39 @@ Result<PreTokenizer> PreTokenizer::from_json(const json& pre) {
             {PretokenizerPattern::from_regex("(*FAIL)").value(), Behavior::Isolated, false, true});
       }
     } else {
-      return Error{"pre-tokenizer type '" + type +
-                   "' is not supported (Split, Digits, Punctuation, ByteLevel, Sequence)"};
+      return Error{
+          "pre-tokenizer type '" + type +
+          "' is not supported (Split, Digits, Punctuation, Metaspace, ByteLevel, Sequence)"};
     }
   }
-  if (!byte_level) return Error{"no ByteLevel step: only byte-level BPE is supported"};
   return out;
 }
 
 // tokenizers' SplitDelimiterBehavior applied to one piece's matches.
-std::vector<std::string> PreTokenizer::apply(const Step& step, std::string_view piece) {
+std::vector<PreTokenizer::Piece> PreTokenizer::apply(const Step& step, const Piece& whole) {
+  std::string_view piece = whole.text;
   std::string prefixed;
   if (step.prefix_space && (piece.empty() || piece.front() != ' ')) {
     prefixed.reserve(piece.size() + 1);
     prefixed.push_back(' ');
     prefixed.append(piece);
+    piece = prefixed;
+  }
+  if (step.metaspace) {
+    const Metaspace& metaspace = *step.metaspace;
+    std::string replaced;
+    for (const char c : piece) {
+      if (c == ' ') {
+        replaced += metaspace.replacement;
+      } else {
+        replaced.push_back(c);
+      }
+    }
+    const bool prepend = metaspace.prepend == PrependScheme::Always ||
+                         (metaspace.prepend == PrependScheme::First && whole.at_text_start);
+    if (prepend && !replaced.starts_with(metaspace.replacement))
+      replaced.insert(0, metaspace.replacement);
+    prefixed = std::move(replaced);
     piece = prefixed;
   }
   std::vector<PretokenizerPattern::Span> spans = step.pattern.spans(piece);
@@ -148,24 +204,31 @@ std::vector<std::string> PreTokenizer::apply(const Step& step, std::string_view 
       }
       break;
   }
-  std::vector<std::string> out;
+  std::vector<Piece> out;
   for (const auto& [begin, end] : ranges) {
-    if (end > begin) out.emplace_back(piece.substr(begin, end - begin));
+    if (end > begin)
+      out.push_back(
+          {std::string(piece.substr(begin, end - begin)), whole.at_text_start && begin == 0});
   }
   return out;
 }
 
-std::vector<std::string> PreTokenizer::split(std::string_view text) const {
-  std::vector<std::string> pieces{std::string(text)};
+std::vector<std::string> PreTokenizer::split(std::string_view text, bool at_text_start) const {
+  std::vector<Piece> pieces;
+  pieces.push_back({std::string(text), at_text_start});
   for (const Step& step : steps_) {
-    std::vector<std::string> next;
-    for (const std::string& piece : pieces) {
-      for (std::string& cut : apply(step, piece))
+    std::vector<Piece> next;
+    for (const Piece& piece : pieces) {
+      for (Piece& cut : apply(step, piece))
         next.push_back(std::move(cut));
     }
     pieces = std::move(next);
   }
-  return pieces;
+  std::vector<std::string> out;
+  out.reserve(pieces.size());
+  for (Piece& piece : pieces)
+    out.push_back(std::move(piece.text));
+  return out;
 }
 
 }  // namespace afbs

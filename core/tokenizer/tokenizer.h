@@ -22,12 +22,13 @@ class Tokenizer {
   virtual int vocab_size() const = 0;
   virtual int bos_id() const = 0;  // -1 when the model has none
   virtual int eos_id() const = 0;  // -1 when the model has none
-  // "sentencepiece-bpe", "sentencepiece-unigram" or "byte-level-bpe".
+  // "sentencepiece-bpe", "sentencepiece-unigram", "byte-level-bpe" or "metaspace-bpe".
   virtual std::string kind() const = 0;
 };
 
-// Loads tokenizer.model (SentencePiece) or tokenizer.json (byte-level BPE) from a model
-// folder, preferring tokenizer.model; the error names the file and what is wrong with it.
+// Loads tokenizer.model (SentencePiece) or tokenizer.json (BPE: byte-level, or metaspace with
+// byte fallback) from a model folder, preferring tokenizer.model; the error names the file and
+// what is wrong with it.
 Result<std::unique_ptr<Tokenizer>> load_tokenizer(const std::filesystem::path& model_dir);
 
 }  // namespace afbs

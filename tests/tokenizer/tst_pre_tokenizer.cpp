@@ -1,6 +1,7 @@
 // tokenizer.json pre_tokenizer steps as `tokenizers` applies them: Split with each behaviour
-// and invert, String patterns, Digits, Punctuation, ByteLevel's prefix space, Sequence; and
-// the errors for unsupported steps. Expected pieces follow tokenizers' documented examples.
+// and invert, String patterns, Digits, Punctuation, ByteLevel's prefix space, Metaspace's
+// prepend schemes and split, Sequence; and the errors for unsupported steps. Expected pieces follow
+// tokenizers' documented examples.
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,13 @@ json sequence(json step) {
               {"pretokenizers",
                {std::move(step),
                 {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
+}
+
+json metaspace(const std::string& scheme, bool split) {
+  return {{"type", "Metaspace"},
+          {"replacement", "\u2581"},
+          {"prepend_scheme", scheme},
+          {"split", split}};
 }
 
 json split(const std::string& regex, const std::string& behavior, bool invert = false) {
@@ -76,6 +84,35 @@ class TestPreTokenizer : public QObject {
     QTest::newRow("byte level alone uses GPT-2's regex")
         << json{{"type", "ByteLevel"}, {"add_prefix_space", false}} << "Hello world!"
         << Pieces{"Hello", " world", "!"};
+    // Metaspace (tokenizers' own tests): spaces to "▁", prepended by the scheme, cut before
+    // each "▁" when split.
+    QTest::newRow("metaspace always, split")
+        << metaspace("always", true) << "Hey  friend" << Pieces{"▁Hey", "▁", "▁friend"};
+    QTest::newRow("metaspace always, whole")
+        << metaspace("always", false) << "Hey friend" << Pieces{"▁Hey▁friend"};
+    QTest::newRow("metaspace never")
+        << metaspace("never", true) << "Hey friend" << Pieces{"Hey", "▁friend"};
+    QTest::newRow("metaspace keeps a leading space once")
+        << metaspace("always", false) << " Hey" << Pieces{"▁Hey"};
+    QTest::newRow("metaspace after a split step")
+        << json{{"type", "Sequence"},
+                {"pretokenizers", {split("\\d", "Isolated"), metaspace("always", false)}}}
+        << "a1b" << Pieces{"▁a", "▁1", "▁b"};
+  }
+
+  // "first" prepends only to text at the start of the whole input (not after an added token),
+  // and to the first piece of a Sequence.
+  void metaspace_first_prepends_at_the_start_only() {
+    auto whole = afbs::PreTokenizer::from_json(metaspace("first", false));
+    QVERIFY(whole.ok());
+    QCOMPARE(whole->split("Hey friend", true), Pieces{"▁Hey▁friend"});
+    QCOMPARE(whole->split("Hey friend", false), Pieces{"Hey▁friend"});
+    auto after_split = afbs::PreTokenizer::from_json(
+        json{{"type", "Sequence"},
+             {"pretokenizers", {split("\\d", "Isolated"), metaspace("first", false)}}});
+    QVERIFY(after_split.ok());
+    QCOMPARE(after_split->split("a1b", true), (Pieces{"▁a", "1", "b"}));
+    QVERIFY(!after_split->has_byte_level());
   }
 
   void pieces() {
@@ -88,16 +125,24 @@ class TestPreTokenizer : public QObject {
   }
 
   void unsupported_steps_are_named() {
-    auto metaspace =
-        afbs::PreTokenizer::from_json(sequence(json{{"type", "Metaspace"}, {"replacement", "_"}}));
-    QVERIFY(!metaspace.ok());
-    QVERIFY(metaspace.error().message.find("Metaspace") != std::string::npos);
+    auto whitespace = afbs::PreTokenizer::from_json(sequence(json{{"type", "WhitespaceSplit"}}));
+    QVERIFY(!whitespace.ok());
+    QVERIFY(whitespace.error().message.find("WhitespaceSplit") != std::string::npos);
+    auto scheme = afbs::PreTokenizer::from_json(metaspace("sometimes", true));
+    QVERIFY(!scheme.ok());
+    QVERIFY(scheme.error().message.find("sometimes") != std::string::npos);
+    auto replacement = afbs::PreTokenizer::from_json(
+        json{{"type", "Metaspace"}, {"replacement", "ab"}, {"prepend_scheme", "always"}});
+    QVERIFY(!replacement.ok());
+    QVERIFY(replacement.error().message.find("not one character") != std::string::npos);
     auto behavior = afbs::PreTokenizer::from_json(sequence(split("-", "Sideways")));
     QVERIFY(!behavior.ok());
     QVERIFY(behavior.error().message.find("Sideways") != std::string::npos);
-    auto no_byte_level = afbs::PreTokenizer::from_json(split("-", "Isolated"));
-    QVERIFY(!no_byte_level.ok());
-    QVERIFY(no_byte_level.error().message.find("ByteLevel") != std::string::npos);
+    auto after_byte_level = afbs::PreTokenizer::from_json(
+        json{{"type", "Sequence"},
+             {"pretokenizers", {{{"type", "ByteLevel"}}, split("-", "Isolated")}}});
+    QVERIFY(!after_byte_level.ok());
+    QVERIFY(after_byte_level.error().message.find("after ByteLevel") != std::string::npos);
   }
 };
 

@@ -186,8 +186,8 @@ class TestTokenizerLoading : public QObject {
       j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "(\\w+";
     }) << "does not compile";
     QTest::newRow("unsupported pre-tokenizer step") << variant([](json& j) {
-      j["pre_tokenizer"]["pretokenizers"][0] = {{"type", "Metaspace"}};
-    }) << "'Metaspace' is not supported";
+      j["pre_tokenizer"]["pretokenizers"][0] = {{"type", "BertPreTokenizer"}};
+    }) << "'BertPreTokenizer' is not supported";
     QTest::newRow("no pre-tokenizer")
         << variant([](json& j) { j.erase("pre_tokenizer"); }) << "'pre_tokenizer' is missing";
     QTest::newRow("unknown normalizer") << variant([](json& j) {

@@ -1,0 +1,101 @@
+#include "core/tokenizer/metaspace_bpe_tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+namespace afbs {
+namespace {
+
+using json = nlohmann::json;
+// Real vocabularies are dense: ids past (entries + this slack) are taken as a hostile file
+// rather than allocated for.
+constexpr int64_t kIdSlack = 1024;
+
+const json& field(const json& config, const char* key) {
+  static const json kNull;
+  const auto it = config.find(key);
+  return it == config.end() ? kNull : *it;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
+    const json& config, std::optional<std::string> bos_name, std::optional<std::string> eos_name) {
+  try {
+    if (!config.is_object()) return Error{"the top level is not a JSON object"};
+    const json& model_json = field(config, "model");
+    if (!model_json.is_object()) return Error{"'model' is missing"};
+    const json& added_json = field(config, "added_tokens");
+    const int64_t max_ids = kIdSlack + static_cast<int64_t>(field(model_json, "vocab").size()) +
+                            static_cast<int64_t>(added_json.size());
+
+    Result<BpeModel> model = BpeModel::from_json(model_json, max_ids);
+    if (!model.ok()) return with_context("model", model.error());
+    Result<AddedVocabulary> added = AddedVocabulary::from_json(added_json, max_ids);
+    if (!added.ok()) return added.error();
+    Result<Normalizer> normalizer = Normalizer::from_json(field(config, "normalizer"));
+    if (!normalizer.ok()) return with_context("normalizer", normalizer.error());
+    added->normalize_matches(*normalizer);
+    Result<PreTokenizer> pre_tokenizer = PreTokenizer::from_json(field(config, "pre_tokenizer"));
+    if (!pre_tokenizer.ok()) return with_context("pre_tokenizer", pre_tokenizer.error());
+    Result<TokenDecoder> decoder = TokenDecoder::from_json(field(config, "decoder"));
+    if (!decoder.ok()) return with_context("decoder", decoder.error());
+
+    std::unique_ptr<MetaspaceBpeTokenizer> tok(
+        new MetaspaceBpeTokenizer(std::move(*model), std::move(*added), std::move(*normalizer),
+                                  std::move(*pre_tokenizer), std::move(*decoder)));
+    tok->id_to_token_ = tok->model_.tokens();
+    for (const AddedVocabulary::Token& token : tok->added_.tokens()) {
+      const auto id = static_cast<std::size_t>(token.id);
+      if (tok->id_to_token_.size() <= id) tok->id_to_token_.resize(id + 1);
+      // Decoded in its normalised form, as tokenizers 0.23 does ("▁<|im_end|>" decodes to
+      // " <|im_end|>" under Prepend("▁")).
+      tok->id_to_token_[id] = token.match;
+    }
+
+    // BOS/EOS: the names tokenizer_config.json gives, else the usual ones.
+    const auto find = [&](const std::vector<std::string>& names) {
+      for (const std::string& name : names) {
+        if (const int id = tok->added_.id_of(name); id >= 0) return id;
+        if (const int id = tok->model_.token_id(name); id >= 0) return id;
+      }
+      return -1;
+    };
+    tok->bos_id_ = bos_name ? find({*bos_name}) : find({"<s>", "<bos>"});
+    tok->eos_id_ = eos_name ? find({*eos_name}) : find({"</s>", "<eos>", "<|endoftext|>"});
+    return tok;
+  } catch (const std::exception& e) {  // a field of an unexpected JSON type
+    return Error{e.what()};
+  }
+}
+
+std::vector<int32_t> MetaspaceBpeTokenizer::encode(std::string_view text) const {
+  std::vector<int32_t> ids;
+  for (const AddedVocabulary::Segment& segment : added_.split(text, false)) {
+    if (segment.id >= 0) {
+      ids.push_back(segment.id);
+      continue;
+    }
+    const std::string normalized = normalizer_.apply(segment.text);
+    for (const AddedVocabulary::Segment& part : added_.split(normalized, true)) {
+      if (part.id >= 0) {
+        ids.push_back(part.id);
+        continue;
+      }
+      const bool at_text_start = segment.offset == 0 && part.offset == 0;
+      for (const std::string& piece : pre_tokenizer_.split(part.text, at_text_start))
+        model_.encode(piece, ids);
+    }
+  }
+  return ids;
+}
+
+std::string MetaspaceBpeTokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (const int32_t id : ids) {
+    if (id >= 0 && id < vocab_size()) tokens.push_back(id_to_token_[static_cast<std::size_t>(id)]);
+  }
+  return decoder_.decode(std::move(tokens));
+}
+
+}  // namespace afbs
