@@ -32,6 +32,7 @@ RunsView::RunsView(RunHistory* history, QWidget* parent) : QWidget(parent), hist
   table_->sortByColumn(RunHistory::Number, Qt::AscendingOrder);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+  table_->setTabKeyNavigation(false);  // Tab moves on to the buttons (arrows move in the table)
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);

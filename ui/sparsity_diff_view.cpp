@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kMargin = 8;
 constexpr int kAxis = 56;    // room for the layer labels on the left
-constexpr int kTitle = 22;   // the title line
+constexpr int kTitle = 40;   // the title line and the head labels
 constexpr int kLegend = 40;  // the scale below the grid
 
 }  // namespace
@@ -72,7 +72,7 @@ void SparsityDiffView::paintEvent(QPaintEvent*) {
     return;
   }
   const double scale_end = limit();
-  painter.drawText(QRect(kMargin, kMargin, width() - 2 * kMargin, kTitle),
+  painter.drawText(QRect(kMargin, kMargin, width() - 2 * kMargin, 18),
                    Qt::AlignLeft | Qt::AlignVCenter,
                    tr("Sparsity %1 − %2 (%3 heads compared)")
                        .arg(diff_.b_name, diff_.a_name)
@@ -87,6 +87,18 @@ void SparsityDiffView::paintEvent(QPaintEvent*) {
       painter.fillRect(cell_rect(layer, head),
                        d ? diverging_color(*d, scale_end) : missing_head_color());
     }
+  }
+  // Thin lines between cells, so equal neighbours (white on white) stay apart, and head labels.
+  painter.setPen(QPen(palette().color(QPalette::Mid), 1));
+  for (int layer = 0; layer < diff_.layers; ++layer) {
+    for (int head = 0; head < diff_.heads; ++head)
+      painter.drawRect(cell_rect(layer, head));
+  }
+  painter.setPen(palette().color(QPalette::WindowText));
+  for (int head = 0; head < diff_.heads; ++head) {
+    const QRect column = cell_rect(0, head);
+    painter.drawText(QRect(column.left(), column.top() - 18, column.width(), 16), Qt::AlignCenter,
+                     tr("H%1").arg(head));
   }
   // The scale: −limit … 0 … +limit.
   const QRect grid = grid_rect();
