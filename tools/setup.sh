@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config clang-format
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev   # Qt Charts' CMake package needs OpenGL's
+  qt6-svg-dev                                     # QSvgGenerator: charts and heatmaps exported as SVG
   libtorch-dev libopenblas0-openmp                # without OpenBLAS libtorch uses reference BLAS (10x slower)
   libeigen3-dev nlohmann-json3-dev
   libpcre2-dev libutf8proc-dev                    # tokenizer.json: any pre-tokenizer regex; NFC/NFKC

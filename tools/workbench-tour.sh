@@ -2,8 +2,9 @@
 # A tour of the real workbench on the demo model under Xvfb, driven by the keyboard as a person
 # would, saving a screenshot at each step into OUT_DIR (default docs/tour):
 #   0 started on a folder that is not a model  1 started (focus on Start)  2 tuning (phase in the status bar)  3 run finished (convergence,
-#   heatmap, quality)  3b a head in the inspector, two heads pinned, two others re-tuned, the two
-#   runs compared (Runs tab, overlaid convergence)  4 close prompt (unsaved work, answered
+#   heatmap, quality)  3b a head in the inspector and its block mask, two heads pinned, two others
+#   re-tuned, the two runs compared (Runs tab with the evaluations table, the sparsity diff,
+#   overlaid convergence)  4 close prompt (unsaved work, answered
 #   Cancel)  5 killed and restarted: the autosaved session restored (convergence, heatmap, runs)
 # Needs xvfb-run, xdotool, xwd (x11-apps) and python3; run from the repository root after a build.
 # Settings and the autosave go to a private folder, never the user's.
@@ -64,17 +65,24 @@ shot 3-quality
 tab 2
 click 468 536  # layer 4, head 1: the inspector shows it
 shot 3b-inspector
+click 1160 362  # the inspector's Block mask tab: computed on the worker from the captured Q/K/V
+sleep 4
+shot 3b-block-mask
 click 377 536 && xdotool keydown ctrl && click 468 536 && xdotool keyup ctrl
 press space  # pins layer 4 heads 0 and 1
-click 738 632 && xdotool keydown ctrl && click 828 632 && xdotool keyup ctrl
-click 999 64  # Re-tune selected: layer 5 heads 4 and 5 only
+click 705 632 && xdotool keydown ctrl && click 788 632 && xdotool keyup ctrl
+click 940 64  # Re-tune selected: layer 5 heads 4 and 5 only
 wait_runs 2
 sleep 1
 shot 3b-retuned-heatmap
 tab 4
 click 400 86 && xdotool keydown shift && click 400 116 && xdotool keyup shift  # runs 1 and 2
-click 458 670  # Compare two
-shot 3b-runs-compared
+press Tab space  # Compare two (Tab leaves the table; Show is off with two selected)
+sleep 1
+shot 3b-runs-compared  # below: the evaluations of run 2, the row last clicked
+press Tab space  # Diff sparsity: run 2 − run 1 per head
+sleep 1
+shot 3b-sparsity-diff
 tab 1
 shot 3b-convergence-overlay
 press ctrl+q

@@ -7,12 +7,15 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <map>
 
+#include "ui/head_picture_panel.h"
+#include "ui/head_picture_service.h"
 #include "ui/heatmap_model.h"
 #include "ui/stage_colors.h"
 #include "ui/wheel_guard.h"
@@ -109,10 +112,19 @@ HeadInspector::HeadInspector(HeatmapModel* model, QWidget* parent)
   layout->addLayout(buttons);
   layout->addWidget(new QLabel(tr("By sequence length"), this));
   layout->addWidget(by_length_);
-  auto* trace_title = new QLabel(tr("Search trace (every evaluation; click a header to sort)"));
+  auto* trace_page = new QWidget(this);
+  auto* trace_layout = new QVBoxLayout(trace_page);
+  trace_layout->setContentsMargins(0, 0, 0, 0);
+  auto* trace_title = new QLabel(tr("Every evaluation; click a header to sort"), trace_page);
   trace_title->setWordWrap(true);  // never sets the window's minimum width
-  layout->addWidget(trace_title);
-  layout->addWidget(trace_, 1);
+  trace_layout->addWidget(trace_title);
+  trace_layout->addWidget(trace_, 1);
+  pictures_ = new HeadPicturePanel(this);
+  details_ = new QTabWidget(this);
+  details_->setObjectName("inspectorTabs");
+  details_->addTab(trace_page, tr("Search trace"));
+  details_->addTab(pictures_, tr("Block mask"));
+  layout->addWidget(details_, 1);
 
   connect(apply_, &QPushButton::clicked, this, &HeadInspector::apply_override);
   connect(pin_, &QCheckBox::toggled, this, [this](bool pinned) {
@@ -123,7 +135,54 @@ HeadInspector::HeadInspector(HeatmapModel* model, QWidget* parent)
     if (change.layer == layer_ && change.head == head_) refresh_cell();
   });
   connect(model_, &QAbstractItemModel::modelReset, this, &HeadInspector::refresh_cell);
+  connect(details_, &QTabWidget::currentChanged, this, &HeadInspector::request_pictures_if_shown);
   refresh_cell();
+}
+
+void HeadInspector::set_picture_service(HeadPictureService* service) {
+  picture_service_ = service;
+  connect(service, &HeadPictureService::ready, this,
+          [this](int layer, int head, const std::vector<HeadPicture>& pictures) {
+            if (layer == layer_ && head == head_) pictures_->show_pictures(layer, head, pictures);
+          });
+  connect(service, &HeadPictureService::failed, this,
+          [this](int layer, int head, const QString& message) {
+            if (layer == layer_ && head == head_) pictures_->show_message(message);
+          });
+}
+
+void HeadInspector::refresh_pictures() {
+  pictures_of_ = {};
+  request_pictures_if_shown();
+}
+
+// Pictures cost a mask prediction per rung (and, streaming, maybe a layer's capture), so they
+// are asked for only while their tab shows, and only when the head or its setting changed.
+void HeadInspector::request_pictures_if_shown() {
+  if (details_->currentWidget() != pictures_) return;
+  if (layer_ < 0 || layer_ >= model_->layers() || head_ < 0 || head_ >= model_->heads()) {
+    pictures_of_ = {};
+    pictures_->show_message(tr("Select a head in the heatmap"));
+    return;
+  }
+  const HeadSetting setting = model_->cell(layer_, head_).setting;
+  const PictureKey key{layer_, head_, setting.theta, setting.tau, setting.lambda};
+  if (key == pictures_of_) return;
+  if (picture_service_ == nullptr || !picture_service_->request(layer_, head_, setting)) {
+    pictures_of_ = {};
+    pictures_->show_message(tr("Open a model to see the head's block mask"));
+    return;
+  }
+  pictures_of_ = key;
+  const QString what = tr("Layer %1, head %2: the block mask at θ %3, τ %4, λ %5")
+                           .arg(layer_)
+                           .arg(head_)
+                           .arg(setting.theta, 0, 'f', 3)
+                           .arg(setting.tau, 0, 'f', 4)
+                           .arg(setting.lambda, 0, 'f', 2);
+  pictures_->show_message(picture_service_->behind_run()
+                              ? tr("%1 is drawn when the run has ended.").arg(what)
+                              : tr("%1: computing…").arg(what));
 }
 
 void HeadInspector::show_head(int layer, int head,
@@ -152,6 +211,7 @@ void HeadInspector::refresh_cell() {
   if (!shown) {
     title_->setText(tr("Select a head in the heatmap"));
     measured_->clear();
+    request_pictures_if_shown();
     return;
   }
   const HeadCell cell = model_->cell(layer_, head_);
@@ -162,6 +222,7 @@ void HeadInspector::refresh_cell() {
   lambda_->setValue(cell.setting.lambda);
   pin_->setChecked(cell.pinned);
   refreshing_ = false;
+  request_pictures_if_shown();
   if (cell.tuned) {
     measured_->setText(
         tr("Measured on the validation windows: sparsity %1, error %2%3%4")

@@ -16,6 +16,7 @@
 #include "ui/convergence_chart.h"
 #include "ui/frontier_chart.h"
 #include "ui/head_inspector.h"
+#include "ui/head_picture_service.h"
 #include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
 #include "ui/progress_indicator.h"
@@ -97,9 +98,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(heatmap_tab_, tr("Heatmap"));
   tabs_->addTab(quality_tab_, tr("Quality"));
   run_history_ = new RunHistory(this);
-  runs_view_ = new RunsView(run_history_, tabs_);
-  runs_view_->setObjectName("runsTab");
-  tabs_->addTab(runs_view_, tr("Runs"));
+  runs_view_ = new RunsView(run_history_);
+  runs_view_->setObjectName("runsView");
+  runs_tab_ = scrolling(runs_view_, "runsTab");
+  tabs_->addTab(runs_tab_, tr("Runs"));
   tabs_->addTab(log_, tr("Log"));
   notes_ = new QPlainTextEdit(tabs_);
   notes_->setObjectName("notes");
@@ -116,6 +118,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(autosave_timer_, &QTimer::timeout, this, [this] { autosave_now(); });
 
   run_controller_ = new RunController(this);
+  picture_service_ = new HeadPictureService(run_controller_, this);
+  inspector_->set_picture_service(picture_service_);
   create_menus();
   connect_run();
   connect(heatmap_model_, &HeatmapModel::changed, this, &MainWindow::mark_modified);
@@ -183,6 +187,8 @@ void MainWindow::connect_run() {
   connect(heatmap_, &SparsityHeatmap::retune_requested, this, &MainWindow::retune_selected);
   connect(runs_view_, &RunsView::show_requested, this, &MainWindow::show_run);
   connect(runs_view_, &RunsView::compare_requested, this, &MainWindow::compare_runs);
+  connect(runs_view_, &RunsView::problem, this,
+          [this](const QString& text) { notify(Severity::Error, text); });
 }
 
 bool MainWindow::retune_selected() {
@@ -310,6 +316,7 @@ void MainWindow::finish_run(const engine::RunResult& result) {
     notify(outcome.severity, outcome.warning.isEmpty() ? line : line + "\n" + outcome.warning);
   }
   progress_->show_idle(outcome.status_text);
+  inspector_->refresh_pictures();  // the run may have captured Q/K/V anew, or for the first time
   if (result.status == engine::RunStatus::Succeeded) {
     TuningSummary summary;
     summary.method = engine::method_name(result.method);

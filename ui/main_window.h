@@ -28,6 +28,7 @@ namespace afbs::ui {
 class ConvergenceChart;
 class FrontierChart;
 class HeadInspector;
+class HeadPictureService;
 class HeatmapModel;
 class ModelPanel;
 class ProgressIndicator;
@@ -63,6 +64,7 @@ class MainWindow : public QMainWindow {
   QWidget* convergence_tab() const { return convergence_tab_; }
   QWidget* heatmap_tab() const { return heatmap_tab_; }
   QWidget* quality_tab() const { return quality_tab_; }
+  QWidget* runs_tab() const { return runs_tab_; }
   RunHistory* run_history() const { return run_history_; }
   RunsView* runs_view() const { return runs_view_; }
 
@@ -80,6 +82,8 @@ class MainWindow : public QMainWindow {
 
   // Who builds tuning jobs (set once a model is loaded); without one Start only logs.
   void set_job_factory(TuningJobFactory factory) { job_factory_ = std::move(factory); }
+  // Who draws the head inspector's block masks (set with the model; tests set their own).
+  HeadPictureService* picture_service() const { return picture_service_; }
 
   // Runs the engine on the heads selected in the heatmap only (their layers; every other head
   // keeps its values, pinned for that run). Pinned heads among them stay as they are. Returns
@@ -200,6 +204,7 @@ class MainWindow : public QMainWindow {
   QWidget* convergence_tab_ = nullptr;
   QWidget* heatmap_tab_ = nullptr;
   QWidget* quality_tab_ = nullptr;
+  QWidget* runs_tab_ = nullptr;
   QualityChart* quality_ = nullptr;                     // perplexity vs length
   QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
   FrontierChart* frontier_ = nullptr;                   // sparsity vs perplexity rise, per run
@@ -212,6 +217,7 @@ class MainWindow : public QMainWindow {
   RunEntry started_run_;  // what the run going now was asked to do
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
+  HeadPictureService* picture_service_ = nullptr;
   TuningJobFactory job_factory_;
   ModelOpener model_opener_;
   QString model_dir_;

@@ -8,6 +8,8 @@
 
 #include "core/io/config_file.h"
 #include "ui/config_exchange.h"
+#include "ui/head_inspector.h"
+#include "ui/head_picture_service.h"
 #include "ui/heatmap_model.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
@@ -52,6 +54,8 @@ void MainWindow::show_model(OpenedModel model) {
   run_panel_->set_model_limits(model.layers, model.context_tokens);
   model_dir_ = model.dir;
   job_factory_ = std::move(model.jobs);
+  picture_service_->set_source(std::move(model.pictures));
+  inspector_->refresh_pictures();
   model_identity_ = model.identity;
   message_bar_->dismiss();
   remember_recent_model(model.dir);

@@ -31,6 +31,8 @@ void MainWindow::record_run(const engine::RunResult& result) {
   double sparsity_sum = 0.0;
   for (const engine::LayerResult& layer : result.layers) {
     for (const engine::HeadResult& head : layer.heads) {
+      if (!head.sparse || head.measured)
+        entry.head_sparsity[{layer.layer, head.head}] = head.sparse ? head.sparsity : 0.0;
       if (head.pinned) continue;  // the person's choice, not this run's result
       ++entry.heads;
       if (head.meets_target) ++entry.meeting_target;

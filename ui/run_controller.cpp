@@ -19,6 +19,7 @@ RunController::RunController(QObject* parent)
 }
 
 RunController::~RunController() {
+  closing_.store(true);
   worker_->request_cancel();
   thread_->quit();
   thread_->wait();
@@ -48,6 +49,15 @@ void RunController::set_paused(bool paused) {
 
 void RunController::cancel() {
   worker_->request_cancel();
+}
+
+void RunController::run_on_worker(std::function<void(StopFlags)> task) {
+  QMetaObject::invokeMethod(
+      worker_,
+      [task = std::move(task), closing = &closing_] {
+        task(StopFlags{closing, nullptr});
+      },
+      Qt::QueuedConnection);
 }
 
 }  // namespace afbs::ui

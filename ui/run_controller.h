@@ -1,6 +1,10 @@
 #pragma once
 
 #include <QObject>
+#include <atomic>
+#include <functional>
+
+#include "core/common/stop_flags.h"
 
 #include "ui/tuning_job.h"
 
@@ -28,6 +32,11 @@ class RunController : public QObject {
   void set_paused(bool paused);
   void cancel();
 
+  // Queues `task` on the worker thread behind what is queued there (a run in progress ends
+  // first), for work that must not run on the GUI thread nor beside a run (the head inspector's
+  // pictures). Its flags cancel it when the controller is destroyed.
+  void run_on_worker(std::function<void(StopFlags)> task);
+
  Q_SIGNALS:
   void running_changed(bool running);
   void paused_changed(bool paused);
@@ -36,6 +45,7 @@ class RunController : public QObject {
   QThread* thread_;
   TuningWorker* worker_;
   bool running_ = false;
+  std::atomic<bool> closing_{false};  // read by tasks from run_on_worker
 };
 
 }  // namespace afbs::ui

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/engine/tuning_observer.h"
+#include "ui/sparsity_diff.h"
 
 namespace afbs::ui {
 
@@ -30,6 +31,7 @@ struct RunEntry {
   double perplexity_tuned = 0.0;
   std::vector<engine::EvaluationRecord> records;
   std::vector<engine::QualityPoint> quality;
+  HeadSparsities head_sparsity;  // each head the run reported (dense 0), for the heatmap diff
 
   QString label() const;  // "#2 grid"
 };

@@ -144,6 +144,9 @@ QJsonObject run_entry_to_json(const RunEntry& run) {
   QJsonArray quality;
   for (const engine::QualityPoint& point : run.quality)
     quality.append(quality_to_json(point));
+  QJsonArray head_sparsity;  // [layer, head, sparsity]: what the heatmap diff compares
+  for (const auto& [key, sparsity] : run.head_sparsity)
+    head_sparsity.append(QJsonArray{key.first, key.second, sparsity});
   return QJsonObject{{"number", run.number},
                      {"method", run.method},
                      {"scope", run.scope},
@@ -161,7 +164,8 @@ QJsonObject run_entry_to_json(const RunEntry& run) {
                      {"perplexity_dense", run.perplexity_dense},
                      {"perplexity_tuned", run.perplexity_tuned},
                      {"records", records},
-                     {"quality", quality}};
+                     {"quality", quality},
+                     {"head_sparsity", head_sparsity}};
 }
 
 Error invalid(const QString& source, const QString& what) {
@@ -198,6 +202,15 @@ Result<RunEntry> run_entry_from_json(const QJsonObject& o, const QString& source
   }
   for (const QJsonValue& point : o["quality"].toArray())
     run.quality.push_back(quality_from_json(point.toObject()));
+  for (const QJsonValue& value : o["head_sparsity"].toArray()) {  // absent in older sessions
+    const QJsonArray head = value.toArray();
+    if (head.size() != 3 || head[0].toInt(-1) < 0 || head[1].toInt(-1) < 0 || !head[2].isDouble()) {
+      return invalid(source,
+                     QStringLiteral("run #%1 has a head sparsity that is not [layer, head, value]")
+                         .arg(run.number));
+    }
+    run.head_sparsity[{head[0].toInt(), head[1].toInt()}] = head[2].toDouble();
+  }
   return run;
 }
 

@@ -35,8 +35,7 @@ Result<ModelSummary> describe_model(const std::filesystem::path& model_dir) {
   return summary;
 }
 
-ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
-  auto session = std::make_shared<std::unique_ptr<TuningSession>>();
+ui::TuningJobFactory make_session_job_factory(SessionOptions base, SessionSlot session) {
   return [base, session](const engine::EngineOptions& options,
                          engine::PinSource pins) -> ui::TuningJob {
     return [base, session, options, pins](engine::TuningObserver& observer,
@@ -85,6 +84,17 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base) {
   };
 }
 
+ui::HeadPictureSource make_head_picture_source(SessionSlot session) {
+  return [session](int layer, int head, const HeadSetting& setting,
+                   StopFlags stop) -> Result<std::vector<HeadPicture>> {
+    if (!*session) {
+      return Error{QObject::tr("No Q/K/V captured yet: start a run, then the block mask shows")
+                       .toStdString()};
+    }
+    return (*session)->picture_head(layer, head, setting, stop);
+  };
+}
+
 ui::ModelOpener make_model_opener(SessionOptions base) {
   return [base](const std::filesystem::path& model_dir) -> Result<ui::OpenedModel> {
     auto summary = describe_model(model_dir);
@@ -98,7 +108,9 @@ ui::ModelOpener make_model_opener(SessionOptions base) {
     opened.heads = summary->heads;
     opened.context_tokens = summary->context_tokens;
     opened.identity = summary->identity;
-    opened.jobs = make_session_job_factory(options);
+    auto session = std::make_shared<std::unique_ptr<TuningSession>>();
+    opened.jobs = make_session_job_factory(options, session);
+    opened.pictures = make_head_picture_source(session);
     return opened;
   };
 }

@@ -6,6 +6,7 @@
 #include <QPair>
 #include <QString>
 #include <filesystem>
+#include <memory>
 
 #include "core/common/result.h"
 #include "core/session/tuning_session.h"
@@ -25,14 +26,23 @@ struct ModelSummary {
 };
 Result<ModelSummary> describe_model(const std::filesystem::path& model_dir);
 
+// The session a model's jobs and pictures share: empty until the first job prepares it. Only
+// the worker thread touches what it holds.
+using SessionSlot = std::shared_ptr<std::unique_ptr<TuningSession>>;
+
 // Jobs that tune `base.model_dir` with the options chosen in the run panel. The session
 // (model, tokens, captured Q/K/V) is prepared by the first job on the worker thread and
 // reused by later ones; another fidelity ladder re-captures Q/K/V with the loaded model. Jobs
 // never run concurrently (the run controller refuses that).
-ui::TuningJobFactory make_session_job_factory(SessionOptions base);
+ui::TuningJobFactory make_session_job_factory(
+    SessionOptions base, SessionSlot session = std::make_shared<std::unique_ptr<TuningSession>>());
+
+// The head inspector's pictures from `session`'s captures (TuningSession::picture_head); an
+// error saying to start a run while no run has prepared the session.
+ui::HeadPictureSource make_head_picture_source(SessionSlot session);
 
 // Opens model folders for the workbench: describe_model, and jobs from
-// make_session_job_factory with `base` aimed at the folder.
+// make_session_job_factory with `base` aimed at the folder, and pictures from the same session.
 ui::ModelOpener make_model_opener(SessionOptions base);
 
 }  // namespace afbs::app

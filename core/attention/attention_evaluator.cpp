@@ -389,6 +389,23 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate_all_heads(
   return evaluate(layer, window, length, requests);
 }
 
+Result<AttentionEvaluator::CapturedTensors> AttentionEvaluator::captured(int layer,
+                                                                         int window) const {
+  std::lock_guard lock(mutex_);
+  const auto found = captures_.find({layer, window});
+  if (found == captures_.end()) {
+    return Error{"no Q/K/V captured for layer " + std::to_string(layer) + ", window " +
+                 std::to_string(window)};
+  }
+  const Capture& capture = *found->second;
+  try {
+    return CapturedTensors{capture.q.to(at::kFloat), capture.k.to(at::kFloat),
+                           capture.v_attend.to(at::kCPU, at::kFloat)};
+  } catch (const c10::Error& error) {
+    return Error{"layer " + std::to_string(layer) + ": " + error.what_without_backtrace()};
+  }
+}
+
 EvaluationCounts AttentionEvaluator::counts() const {
   std::lock_guard lock(mutex_);
   return counts_;

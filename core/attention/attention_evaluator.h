@@ -69,6 +69,13 @@ class AttentionEvaluator {
   Result<std::vector<HeadMetrics>> evaluate_all_heads(int layer, int window, int64_t length,
                                                       const std::vector<HeadSetting>& settings);
 
+  // The capture registered under (layer, window) as float tensors on the CPU: q [Hq, n_F, D],
+  // k and v [Hkv, n_F, D] (q unscaled). An error when none is registered.
+  struct CapturedTensors {
+    at::Tensor q, k, v;
+  };
+  Result<CapturedTensors> captured(int layer, int window) const;
+
   EvaluationCounts counts() const;
   void reset_counts();
   EvaluatorSeconds seconds() const;  // since construction

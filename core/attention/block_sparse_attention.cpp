@@ -125,6 +125,11 @@ ItemTally attend_query_block(const HeadAttentionJob& job, int64_t block_row) {
         scores.data_ptr<float>(), rows, width, block_columns, static_cast<float>(job.lambda));
     const auto survivors = std::count(computed.begin(), computed.end(), uint8_t{1});
     tally.skipped_blocks = static_cast<int64_t>(computed.size()) - survivors;
+    if (job.pv_skipped) {  // each work item writes only its own block row
+      for (size_t b = 0; b < computed.size(); ++b) {
+        if (!computed[b]) (*job.pv_skipped)[block_row * geometry.key_blocks() + columns[b]] = 1;
+      }
+    }
     if (tally.skipped_blocks > 0) {
       std::vector<at::Tensor> score_parts, value_parts;
       for (size_t b = 0; b < computed.size(); ++b) {

@@ -38,6 +38,9 @@ struct HeadAttentionJob {
   double lambda = 50.0;
   at::Tensor output;           // optional [n, D]: receives the attention output
   at::Tensor dense_reference;  // optional [n, D]: Σ|O − reference| is measured against it
+  // Optional, sized [query blocks × key blocks] (row-major, zeros) by the caller: set to 1
+  // for each kept block whose exp and P·V the PV-skip left out (the head inspector's picture).
+  std::vector<uint8_t>* pv_skipped = nullptr;
 };
 
 struct HeadAttentionTally {

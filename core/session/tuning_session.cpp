@@ -7,6 +7,7 @@
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/block_geometry.h"
 #include "core/attention/cuda_device_stats.h"
+#include "core/attention/head_picture_builder.h"
 #include "core/attention/sparse_layer_attention.h"
 #include "core/common/atomic_file.h"
 #include "core/common/host_memory.h"
@@ -349,6 +350,34 @@ SparseConfig TuningSession::dense_config() const {
   HeadConfig dense;
   dense.sparse = false;
   return SparseConfig::uniform(state_->identity, dense);
+}
+
+Result<std::vector<HeadPicture>> TuningSession::picture_head(int layer, int head,
+                                                             const HeadSetting& setting,
+                                                             StopFlags stop) {
+  const std::string where =
+      "head picture of layer " + std::to_string(layer) + ", head " + std::to_string(head);
+  if (!state_->attention || state_->tune_windows.empty()) {
+    return Error{where + ": no Q/K/V captured (a recapture failed): start a run"};
+  }
+  if (layer < 0 || layer >= state_->identity.layers) {
+    return Error{where + ": the model has " + std::to_string(state_->identity.layers) + " layers"};
+  }
+  if (state_->stream) {
+    if (Status brought = state_->stream->bring_to(layer, stop); !brought) {
+      return with_context(where, brought.error());
+    }
+  }
+  auto tensors = state_->attention->captured(layer, state_->tune_windows.front());
+  if (!tensors) return with_context(where, tensors.error());
+  std::vector<HeadPicture> pictures;
+  for (int length : state_->ladder) {
+    auto picture = afbs::picture_head(tensors->q, tensors->k, tensors->v, head, setting, length,
+                                      state_->attention->options().blocks);
+    if (!picture) return with_context("layer " + std::to_string(layer), picture.error());
+    pictures.push_back(std::move(*picture));
+  }
+  return pictures;
 }
 
 int TuningSession::passes_after_guard(int guard_pass, bool quality) const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/attention/evaluation_counts.h"
+#include "core/attention/head_picture.h"
 #include "core/attention/sparse_config.h"
 #include "core/common/result.h"
 #include "core/common/stop_flags.h"
@@ -126,6 +127,12 @@ class TuningSession {
   // One QualityPoint per ladder length for `run`'s config; stops early on a cancel.
   Status report_quality(const engine::RunResult& run, engine::TuningObserver& observer,
                         engine::RunControl control) const;
+
+  // One head's block picture (head_picture.h) at each rung of the ladder, shortest first, with
+  // `setting`, on the first tune window's capture. Streaming, the layer is captured first if it
+  // is not the one held (`stop` cancels that). Errors name the layer, head or capture at fault.
+  Result<std::vector<HeadPicture>> picture_head(int layer, int head, const HeadSetting& setting,
+                                                StopFlags stop = {});
 
   // Perplexity passes over the calibration span still to come after a guard pass (`guard_pass`
   // 0 is the dense one) when `quality` follows: what a phase's ETA adds to its own rest.

@@ -49,17 +49,22 @@ QByteArray read_all(const QString& path) {
   return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// True when `svg` is well-formed XML with an <svg> root holding at least one `element`.
-bool svg_has(const QByteArray& svg, const QString& element) {
+// The element names of `svg` in document order; empty unless it is well-formed XML with an
+// <svg> root.
+QStringList svg_elements(const QByteArray& svg) {
   QXmlStreamReader reader(svg);
-  bool root = false, found = false;
+  QStringList names;
   while (!reader.atEnd()) {
-    if (reader.readNext() == QXmlStreamReader::StartElement) {
-      if (reader.name() == QLatin1String("svg")) root = true;
-      if (reader.name() == element) found = true;
-    }
+    if (reader.readNext() == QXmlStreamReader::StartElement) names << reader.name().toString();
   }
-  return !reader.hasError() && root && found;
+  return reader.hasError() || names.isEmpty() || names.front() != "svg" ? QStringList() : names;
+}
+
+// True when `svg` is a well-formed SVG document holding at least one `element`.
+bool svg_has(const QByteArray& svg, const QString& element) {
+  const QStringList names = svg_elements(svg);
+  if (!names.contains(element)) qWarning() << "SVG elements:" << names;
+  return names.contains(element);
 }
 
 }  // namespace
@@ -100,6 +105,7 @@ class TestViewExport : public QObject {
     QVERIFY(read_all(dir.filePath("convergence.csv")).count('\n') > 30);
 
     window.tabs()->setCurrentWidget(window.heatmap_tab());
+    QVERIFY(window.export_view(dir.filePath("heatmap-unpinned.svg")));
     window.heatmap_model()->toggle_pin(1, 2);
     QVERIFY(window.export_view(dir.filePath("heatmap.csv")));
     const QStringList rows =
@@ -107,8 +113,13 @@ class TestViewExport : public QObject {
     QCOMPARE(rows.size(), 1 + 2 * 4);
     QVERIFY(rows[1 + 4 + 2].startsWith("1,2,"));
     QCOMPARE(rows[1 + 4 + 2].split(',')[6], QString("1"));  // pinned
+    // SVG through QSvgGenerator: the view as drawn, titled, its pin mark a vector path.
     QVERIFY(window.export_view(dir.filePath("heatmap.svg")));
-    QVERIFY(svg_has(read_all(dir.filePath("heatmap.svg")), "polygon"));  // the pin mark
+    const QByteArray heatmap_svg = read_all(dir.filePath("heatmap.svg"));
+    QVERIFY(heatmap_svg.contains("<title>Heatmap</title>"));
+    QVERIFY(svg_elements(heatmap_svg).count("rect") >= 2 * 4);  // a cell per head at least
+    QVERIFY(svg_elements(heatmap_svg).count("path") >
+            svg_elements(read_all(dir.filePath("heatmap-unpinned.svg"))).count("path"));
     QVERIFY(window.export_view(dir.filePath("heatmap.png")));
     QVERIFY(!QImage(dir.filePath("heatmap.png")).isNull());
   }
@@ -117,7 +128,7 @@ class TestViewExport : public QObject {
     QTemporaryDir dir;
     MainWindow window;
     window.show();
-    window.tabs()->setCurrentIndex(3);  // Log
+    window.tabs()->setCurrentIndex(4);  // Log
     QVERIFY(!window.export_view(dir.filePath("log.png")));
     QVERIFY(window.message_bar()->isVisible());
     window.tabs()->setCurrentWidget(window.heatmap_tab());
