@@ -17,6 +17,12 @@ RunOutcome judge_run(const engine::RunResult& result) {
     case engine::RunStatus::Failed:
       outcome.severity = Severity::Error;
       outcome.status_text = tr("Run failed");
+      if (result.out_of_memory) {
+        outcome.status_text = tr("Run failed: out of memory");
+        outcome.warning =
+            tr("Out of memory: lower the top length n_F in the run settings "
+               "(captures grow with it, attention with its square).");
+      }
       return outcome;
     case engine::RunStatus::Cancelled:
       outcome.status_text = tr("Run cancelled");

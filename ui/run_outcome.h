@@ -8,11 +8,11 @@
 namespace afbs::ui {
 
 // How a finished run should be reported: a plain success, a success that deserves a warning
-// (every head came out dense), a cancel, or a failure.
+// (every head came out dense), a cancel, or a failure (out of memory: with what to lower).
 struct RunOutcome {
   Severity severity = Severity::Information;
   QString status_text;  // the status bar's word on the run
-  QString warning;      // empty unless severity is Warning
+  QString warning;      // shown under the run's line: a warning's text, or a failure's advice
 };
 
 RunOutcome judge_run(const engine::RunResult& result);

@@ -11,6 +11,7 @@
 
 #include "app/tune/commands.h"
 #include "app/tune/model_options.h"
+#include "app/tune/out_of_memory_advice.h"
 #include "app/tune/sparse_attention_option.h"
 #include "core/common/atomic_file.h"
 #include "core/eval/perplexity.h"
@@ -33,7 +34,8 @@ void show_progress(const PerplexityProgress& progress) {
 
 int run_perplexity(const std::vector<std::string>& argv) {
   auto args = CliArgs::parse(
-      argv, with_sparse_options(with_model_options({"text", "length", "max-windows"})),
+      argv,
+      with_sparse_options(with_model_options({"text", "length", "max-windows", "batch-tokens"})),
       {"json", "bos", "compare-dense", "quiet"});
   if (!args) return fail_usage(args.error().message);
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
@@ -68,7 +70,18 @@ int run_perplexity(const std::vector<std::string>& argv) {
   options.bos_id = (*tokenizer)->bos_id() >= 0    ? (*tokenizer)->bos_id()
                    : config.bos_token_ids.empty() ? -1
                                                   : config.bos_token_ids.front();
-  if ((*model)->device_name() != "cpu") options.batch_tokens = 32768;  // fuller GPU batches
+  // Fuller batches on a GPU; --batch-tokens lowers them when the device's memory is short.
+  auto batch_tokens = args->get_int(
+      "batch-tokens", (*model)->device_name() != "cpu" ? 32768 : options.batch_tokens);
+  if (!batch_tokens) return fail(batch_tokens.error().message);
+  if (*batch_tokens < 1) return fail("--batch-tokens must be at least 1");
+  options.batch_tokens = *batch_tokens;
+  // A failed pass, with what to lower when it ran out of memory.
+  auto failed = [&](const Error& error) {
+    if (!error.out_of_memory) return fail(error.message);
+    return fail(error.message + "\n" +
+                perplexity_memory_advice(*length, *batch_tokens, (*model)->dtype_name()));
+  };
   const auto tokens = (*tokenizer)->encode(*text);
   const bool terminal = ::isatty(STDERR_FILENO) != 0 && !args->has("quiet");
   // With a sparse config on a GPU (or --compare-dense), the same windows also run dense, so
@@ -96,11 +109,11 @@ int run_perplexity(const std::vector<std::string>& argv) {
   std::optional<PerplexityResult> dense;
   if (compare) {
     auto dense_result = timed_pass(nullptr, dense_seconds);
-    if (!dense_result) return fail(dense_result.error().message);
+    if (!dense_result) return failed(dense_result.error());
     dense = *dense_result;
   }
   auto result = timed_pass(options.attention, seconds);
-  if (!result) return fail(result.error().message);
+  if (!result) return failed(result.error());
   const double tokens_per_second = seconds > 0 ? result->tokens / seconds : 0.0;
   const double dense_tokens_per_second =
       dense && dense_seconds > 0 ? dense->tokens / dense_seconds : 0.0;

@@ -10,6 +10,7 @@
 #include "app/tune/interrupt_signals.h"
 #include "app/tune/model_options.h"
 #include "app/tune/number_lists.h"
+#include "app/tune/out_of_memory_advice.h"
 #include "app/tune/subcommands.h"
 #include "app/tune/terminal_progress.h"
 #include "core/attention/sparse_preset.h"
@@ -142,6 +143,25 @@ int run_tune(const std::vector<std::string>& argv) {
     }
   }
 
+  // The same command with --resume: printed when an interrupt or an out-of-memory stops it.
+  std::string resume_command = "afbs-tune tune";
+  for (const std::string& word : argv)
+    resume_command += " " + word;
+  if (!args->has("resume")) resume_command += " --resume";
+  // After an out-of-memory error: what to lower, and (once the journal exists) how to resume.
+  auto memory_advice = [&](const std::vector<int>& ladder, bool journal_started) {
+    TuneMemorySettings settings;
+    settings.fidelities = ladder;
+    settings.tune_windows = options->tune_windows;
+    settings.validation_windows = options->validation_windows;
+    settings.guard_windows = options->guard_windows;
+    settings.stream_layers = options->stream_layers;
+    settings.dtype = dtype_in_use(args->get("dtype", ""), options->device);
+    if (journal_started) settings.journal = args->get("journal", "");
+    settings.resume_command = resume_command;
+    return tune_memory_advice(settings);
+  };
+
   std::optional<SparseConfig> pins;
   if (args->has("pins")) {
     auto read = read_config(args->get("pins"));
@@ -159,7 +179,11 @@ int run_tune(const std::vector<std::string>& argv) {
   TerminalProgress progress(/*quiet_log=*/false, args->has("quiet"));
   auto session =
       TuningSession::prepare(*options, [&](const std::string& line) { progress.on_log(line); });
-  if (!session) return fail(session.error().message);
+  if (!session) {
+    if (!session.error().out_of_memory) return fail(session.error().message);
+    return fail(session.error().message + "\n" +
+                memory_advice(options->engine.fidelity_lengths, args->has("resume")));
+  }
   if (pins) {
     if (Status matches = check_config_matches(*pins, (*session)->identity(), args->get("pins"));
         !matches) {
@@ -173,17 +197,18 @@ int run_tune(const std::vector<std::string>& argv) {
       (*session)->run(&progress, engine::RunControl{interrupts.flag(), nullptr},
                       pins ? engine::pins_from_config(*pins) : engine::PinSource{});
   const double run_seconds = seconds_since(run_started);
+  if (run.status == engine::RunStatus::Failed && run.out_of_memory) {
+    // Exit code 1, like any failed run; the journal holds every finished call.
+    return fail("tuning failed: " + run.message + "\n" + memory_advice((*session)->ladder(), true));
+  }
   if (run.status == engine::RunStatus::Failed) return fail("tuning failed: " + run.message);
   if (run.status == engine::RunStatus::Cancelled) {
     std::string text =
         std::string("interrupted (") + (interrupts.received() == SIGTERM ? "SIGTERM" : "SIGINT") +
         ") after " + std::to_string(run.counts.evaluations) + " evaluations; no config was written";
     if (args->has("journal")) {
-      std::string again = "afbs-tune tune";
-      for (const std::string& word : argv)
-        again += " " + word;
-      if (!args->has("resume")) again += " --resume";
-      text += ". The journal " + args->get("journal") + " is whole; resume with:\n  " + again;
+      text +=
+          ". The journal " + args->get("journal") + " is whole; resume with:\n  " + resume_command;
     } else {
       text += " (without --journal the run cannot be resumed)";
     }

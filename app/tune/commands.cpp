@@ -37,7 +37,8 @@ const std::vector<Command>& all_commands() {
        "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
        "  --json                 machine-readable output\n"},
       {"perplexity", "perplexity of a text under a model (DESIGN.md section 9)",
-       "perplexity [MODEL_DIR] [--text FILE] [--length N] [--max-windows W] [--bos] "
+       "perplexity [MODEL_DIR] [--text FILE] [--length N] [--max-windows W] [--batch-tokens T] "
+       "[--bos] "
        "[--config CFG | --preset dense|sparge-default|topk:F|window:W] "
        "[--device cpu|cuda[:i]] [--dtype f32|bf16|f16] [--threads N] [--compare-dense] [--quiet] "
        "[--json]\n"
@@ -52,6 +53,9 @@ const std::vector<Command>& all_commands() {
        "  --text FILE            the text (default: the bundled KJV validation text)\n"
        "  --length N             tokens per window (default min(2048, the model's context))\n"
        "  --max-windows W        at most W windows (default 0: the whole text)\n"
+       "  --batch-tokens T       tokens per forward, T / N windows at once (default 32768 on\n"
+       "                         CUDA, 8192 on the CPU; lower it when the device runs out of\n"
+       "                         memory)\n"
        "  --bos                  start each window with the BOS token (default: no)\n"
        "  --config CFG           sparse attention from a tuned config (default: dense)\n"
        "  --preset P             or a static preset: dense, sparge-default, topk:F, window:W\n"

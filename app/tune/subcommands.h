@@ -25,13 +25,15 @@ struct ProgramText {
 };
 
 // Exit codes of afbs-tune and afbs-bench (README "Exit codes"; each program's --help).
-inline constexpr int kBadInputExitCode = 1;  // a file, model or value is wrong: the message says
-inline constexpr int kUsageExitCode = 2;     // unknown command or option, missing argument
+// kBadInputExitCode: a file, model or value is wrong, or a run failed (out of memory too).
+inline constexpr int kBadInputExitCode = 1;
+inline constexpr int kUsageExitCode = 2;             // unknown command or option, missing argument
 inline constexpr int kUnexpectedErrorExitCode = 70;  // an exception escaped (EX_SOFTWARE)
 inline constexpr int kInterruptedExitCode = 130;     // Ctrl-C (128 + SIGINT, as shells report)
 inline constexpr const char* kExitCodesHelp =
-    "Exit codes: 0 done, 1 bad input (the message names the file or setting), 2 usage,\n"
-    "70 unexpected error, 130 interrupted (Ctrl-C: a tune run's journal stays whole).\n";
+    "Exit codes: 0 done, 1 bad input (the message names the file or setting) or a failed\n"
+    "run, out of memory included (the message says what to lower), 2 usage, 70 unexpected\n"
+    "error, 130 interrupted (Ctrl-C: a tune run's journal stays whole).\n";
 
 // Runs the command argv names. No arguments: help and exit code 2; --help: help and 0;
 // `<command> --help`: its usage, summary and options. An exception escaping the command is

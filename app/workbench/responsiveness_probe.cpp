@@ -2,14 +2,15 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QTimer>
 #include <cstdio>
 #include <memory>
 
+#include "core/common/atomic_file.h"
 #include "ui/event_loop_probe.h"
 #include "ui/main_window.h"
 #include "ui/run_controller.h"
@@ -47,12 +48,13 @@ void probe_responsiveness(ui::MainWindow& window, const QString& json_path) {
                          out["evaluations_per_second"] =
                              engine_seconds > 0.0 ? double(run.evaluations) / engine_seconds : 0.0;
                        }
-                       QSaveFile file(json_path);
+                       // Through the tools' one atomic writer (its folder is flushed too).
                        const QByteArray json = QJsonDocument(out).toJson();
-                       if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() ||
-                           !file.commit()) {
-                         std::fprintf(stderr, "afbs-workbench: %s: not written (%s)\n",
-                                      qPrintable(json_path), qPrintable(file.errorString()));
+                       if (Status written = write_file_atomically(
+                               QFile::encodeName(json_path).toStdString(), json.toStdString());
+                           !written) {
+                         std::fprintf(stderr, "afbs-workbench: %s\n",
+                                      written.error().message.c_str());
                          QApplication::exit(1);
                          return;
                        }

@@ -46,6 +46,7 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base, SessionSlot s
         engine::RunResult result;
         result.status = stop.cancelled() ? engine::RunStatus::Cancelled : engine::RunStatus::Failed;
         result.message = error.message;
+        result.out_of_memory = error.out_of_memory;
         return result;
       };
       const StopFlags stop{control.cancel, control.pause};

@@ -15,6 +15,7 @@
 #include "core/attention/cuda_attention.h"
 #include "core/attention/cuda_device_stats.h"
 #include "core/attention/mask_predictor.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs {
 
@@ -171,10 +172,8 @@ Status AttentionEvaluator::add_capture(int layer, int window, const at::Tensor& 
     peak_capture_bytes_ = std::max(peak_capture_bytes_, held_capture_bytes_);
     slot = std::move(capture);
     return {};
-  } catch (const c10::Error& error) {  // libtorch's message, without its C++ backtrace
-    return Error{where + ": " + error.what_without_backtrace()};
-  } catch (const std::exception& error) {
-    return Error{where + ": " + error.what()};
+  } catch (const std::exception& error) {  // libtorch's message, marked when out of memory
+    return torch_error(where, error);
   }
 }
 
@@ -266,6 +265,7 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
     if (!valid) return valid.error();
   }
   try {
+    throw_if_memory_fault(MemoryFaultSite::Evaluate, layer, length);
     const auto started = std::chrono::steady_clock::now();
     auto cache = length_cache(capture, {layer, window, length});
     if (!cache) return with_context(where, cache.error());
@@ -296,10 +296,8 @@ Result<std::vector<HeadMetrics>> AttentionEvaluator::evaluate(
     counts_.squared_length_sum +=
         static_cast<double>(requests.size()) * static_cast<double>(length) * length;
     return metrics;
-  } catch (const c10::Error& error) {  // libtorch's message, without its C++ backtrace
-    return Error{where + ": " + error.what_without_backtrace()};
-  } catch (const std::exception& error) {
-    return Error{where + ": " + error.what()};
+  } catch (const std::exception& error) {  // libtorch's message, marked when out of memory
+    return torch_error(where, error);
   }
 }
 

@@ -41,6 +41,10 @@ void reset_cuda_peak_allocated_bytes(const std::string& device) {
   }
 }
 
+void release_cached_device_memory() {
+  c10::cuda::CUDACachingAllocator::emptyCache();
+}
+
 struct DeviceMark::Event {
   at::cuda::CUDAEvent event{cudaEventDefault};  // the default event disables timing
 };
@@ -63,6 +67,7 @@ std::optional<int64_t> cuda_peak_allocated_bytes(const std::string&) {
   return std::nullopt;
 }
 void reset_cuda_peak_allocated_bytes(const std::string&) {}
+void release_cached_device_memory() {}
 struct DeviceMark::Event {};
 DeviceMark::DeviceMark(const c10::Device&) {}
 std::optional<double> DeviceMark::seconds_after(const DeviceMark&) const {

@@ -18,6 +18,10 @@ namespace afbs {
 std::optional<int64_t> cuda_peak_allocated_bytes(const std::string& device);
 void reset_cuda_peak_allocated_bytes(const std::string& device);
 
+// Hands the blocks the allocator caches but no tensor uses back to the driver (every device),
+// after an out-of-memory error: what a retry or the next run may need. Nothing without CUDA.
+void release_cached_device_memory();
+
 // A point recorded on `device`'s current stream (a CUDA event). The device time between two
 // marks is read once the later one has run, so marking costs no host round trip on a hot path.
 class DeviceMark {

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <string>
 
+#include "core/model/torch_errors.h"
+
 namespace afbs {
 namespace {
 
@@ -104,7 +106,7 @@ Result<MaskPredictor> MaskPredictor::build(const at::Tensor& q, const at::Tensor
     }
     return predictor;
   } catch (const std::exception& error) {
-    return Error{std::string("mask prediction: ") + error.what()};
+    return torch_error("mask prediction", error);
   }
 }
 

@@ -19,6 +19,21 @@ Error io_error(const fs::path& path, const std::string& what) {
   return Error{path.string() + ": " + what + " (" + std::strerror(errno) + ")"};
 }
 
+// fsync of the folder holding `path`, so that the rename that put `path` there survives a
+// power cut (the file's own fsync covers its bytes, not its name). A file system that cannot
+// sync a folder (EINVAL) has nothing more to do.
+bool sync_folder_of(const fs::path& path) {
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (write_fault(WriteStep::SyncFolder, path.string())) return false;
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0 || errno == EINVAL;
+  const int sync_errno = errno;
+  ::close(fd);
+  errno = sync_errno;
+  return synced;
+}
+
 }  // namespace
 
 Status write_file_atomically(const fs::path& path, const std::string& contents) {
@@ -56,6 +71,12 @@ Status write_file_atomically(const fs::path& path, const std::string& contents) 
     Error error = io_error(path, "cannot replace the file");
     ::unlink(temporary.c_str());
     return error;
+  }
+  // The new file is whole from here on; only its name's durability is in question.
+  if (!sync_folder_of(path)) {
+    return io_error(path,
+                    "written whole, but its folder cannot be flushed to disk, so a power "
+                    "cut could still bring back the old file");
   }
   return {};
 }

@@ -9,8 +9,10 @@
 namespace afbs {
 
 // Writes `contents` to `path` through a temporary file in the same folder, flushed to disk,
-// then renamed over `path`: readers see the old file or the new one, never half of one.
-// On error `path` is untouched and the temporary file is removed.
+// then renamed over `path`, and the folder flushed too (so the rename survives a power cut):
+// readers see the old file or the new one, never half of one. On error the temporary file
+// is removed and `path` is untouched, except when only the folder's flush failed: `path` is
+// then the new file, whole, and the error says so.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 
 // An error naming `path` unless write_file_atomically could write it now: its folder exists

@@ -3,7 +3,7 @@
 namespace afbs {
 
 Error with_context(const std::string& context, const Error& error) {
-  return Error{context + ": " + error.message};
+  return Error{context + ": " + error.message, error.out_of_memory};
 }
 
 }  // namespace afbs

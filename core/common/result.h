@@ -11,6 +11,9 @@ namespace afbs {
 // What went wrong, in words that name the file, tensor or setting at fault.
 struct Error {
   std::string message;
+  // The device or host ran out of memory: the same work at a smaller size may fit, so the
+  // caller can say what to lower (core/model/torch_errors.h sets it; with_context keeps it).
+  bool out_of_memory = false;
 };
 
 // A value or an Error: how core reports failure (it never throws across its boundary).
@@ -51,7 +54,7 @@ class [[nodiscard]] Status {
   std::optional<Error> error_;
 };
 
-// Prefixes an error's message with context ("loading model: ...").
+// Prefixes an error's message with context ("loading model: ..."), keeping its kind.
 Error with_context(const std::string& context, const Error& error);
 
 }  // namespace afbs

@@ -24,6 +24,8 @@ const char* write_step_name(WriteStep step) {
       return "close";
     case WriteStep::Rename:
       return "rename";
+    case WriteStep::SyncFolder:
+      return "fsync folder";
   }
   return "?";
 }

@@ -10,7 +10,9 @@
 
 namespace afbs {
 
-enum class WriteStep { Open, Write, Fsync, Close, Rename };
+// SyncFolder: the fsync of the target's folder after the rename, which makes the rename
+// itself durable (without it a power cut may bring the old file back).
+enum class WriteStep { Open, Write, Fsync, Close, Rename, SyncFolder };
 
 const char* write_step_name(WriteStep step);
 

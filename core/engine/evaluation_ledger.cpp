@@ -154,7 +154,12 @@ Result<std::vector<HeadMetrics>> EvaluationLedger::live_call(const EvaluationReq
   } catch (const std::exception& e) {
     metrics = Error{std::string("evaluator threw: ") + e.what()};
   }
-  if (!metrics) return with_context("evaluating " + where(request), metrics.error());
+  if (!metrics) {
+    const std::string context = "evaluating " + where(request);
+    // The attention evaluator names the call itself: say it once.
+    if (metrics.error().message.rfind(context, 0) == 0) return metrics.error();
+    return with_context(context, metrics.error());
+  }
   if (metrics->size() != request.settings.size()) {
     return Error{"evaluator returned " + std::to_string(metrics->size()) + " heads for " +
                  where(request) + ", expected " + std::to_string(request.settings.size())};

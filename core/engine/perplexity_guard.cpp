@@ -7,6 +7,7 @@
 #include "core/engine/run_config.h"
 #include "core/eval/perplexity.h"
 #include "core/model/model.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs::engine {
 
@@ -41,10 +42,10 @@ PerplexityMeasure make_perplexity_measure(const Model& model, GuardText text, Sp
         };
       }
       Result<PerplexityResult> result = compute_perplexity(model, text.tokens, options, progress);
-      if (!result) return with_context("guard perplexity", result.error());
+      if (!result) return with_context("guard", result.error());
       return result->perplexity;
     } catch (const std::exception& e) {
-      return Error{std::string("guard perplexity: ") + e.what()};
+      return torch_error("guard perplexity", e);
     }
   };
 }

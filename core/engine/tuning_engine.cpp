@@ -382,6 +382,7 @@ RunResult TuningEngine::run(RunControl control) {
     } else {
       result.status = RunStatus::Failed;
       result.message = status.error().message;
+      result.out_of_memory = status.error().out_of_memory;
     }
     log(std::string("run ") + run_status_name(result.status) + ": " +
         std::to_string(result.counts.evaluations) + " evaluations");

@@ -48,6 +48,9 @@ struct BudgetProbe {
 struct RunResult {
   RunStatus status = RunStatus::Failed;
   std::string message;  // why it failed or stopped; empty on success
+  // Failed because the device (or host) ran out of memory: a smaller setting may fit, and the
+  // journal, whole up to the last finished call, resumes the same run.
+  bool out_of_memory = false;
   TuningMethod method = TuningMethod::AfbsBo;
   std::vector<LayerResult> layers;  // finished layers, in tuning order
   EvaluationCounts counts;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/model/model.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs {
 namespace {
@@ -79,7 +80,10 @@ Result<PerplexityResult> compute_perplexity(
       const int64_t count = std::min(per_batch, result.windows - first);
       at::Tensor batch = all.narrow(0, first, count);
       auto hidden = model.hidden_states(batch, options.attention);
-      if (!hidden) return hidden.error();
+      if (!hidden) {
+        return with_context("perplexity in windows of " + std::to_string(n) + " tokens",
+                            hidden.error());
+      }
       const int64_t width = hidden->size(-1);
       at::Tensor inputs = hidden->narrow(1, 0, n - 1).reshape({count * (n - 1), width});
       at::Tensor targets =
@@ -93,7 +97,7 @@ Result<PerplexityResult> compute_perplexity(
       }
     }
   } catch (const std::exception& error) {
-    return Error{std::string("perplexity: ") + error.what()};
+    return torch_error("perplexity in windows of " + std::to_string(n) + " tokens", error);
   }
   result.predicted = result.windows * (n - 1);
   result.nll = total_nll / static_cast<double>(result.predicted);

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/model/model.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs {
 
@@ -38,7 +39,9 @@ Result<std::vector<WindowCapture>> capture_windows(
       captures.push_back(std::move(capture));
       if (done) done(static_cast<int>(captures.size()));
     } catch (const std::exception& error) {
-      return Error{std::string("capture: ") + error.what()};
+      return torch_error("capture of window " + std::to_string(window) + " (" +
+                             std::to_string(length) + " tokens)",
+                         error);
     }
   }
   return captures;

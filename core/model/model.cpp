@@ -8,17 +8,10 @@
 
 #include "core/model/model_weights.h"
 #include "core/model/safetensors_checkpoint.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs {
 namespace {
-
-// libtorch's message without its C++ backtrace.
-Error torch_error(const std::string& context, const std::exception& error) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&error)) {
-    return Error{context + ": " + c10_error->what_without_backtrace()};
-  }
-  return Error{context + ": " + error.what()};
-}
 
 // transformers' LlamaRMSNorm: normalise in float32, scale in the activations' dtype.
 // Gemma's (adds_one): scale by 1 + weight in float32, then cast.
@@ -152,6 +145,7 @@ Status Model::advance(ResidualStream& stream, LayerAttention* attention) const {
   }
   const int64_t batch = stream.hidden.size(0), length = stream.hidden.size(1);
   try {
+    throw_if_memory_fault(MemoryFaultSite::LayerForward, stream.next_layer, length);
     c10::NoGradGuard no_grad;
     const int64_t heads = config_.num_heads, kv_heads = config_.num_kv_heads;
     const int64_t dim = config_.head_dim, q_size = config_.q_size(), kv_size = config_.kv_size();

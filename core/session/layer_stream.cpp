@@ -6,6 +6,7 @@
 
 #include "core/attention/attention_evaluator.h"
 #include "core/model/capture_attention.h"
+#include "core/model/torch_errors.h"
 
 namespace afbs {
 
@@ -65,7 +66,7 @@ Status LayerStream::bring_to(int layer, StopFlags stop, const Progress& progress
       try {
         embedded = model_.embed(model_.token_tensor(windows_[w].tokens));
       } catch (const std::exception& error) {
-        embedded = Error{error.what()};
+        embedded = torch_error("embedding", error);
       }
       if (!embedded) return finish(with_context("capture", embedded.error()));
       stream = std::move(*embedded);

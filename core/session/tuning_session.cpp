@@ -82,6 +82,13 @@ void report_phase(engine::PhaseObserver* phases, const std::string& phase, int d
   phases->on_phase(progress);
 }
 
+// After an out-of-memory error the allocator's cache goes back to the device, so that a retry
+// at a lower setting (in the workbench: the same process) starts from what is free.
+const Error& released_if_out_of_memory(const Error& error) {
+  if (error.out_of_memory) release_cached_device_memory();
+  return error;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point started) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
@@ -137,7 +144,7 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
   if (Status captured = session->recapture(options.engine.fidelity_lengths, log, stop, phases);
       !captured) {
-    return captured.error();
+    return released_if_out_of_memory(captured.error());
   }
   return session;
 }
@@ -325,6 +332,7 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
         engine::make_perplexity_measure(*state_->model, guard_text(stop, phases), dense_config()));
   }
   engine::RunResult result = tuning.run(control);
+  if (result.out_of_memory) release_cached_device_memory();
   if (result.status == engine::RunStatus::Failed && stop.cancelled()) {
     // Stopped inside the guard's perplexity pass: a cancel, not a failure.
     result.status = engine::RunStatus::Cancelled;
@@ -445,7 +453,7 @@ Result<TuningSession::Measured> TuningSession::measure(
     };
   }
   auto result = compute_perplexity(*state_->model, state_->tokens, options, on_window);
-  if (!result) return result.error();
+  if (!result) return released_if_out_of_memory(result.error());
   return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
 }
 
@@ -470,7 +478,7 @@ Result<TuningSession::Measured> TuningSession::measure_held_out(const SparseConf
     options.attention = sparse.get();
   }
   auto result = compute_perplexity(*state_->model, tail, options);
-  if (!result) return result.error();
+  if (!result) return released_if_out_of_memory(result.error());
   return Measured{result->perplexity, sparse ? sparse->mean_sparsity() : 0.0};
 }
 

@@ -2,6 +2,7 @@
 
 #include "app/tune/cli_args.h"
 #include "app/tune/number_lists.h"
+#include "app/tune/out_of_memory_advice.h"
 
 using afbs::cli::CliArgs;
 
@@ -66,6 +67,42 @@ class TestCliArgs : public QObject {
       QVERIFY2(QString::fromStdString(values.error().message).contains(expected),
                values.error().message.c_str());
     }
+  }
+
+  // After an out-of-memory error: the settings to lower with their values, and the resume
+  // command only once a journal exists.
+  void out_of_memory_advice_names_what_to_lower() {
+    afbs::cli::TuneMemorySettings settings;
+    settings.fidelities = {1024, 4096};
+    settings.tune_windows = 2;
+    settings.validation_windows = 3;
+    settings.dtype = "f32";
+    settings.resume_command = "afbs-tune tune m --out c.json --journal j.jsonl --resume";
+    QString advice = QString::fromStdString(afbs::cli::tune_memory_advice(settings));
+    for (const char* words : {"--fidelities (now 4096)", "--tune-windows 2",
+                              "--validation-windows 3", "--guard-windows 0", "--dtype bf16"}) {
+      QVERIFY2(advice.contains(words), qPrintable(advice + "\nlacks: " + words));
+    }
+    QVERIFY(!advice.contains("--resume"));  // no journal: nothing to resume
+    QVERIFY(!advice.contains("--capture stream"));
+    settings.journal = "j.jsonl";
+    settings.dtype = "bf16";
+    settings.stream_layers = false;
+    advice = QString::fromStdString(afbs::cli::tune_memory_advice(settings));
+    QVERIFY2(advice.contains("The journal j.jsonl is whole") &&
+                 advice.contains(QString::fromStdString("  " + settings.resume_command)) &&
+                 advice.contains("--capture stream") && !advice.contains("--dtype"),
+             qPrintable(advice));
+
+    const QString perplexity =
+        QString::fromStdString(afbs::cli::perplexity_memory_advice(2048, 32768, ""));
+    QVERIFY2(perplexity.contains("--batch-tokens (now 32768: 16 windows per forward)") &&
+                 perplexity.contains("--length (now 2048") &&
+                 perplexity.contains("--dtype bf16 if it runs in f32"),
+             qPrintable(perplexity));
+    QCOMPARE(afbs::cli::dtype_in_use("", "cpu"), std::string("f32"));
+    QCOMPARE(afbs::cli::dtype_in_use("", "cuda"), std::string(""));
+    QCOMPARE(afbs::cli::dtype_in_use("bf16", "cuda"), std::string("bf16"));
   }
 };
 

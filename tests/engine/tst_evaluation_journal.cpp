@@ -9,23 +9,18 @@
 
 #include "core/engine/tuning_engine.h"
 #include "tests/common/injected_write_fault.h"
+#include "tests/engine/resume_checks.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
+using afbs::engine::testing::compare_heads;
+using afbs::engine::testing::read_lines;
 using afbs::engine::testing::SyntheticLayerEvaluator;
 
 Q_DECLARE_METATYPE(afbs::engine::TuningMethod)
 Q_DECLARE_METATYPE(afbs::WriteStep)
 
 namespace {
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
@@ -55,23 +50,6 @@ RunResult run_with(const EngineOptions& options) {
   SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
   TuningEngine engine(evaluator, options);
   return engine.run();
-}
-
-void compare_configs(const RunResult& a, const RunResult& b) {
-  QCOMPARE(a.layers.size(), b.layers.size());
-  for (std::size_t l = 0; l < a.layers.size(); ++l) {
-    QCOMPARE(a.layers[l].heads.size(), b.layers[l].heads.size());
-    for (std::size_t h = 0; h < a.layers[l].heads.size(); ++h) {
-      const HeadResult& x = a.layers[l].heads[h];
-      const HeadResult& y = b.layers[l].heads[h];
-      QCOMPARE(x.sparse, y.sparse);
-      QCOMPARE(x.setting.theta, y.setting.theta);
-      QCOMPARE(x.setting.tau, y.setting.tau);
-      QCOMPARE(x.setting.lambda, y.setting.lambda);
-      QCOMPARE(x.sparsity, y.sparsity);
-      QCOMPARE(x.error, y.error);
-    }
-  }
 }
 
 }  // namespace
@@ -116,7 +94,7 @@ class TestEvaluationJournal : public QObject {
 
     const RunResult resumed = run_with(journal_options(method, resumed_path, true));
     QCOMPARE(resumed.status, RunStatus::Succeeded);
-    compare_configs(full, resumed);
+    compare_heads(full, resumed);
     QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
     QCOMPARE(resumed.counts.weighted_evaluations, full.counts.weighted_evaluations);
     QVERIFY(resumed.counts.replayed <= static_cast<std::int64_t>(kept));
@@ -228,7 +206,7 @@ class TestEvaluationJournal : public QObject {
     const RunResult resumed = run_with(journal_options(TuningMethod::AfbsBo, path, true));
     QCOMPARE(resumed.status, RunStatus::Succeeded);
     QVERIFY(resumed.counts.replayed > 0);
-    compare_configs(full, resumed);
+    compare_heads(full, resumed);
   }
 
   // Issue 15: an append whose write or fsync fails (EIO) in the middle of a run ends the run
@@ -262,7 +240,7 @@ class TestEvaluationJournal : public QObject {
     const RunResult resumed = run_with(options);
     QCOMPARE(resumed.status, RunStatus::Succeeded);
     QVERIFY(resumed.counts.replayed > 0);
-    compare_configs(full, resumed);
+    compare_heads(full, resumed);
   }
 
   void everyLineIsJsonAndFlushed() {

@@ -5,18 +5,21 @@
 // perplexity through the engine. Also: the built-in methods' policies by name.
 #include <QTemporaryDir>
 #include <QtTest>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/engine/method_policies.h"
 #include "core/engine/method_policy.h"
+#include "tests/engine/resume_checks.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
 using afbs::kPvSkipOff;
 using afbs::Result;
 using afbs::Status;
+using afbs::engine::testing::compare_heads;
+using afbs::engine::testing::read_lines;
 using afbs::engine::testing::SyntheticLayerEvaluator;
+using afbs::engine::testing::write_first_lines;
 
 namespace {
 
@@ -101,14 +104,6 @@ RunResult run_toy(SyntheticLayerEvaluator& evaluator, const EngineOptions& optio
   return engine.run();
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
-
 }  // namespace
 
 class TestMethodPolicy : public QObject {
@@ -188,11 +183,7 @@ class TestMethodPolicy : public QObject {
     QCOMPARE(lines.size(), full.evaluations.size() + 1);
     QCOMPARE(nlohmann::json::parse(lines[0]).value("method", ""), std::string("toy"));
 
-    {
-      std::ofstream out(options.journal_path, std::ios::trunc);
-      for (std::size_t i = 0; i < lines.size() / 2; ++i)
-        out << lines[i] << "\n";
-    }
+    write_first_lines(options.journal_path, lines, lines.size() / 2);
     options.resume = true;
     SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
     const RunResult resumed = run_toy(again, options);
@@ -200,13 +191,7 @@ class TestMethodPolicy : public QObject {
     QVERIFY(resumed.counts.replayed > 0);
     QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
     QVERIFY(again.requests.size() < evaluator.requests.size());
-    for (std::size_t l = 0; l < full.layers.size(); ++l) {
-      for (std::size_t h = 0; h < full.layers[l].heads.size(); ++h) {
-        QCOMPARE(resumed.layers[l].heads[h].sparse, full.layers[l].heads[h].sparse);
-        QCOMPARE(resumed.layers[l].heads[h].setting.tau, full.layers[l].heads[h].setting.tau);
-        QCOMPARE(resumed.layers[l].heads[h].sparsity, full.layers[l].heads[h].sparsity);
-      }
-    }
+    compare_heads(resumed, full);
 
     // Another method's journal is refused: the header names the policy.
     EngineOptions afbs = options;

@@ -4,17 +4,20 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/engine/multiplier_search.h"
 #include "core/engine/price_allocation.h"
 #include "core/engine/tuning_engine.h"
+#include "tests/engine/resume_checks.h"
 #include "tests/engine/synthetic_layer_evaluator.h"
 
 using namespace afbs::engine;
+using afbs::engine::testing::compare_heads;
+using afbs::engine::testing::read_lines;
 using afbs::engine::testing::SyntheticHead;
 using afbs::engine::testing::SyntheticLayerEvaluator;
+using afbs::engine::testing::write_first_lines;
 
 namespace {
 
@@ -68,14 +71,6 @@ double uniform_rise(SyntheticLayerEvaluator& evaluator, double sensitivity, RunR
   engine.set_perplexity_measure(perplexity.measure());
   *run = engine.run();
   return perplexity.rise(run->layers);
-}
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
 }
 
 }  // namespace
@@ -308,13 +303,9 @@ class TestPerplexityBudget : public QObject {
 
     const std::size_t kept = static_cast<std::size_t>(killedAt * lines.size());
     int budget_kept = 0;
-    {
-      std::ofstream out(dir.filePath("resumed.jsonl").toStdString(), std::ios::trunc);
-      for (std::size_t i = 0; i < kept; ++i) {
-        out << lines[i] << "\n";
-        budget_kept += i > 0 && nlohmann::json::parse(lines[i]).value("stage", "") == "budget";
-      }
-    }
+    for (std::size_t i = 1; i < kept; ++i)
+      budget_kept += nlohmann::json::parse(lines[i]).value("stage", "") == "budget";
+    write_first_lines(dir.filePath("resumed.jsonl").toStdString(), lines, kept);
     options.journal_path = dir.filePath("resumed.jsonl").toStdString();
     options.resume = true;
     SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
@@ -327,13 +318,7 @@ class TestPerplexityBudget : public QObject {
     QCOMPARE(resumed.epsilon_multiplier, full.epsilon_multiplier);
     QCOMPARE(resumed.budget_probes.size(), full.budget_probes.size());
     QCOMPARE(measured_again.calls, full.perplexity_measurements - budget_kept);
-    for (std::size_t l = 0; l < full.layers.size(); ++l) {
-      for (std::size_t h = 0; h < full.layers[l].heads.size(); ++h) {
-        QCOMPARE(resumed.layers[l].heads[h].sparse, full.layers[l].heads[h].sparse);
-        QCOMPARE(resumed.layers[l].heads[h].setting.tau, full.layers[l].heads[h].setting.tau);
-        QCOMPARE(resumed.layers[l].heads[h].setting.lambda, full.layers[l].heads[h].setting.lambda);
-      }
-    }
+    compare_heads(resumed, full);
   }
 
   // sparsity − p · error over a head's measured points; dense (0) when nothing beats it, and

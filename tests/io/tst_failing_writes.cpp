@@ -2,7 +2,8 @@
 // write_file_atomically, so a write that fails part-way (here: EFBIG from a file-size limit,
 // what ENOSPC does on a full disk) must leave the old file whole, no temporary file behind,
 // and an error naming the path. The write-fault seam (core/common/write_faults.h) fails each
-// system call in turn (open, write, fsync, close, rename) with EIO or ENOSPC.
+// system call in turn (open, write, fsync, close, rename, the folder's fsync) with EIO or
+// ENOSPC. A failed folder fsync comes after the rename: the new file is then whole.
 #include <sys/resource.h>
 
 #include <QTemporaryDir>
@@ -121,7 +122,7 @@ class TestFailingWrites : public QObject {
     for (const char* writer :
          {"bytes", "config", "csv", "pt export", "journal start", "journal resume"}) {
       for (WriteStep step : {WriteStep::Open, WriteStep::Write, WriteStep::Fsync, WriteStep::Close,
-                             WriteStep::Rename}) {
+                             WriteStep::Rename, WriteStep::SyncFolder}) {
         for (int error : {EIO, ENOSPC}) {
           QTest::addRow("%s %s %s", writer, write_step_name(step), error == EIO ? "EIO" : "ENOSPC")
               << writer << step << error;
@@ -140,29 +141,40 @@ class TestFailingWrites : public QObject {
     } else {
       std::ofstream(path) << "old contents";
     }
+    const auto write = [&writer](const fs::path& target) -> Status {
+      if (writer == "bytes") return write_file_atomically(target, std::string(4096, 'x'));
+      if (writer == "config") return write_config(big_config(), target);
+      if (writer == "csv") return engine::write_evaluations_csv(target.string(), records(100));
+      if (writer == "pt export") return write_spargeattn(big_config(), target);
+      std::vector<engine::EvaluationRecord> replay;
+      auto journal =
+          writer == "journal start"
+              ? engine::EvaluationJournal::create(target.string(), kHeader, false)
+              : engine::EvaluationJournal::resume(target.string(), kHeader, false, &replay);
+      return journal ? Status{} : Status{journal.error()};
+    };
+    // What the writer leaves when nothing fails (a failed folder fsync leaves just that).
+    QTemporaryDir clean_dir;
+    const fs::path clean = fs::path(clean_dir.path().toStdString()) / "out.file";
+    fs::copy_file(path, clean);
+    QVERIFY(write(clean).ok());
     const std::string old = contents(path);
     const int descriptors = open_descriptors();
     Status status;
     {
       testing::InjectedWriteFault fault(step, error, path.string());
-      if (writer == "bytes") status = write_file_atomically(path, std::string(4096, 'x'));
-      if (writer == "config") status = write_config(big_config(), path);
-      if (writer == "csv") status = engine::write_evaluations_csv(path.string(), records(100));
-      if (writer == "pt export") status = write_spargeattn(big_config(), path);
-      if (writer.startsWith("journal")) {
-        std::vector<engine::EvaluationRecord> replay;
-        auto journal =
-            writer == "journal start"
-                ? engine::EvaluationJournal::create(path.string(), kHeader, false)
-                : engine::EvaluationJournal::resume(path.string(), kHeader, false, &replay);
-        if (!journal) status = journal.error();
-      }
+      status = write(path);
     }
     QVERIFY2(!status.ok(), "the injected fault went unnoticed");
     const QString message = QString::fromStdString(status.error().message);
     QVERIFY2(message.contains(QString::fromStdString(path.string())), qPrintable(message));
     QVERIFY2(message.contains(std::strerror(error)), qPrintable(message));
-    QCOMPARE(contents(path), old);
+    if (step == WriteStep::SyncFolder) {
+      QCOMPARE(contents(path), contents(clean));  // renamed already: the new file, whole
+      QVERIFY2(message.contains("folder"), qPrintable(message));
+    } else {
+      QCOMPARE(contents(path), old);
+    }
     QCOMPARE(files_in(dir), 1);  // no temporary file left behind
     QCOMPARE(open_descriptors(), descriptors);
   }

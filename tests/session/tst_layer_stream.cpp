@@ -14,6 +14,8 @@
 #include "core/model/synthetic_checkpoint.h"
 #include "core/session/layer_stream.h"
 #include "core/session/tuning_session.h"
+#include "tests/engine/resume_checks.h"
+#include "tests/session/demo_session.h"
 
 using namespace afbs;
 
@@ -21,16 +23,12 @@ namespace {
 
 constexpr int kWindows = 2;  // one tune window, one validation window
 
+// Every layer, at 64 and 128 tokens.
 std::optional<SessionOptions> small_options() {
-  auto model = find_demo_model();
-  auto root = find_resource_root();
-  if (!model || !root) return std::nullopt;
-  SessionOptions options;
-  options.model_dir = *model;
-  options.text = *root / "data" / "kjv-validation.txt";
-  options.tune_windows = 1;
-  options.validation_windows = 1;
-  options.engine.fidelity_lengths = {64, 128};
+  auto options = testing::demo_session_options();
+  if (!options) return std::nullopt;
+  options->engine.fidelity_lengths = {64, 128};
+  options->engine.layers.clear();
   return options;
 }
 
@@ -116,15 +114,7 @@ class TestLayerStream : public QObject {
       QCOMPARE(a.error, b.error);
     }
     QCOMPARE(streamed.layers.size(), size_t(3));
-    for (size_t l = 0; l < streamed.layers.size(); ++l) {
-      for (size_t h = 0; h < streamed.layers[l].heads.size(); ++h) {
-        const engine::HeadResult &a = streamed.layers[l].heads[h], &b = up_front.layers[l].heads[h];
-        QCOMPARE(a.setting.theta, b.setting.theta);
-        QCOMPARE(a.setting.tau, b.setting.tau);
-        QCOMPARE(a.setting.lambda, b.setting.lambda);
-        QCOMPARE(a.sparse, b.sparse);
-      }
-    }
+    engine::testing::compare_heads(streamed, up_front);
     // One pass, and no layer past the last tuned one (3) was run.
     QCOMPARE(streamed_costs.capture_passes, 1);
     QCOMPARE(streamed_costs.layer_forwards, int64_t(kWindows * 4));

@@ -8,25 +8,20 @@
 #include <mutex>
 #include <thread>
 
-#include "core/common/resource_paths.h"
 #include "core/session/tuning_session.h"
+#include "tests/session/demo_session.h"
 
 using namespace afbs;
 
 namespace {
 
+// Two tune and two validation windows, so a stop after the first window is seen.
 std::optional<SessionOptions> small_options() {
-  auto model = find_demo_model();
-  auto root = find_resource_root();
-  if (!model || !root) return std::nullopt;
-  SessionOptions options;
-  options.model_dir = *model;
-  options.text = *root / "data" / "kjv-validation.txt";
-  options.tune_windows = 2;
-  options.validation_windows = 2;
-  options.engine.fidelity_lengths = {128, 256};
-  options.engine.layers = {5};
-  options.measure_quality = true;
+  auto options = testing::demo_session_options();
+  if (!options) return std::nullopt;
+  options->tune_windows = 2;
+  options->validation_windows = 2;
+  options->measure_quality = true;
   return options;
 }
 

@@ -6,26 +6,16 @@
 #include <cmath>
 #include <fstream>
 
-#include "core/common/resource_paths.h"
 #include "core/engine/run_config.h"
 #include "core/session/tuning_session.h"
+#include "tests/session/demo_session.h"
 
 using namespace afbs;
 
 namespace {
 
 std::optional<SessionOptions> small_options() {
-  auto model = find_demo_model();
-  auto root = find_resource_root();
-  if (!model || !root) return std::nullopt;
-  SessionOptions options;
-  options.model_dir = *model;
-  options.text = *root / "data" / "kjv-validation.txt";
-  options.tune_windows = 1;
-  options.validation_windows = 1;
-  options.engine.fidelity_lengths = {128, 256};
-  options.engine.layers = {5};
-  return options;
+  return testing::demo_session_options();
 }
 
 QString message(const Error& error) {

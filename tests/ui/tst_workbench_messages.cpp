@@ -20,10 +20,12 @@ using namespace afbs::ui::testing;
 
 namespace {
 
-afbs::engine::RunResult finished_with(afbs::engine::RunStatus status, bool any_sparse) {
+afbs::engine::RunResult finished_with(afbs::engine::RunStatus status, bool any_sparse,
+                                      bool out_of_memory = false) {
   afbs::engine::RunResult result;
   result.status = status;
   result.target_error = 0.001;
+  result.out_of_memory = out_of_memory;
   if (status == afbs::engine::RunStatus::Failed) result.message = "out of memory at layer 3";
   afbs::engine::LayerResult layer;
   for (int head = 0; head < 4; ++head) {
@@ -83,6 +85,14 @@ class TestWorkbenchMessages : public QObject {
     QCOMPARE(window.message_bar()->severity(), Severity::Error);
     QVERIFY(window.message_bar()->text().contains("out of memory at layer 3"));
     QCOMPARE(window.progress_indicator()->text(), QString("Run failed"));
+    QVERIFY(!window.message_bar()->text().contains("lower the top length"));
+
+    // Out of memory (issue 15): the message says what to lower.
+    run_to_end(window, finished_with(afbs::engine::RunStatus::Failed, true, true));
+    QCOMPARE(window.message_bar()->severity(), Severity::Error);
+    QVERIFY(window.message_bar()->text().contains("out of memory at layer 3"));
+    QVERIFY(window.message_bar()->text().contains("lower the top length n_F"));
+    QCOMPARE(window.progress_indicator()->text(), QString("Run failed: out of memory"));
 
     run_to_end(window, finished_with(afbs::engine::RunStatus::Succeeded, false));
     QVERIFY(window.message_bar()->isVisible());
