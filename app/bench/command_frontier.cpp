@@ -10,7 +10,8 @@
 //       [--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3]
 //       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0]
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
-//       [--threads N] [--device D] [--dtype T] [--price-allocation] [--out DIR]
+//       [--threads N] [--device D] [--dtype T] [--price-allocation]
+//       [--allocations equal,price,sensitivity] [--out DIR]
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -109,6 +110,7 @@ class FrontierMeasurer {
     point.probes = result.budget_probes;
     point.layer_multipliers = result.layer_multipliers;
     point.by_price = result.budget_by_price;
+    point.layer_choices = result.budget_layer_choices;
     if (options.method != engine::TuningMethod::Static) point.target_error = result.target_error;
     std::fprintf(stderr,
                  "afbs-bench frontier: %s %s: sparsity %.4f, rise %.3f %% (held out %.3f %%), "
@@ -134,7 +136,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       cli::with_model_options({"fidelities", "layers", "budgets", "uniform-l1", "grid-l1",
                                "random-l1", "topk", "window-sparsities", "held-out-windows",
                                "guard-windows", "tune-windows", "validation-windows", "seed",
-                               "text", "out"}),
+                               "text", "out", "allocations"}),
       {"price-allocation"});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -160,6 +162,22 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   options.validation_windows = static_cast<int>(*validation_windows);
   options.guard_windows = static_cast<int>(*guard_windows);
   options.engine.seed = static_cast<uint64_t>(*seed);
+  // Budget mode's allocations, each a series of its own: equal targets (the multiplier search
+  // and per-layer refinement), and with it the price or the sensitivity allocation.
+  std::vector<std::string> allocations;
+  {
+    std::stringstream stream(
+        args->get("allocations", args->has("price-allocation") ? "price" : "equal"));
+    for (std::string word; std::getline(stream, word, ',');) {
+      if (word.empty()) continue;
+      if (word != "equal" && word != "price" && word != "sensitivity") {
+        return fail("--allocations: '" + word + "' is not equal, price or sensitivity");
+      }
+      allocations.push_back(word);
+    }
+  }
+  // Many budget runs on one session measure the same configs again (m = 1, 2, ...).
+  options.remember_perplexity = true;
   auto ladder = cli::parse_int_list(args->get("fidelities", "256,512,1024"), "--fidelities");
   if (!ladder) return fail(ladder.error().message);
   options.engine.fidelity_lengths = *ladder;
@@ -221,14 +239,19 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       random_samples = engine::matching_random_samples(result, options.tune_windows);
     }
   }
-  for (double budget : *budgets) {
-    engine::EngineOptions o = options.engine;
-    o.budget.enabled = true;
-    o.budget.price_allocation = args->has("price-allocation");
-    o.afbs.perplexity_budget = budget;
-    FrontierPoint point = make_point("afbs-bo budget", short_number(100.0 * budget) + "%");
-    point.budget = budget;
-    if (Status ok = measurer.measure(o, point); !ok) return fail(ok.error().message);
+  for (const std::string& allocation : allocations) {
+    for (double budget : *budgets) {
+      engine::EngineOptions o = options.engine;
+      o.budget.enabled = true;
+      o.budget.price_allocation = allocation == "price";
+      o.budget.layer_sensitivity = allocation == "sensitivity";
+      o.afbs.perplexity_budget = budget;
+      const std::string method =
+          allocation == "equal" ? "afbs-bo budget" : "afbs-bo budget " + allocation;
+      FrontierPoint point = make_point(method, short_number(100.0 * budget) + "%");
+      point.budget = budget;
+      if (Status ok = measurer.measure(o, point); !ok) return fail(ok.error().message);
+    }
   }
   for (double l1 : *grid) {
     engine::EngineOptions o = options.engine;
