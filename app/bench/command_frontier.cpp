@@ -11,7 +11,9 @@
 //       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0]
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
 //       [--threads N] [--device D] [--dtype T] [--price-allocation]
-//       [--allocations equal,price,sensitivity] [--out DIR]
+//       [--allocations equal,price,sensitivity] [--sensitivity-multipliers 1,2,4]
+//       [--sensitivity-topk 0.5,0.4,0.3,0.2] [--sensitivity-window-sparsities 0.4,0.5,0.6,0.7]
+//       [--out DIR]
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -68,7 +70,10 @@ std::string short_number(double value) {
 
 class FrontierMeasurer {
  public:
-  FrontierMeasurer(TuningSession& session, FrontierRun& run) : session_(session), run_(run) {}
+  // Every point is written to `out` as soon as it is measured, so a run stopped part way
+  // keeps what it measured.
+  FrontierMeasurer(TuningSession& session, FrontierRun& run, std::string out)
+      : session_(session), run_(run), out_(std::move(out)) {}
 
   // Runs `options` on the session and measures its config; appends the point.
   Status measure(engine::EngineOptions options, FrontierPoint point,
@@ -119,6 +124,7 @@ class FrontierMeasurer {
                  100.0 * point.rise, 100.0 * point.held_out_rise, point.evaluations,
                  point.wall_seconds);
     run_.points.push_back(point);
+    if (auto written = write_frontier_results(run_, out_); !written) return written.error();
     if (kept != nullptr) *kept = std::move(result);
     return {};
   }
@@ -126,6 +132,7 @@ class FrontierMeasurer {
  private:
   TuningSession& session_;
   FrontierRun& run_;
+  std::string out_;
 };
 
 }  // namespace
@@ -136,7 +143,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       cli::with_model_options({"fidelities", "layers", "budgets", "uniform-l1", "grid-l1",
                                "random-l1", "topk", "window-sparsities", "held-out-windows",
                                "guard-windows", "tune-windows", "validation-windows", "seed",
-                               "text", "out", "allocations"}),
+                               "text", "out", "allocations", "sensitivity-multipliers",
+                               "sensitivity-topk", "sensitivity-window-sparsities"}),
       {"price-allocation"});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -198,6 +206,29 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   for (const auto* list : {&budgets, &uniform, &grid, &random, &topk, &window_sparsities}) {
     if (!*list) return fail(list->error().message);
   }
+  // The sensitivity allocation's menu (default: BudgetOptions's).
+  engine::BudgetOptions& menu = options.engine.budget;
+  if (args->has("sensitivity-multipliers")) {
+    std::vector<double> multipliers;
+    std::stringstream stream(args->get("sensitivity-multipliers"));
+    for (std::string word; std::getline(stream, word, ',');) {
+      char* end = nullptr;
+      const double m = std::strtod(word.c_str(), &end);
+      if (word.empty() || end != word.c_str() + word.size() || !(m > 0.0 && m <= 16.0)) {
+        return fail("--sensitivity-multipliers: '" + word + "' is not a number in (0, 16]");
+      }
+      multipliers.push_back(m);
+    }
+    menu.sensitivity_multipliers = multipliers;
+  }
+  for (const auto& [option, list] :
+       {std::pair{"sensitivity-topk", &menu.sensitivity_topk},
+        std::pair{"sensitivity-window-sparsities", &menu.sensitivity_window_sparsities}}) {
+    if (!args->has(option)) continue;
+    auto values = parse_list(args->get(option), std::string("--") + option, false);
+    if (!values) return fail(values.error().message);
+    *list = *values;
+  }
 
   FrontierRun run;
   run.provenance = describe_run(command_line);
@@ -223,7 +254,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   if (!held_out_dense) return fail(held_out_dense.error().message);
   run.perplexity_dense = *dense;
   run.held_out_dense = held_out_dense->perplexity;
-  FrontierMeasurer measurer(**session, run);
+  const std::string out = args->get("out", "bench/results/frontier");
+  FrontierMeasurer measurer(**session, run, out);
   const int top = ladder->back();
 
   int random_samples = options.engine.random.samples_per_head;
@@ -296,7 +328,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
     }
   }
 
-  auto markdown = write_frontier_results(run, args->get("out", "bench/results/frontier"));
+  auto markdown = write_frontier_results(run, out);
   if (!markdown) return fail(markdown.error().message);
   std::printf("%s", markdown->c_str());
   return 0;
