@@ -131,16 +131,53 @@ Result<std::optional<BudgetPolicy::MixPick>> BudgetPolicy::allocate_by_sensitivi
     }
   }
 
+  // A config holds one selection rule for every sparse head (SparseConfig): layers may mix
+  // AFBS-BO settings (θ, τ, λ per head), or share one static setting, not both. So the
+  // settings form families (AFBS-BO, and each static setting alone); the family whose greedy
+  // path buys the most sparsity within the budget by the summed rises is the one measured.
+  std::vector<std::string> families;
+  for (const std::vector<MenuEntry>& menu : menus) {
+    for (const MenuEntry& entry : menu) {
+      const std::string family = entry.multiplier > 0.0 ? "afbs" : entry.name;
+      if (std::find(families.begin(), families.end(), family) == families.end())
+        families.push_back(family);
+    }
+  }
+  std::vector<AllocationStep> path;
+  std::string chosen_family;
+  double best_estimate = -1.0;
+  for (const std::string& family : families) {
+    std::vector<std::vector<LayerOption>> in_family = costs;
+    for (int i = 0; i < layer_count; ++i) {
+      for (std::size_t o = 0; o < menus[i].size(); ++o) {
+        const MenuEntry& entry = menus[i][o];
+        if ((entry.multiplier > 0.0 ? "afbs" : entry.name) != family) in_family[i][o].sparsity = 0;
+      }
+    }
+    std::vector<AllocationStep> candidate = allocation_path(in_family);
+    double estimate = 0.0;
+    const int fits = steps_within(candidate, budget - base_rise);
+    for (int k = 0; k < fits; ++k)
+      estimate += candidate[k].sparsity;
+    host.log("budget: sensitivity family " + family + ": " + format_number(estimate) +
+             " layer-mean sparsity within the budget by summed rises");
+    if (estimate > best_estimate) {
+      best_estimate = estimate;
+      chosen_family = family;
+      path = std::move(candidate);
+    }
+  }
+
   // Prefixes of the greedy path: the first guess spends the budget by the summed rises, then
   // bisection between the longest prefix within and the shortest over.
-  const std::vector<AllocationStep> path = allocation_path(costs);
   const int length = static_cast<int>(path.size());
   std::string order;
   for (const AllocationStep& step : path) {
     order += (order.empty() ? "" : ", ") + std::to_string(host.layer_of(step.layer)) + " " +
              menus[step.layer][step.option].name;
   }
-  host.log("budget: sensitivity path (" + std::to_string(length) + " steps): " + order);
+  host.log("budget: sensitivity path, family " + chosen_family + " (" + std::to_string(length) +
+           " steps): " + order);
   std::optional<MixPick> pick;
   int low = 0;            // the longest prefix measured within (0: the base)
   int high = length + 1;  // the shortest measured over (length + 1: none)

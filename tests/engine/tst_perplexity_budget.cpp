@@ -461,6 +461,11 @@ class TestPerplexityBudget : public QObject {
     QCOMPARE(run.status, RunStatus::Succeeded);
     QCOMPARE(run.budget_layer_choices.size(), std::size_t{2});
     QCOMPARE(run.budget_layer_choices[1], std::string("afbs eps x8"));
+    // A config holds one rule for every sparse head: the mix never pairs AFBS-BO with top-k.
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& head : layer.heads)
+        QVERIFY(!head.sparse || head.setting.rule == afbs::SelectionRule::cumulative);
+    }
     QCOMPARE(run.layer_multipliers[1], 8.0);
     QVERIFY2(run.layer_multipliers[0] < 8.0, run.budget_layer_choices[0].c_str());
     QVERIFY(perplexity.rise(run.layers) <= 0.01);
