@@ -10,7 +10,10 @@
 //       [--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3]
 //       [--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0]
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
-//       [--threads N] [--device D] [--dtype T] [--price-allocation] [--out DIR]
+//       [--threads N] [--device D] [--dtype T] [--price-allocation]
+//       [--allocations equal,price,sensitivity] [--sensitivity-multipliers 1,2,4]
+//       [--sensitivity-topk 0.5,0.4,0.3,0.2] [--sensitivity-window-sparsities 0.4,0.5,0.6,0.7]
+//       [--out DIR]
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -67,7 +70,10 @@ std::string short_number(double value) {
 
 class FrontierMeasurer {
  public:
-  FrontierMeasurer(TuningSession& session, FrontierRun& run) : session_(session), run_(run) {}
+  // Every point is written to `out` as soon as it is measured, so a run stopped part way
+  // keeps what it measured.
+  FrontierMeasurer(TuningSession& session, FrontierRun& run, std::string out)
+      : session_(session), run_(run), out_(std::move(out)) {}
 
   // Runs `options` on the session and measures its config; appends the point.
   Status measure(engine::EngineOptions options, FrontierPoint point,
@@ -109,6 +115,7 @@ class FrontierMeasurer {
     point.probes = result.budget_probes;
     point.layer_multipliers = result.layer_multipliers;
     point.by_price = result.budget_by_price;
+    point.layer_choices = result.budget_layer_choices;
     if (options.method != engine::TuningMethod::Static) point.target_error = result.target_error;
     std::fprintf(stderr,
                  "afbs-bench frontier: %s %s: sparsity %.4f, rise %.3f %% (held out %.3f %%), "
@@ -117,6 +124,7 @@ class FrontierMeasurer {
                  100.0 * point.rise, 100.0 * point.held_out_rise, point.evaluations,
                  point.wall_seconds);
     run_.points.push_back(point);
+    if (auto written = write_frontier_results(run_, out_); !written) return written.error();
     if (kept != nullptr) *kept = std::move(result);
     return {};
   }
@@ -124,6 +132,7 @@ class FrontierMeasurer {
  private:
   TuningSession& session_;
   FrontierRun& run_;
+  std::string out_;
 };
 
 }  // namespace
@@ -134,7 +143,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       cli::with_model_options({"fidelities", "layers", "budgets", "uniform-l1", "grid-l1",
                                "random-l1", "topk", "window-sparsities", "held-out-windows",
                                "guard-windows", "tune-windows", "validation-windows", "seed",
-                               "text", "out"}),
+                               "text", "out", "allocations", "sensitivity-multipliers",
+                               "sensitivity-topk", "sensitivity-window-sparsities"}),
       {"price-allocation"});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -160,6 +170,22 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   options.validation_windows = static_cast<int>(*validation_windows);
   options.guard_windows = static_cast<int>(*guard_windows);
   options.engine.seed = static_cast<uint64_t>(*seed);
+  // Budget mode's allocations, each a series of its own: equal targets (the multiplier search
+  // and per-layer refinement), and with it the price or the sensitivity allocation.
+  std::vector<std::string> allocations;
+  {
+    std::stringstream stream(
+        args->get("allocations", args->has("price-allocation") ? "price" : "equal"));
+    for (std::string word; std::getline(stream, word, ',');) {
+      if (word.empty()) continue;
+      if (word != "equal" && word != "price" && word != "sensitivity") {
+        return fail("--allocations: '" + word + "' is not equal, price or sensitivity");
+      }
+      allocations.push_back(word);
+    }
+  }
+  // Many budget runs on one session measure the same configs again (m = 1, 2, ...).
+  options.remember_perplexity = true;
   auto ladder = cli::parse_int_list(args->get("fidelities", "256,512,1024"), "--fidelities");
   if (!ladder) return fail(ladder.error().message);
   options.engine.fidelity_lengths = *ladder;
@@ -179,6 +205,29 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
                                       "--window-sparsities", false);
   for (const auto* list : {&budgets, &uniform, &grid, &random, &topk, &window_sparsities}) {
     if (!*list) return fail(list->error().message);
+  }
+  // The sensitivity allocation's menu (default: BudgetOptions's).
+  engine::BudgetOptions& menu = options.engine.budget;
+  if (args->has("sensitivity-multipliers")) {
+    std::vector<double> multipliers;
+    std::stringstream stream(args->get("sensitivity-multipliers"));
+    for (std::string word; std::getline(stream, word, ',');) {
+      char* end = nullptr;
+      const double m = std::strtod(word.c_str(), &end);
+      if (word.empty() || end != word.c_str() + word.size() || !(m > 0.0 && m <= 16.0)) {
+        return fail("--sensitivity-multipliers: '" + word + "' is not a number in (0, 16]");
+      }
+      multipliers.push_back(m);
+    }
+    menu.sensitivity_multipliers = multipliers;
+  }
+  for (const auto& [option, list] :
+       {std::pair{"sensitivity-topk", &menu.sensitivity_topk},
+        std::pair{"sensitivity-window-sparsities", &menu.sensitivity_window_sparsities}}) {
+    if (!args->has(option)) continue;
+    auto values = parse_list(args->get(option), std::string("--") + option, false);
+    if (!values) return fail(values.error().message);
+    *list = *values;
   }
 
   FrontierRun run;
@@ -205,7 +254,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   if (!held_out_dense) return fail(held_out_dense.error().message);
   run.perplexity_dense = *dense;
   run.held_out_dense = held_out_dense->perplexity;
-  FrontierMeasurer measurer(**session, run);
+  const std::string out = args->get("out", "bench/results/frontier");
+  FrontierMeasurer measurer(**session, run, out);
   const int top = ladder->back();
 
   int random_samples = options.engine.random.samples_per_head;
@@ -221,14 +271,19 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       random_samples = engine::matching_random_samples(result, options.tune_windows);
     }
   }
-  for (double budget : *budgets) {
-    engine::EngineOptions o = options.engine;
-    o.budget.enabled = true;
-    o.budget.price_allocation = args->has("price-allocation");
-    o.afbs.perplexity_budget = budget;
-    FrontierPoint point = make_point("afbs-bo budget", short_number(100.0 * budget) + "%");
-    point.budget = budget;
-    if (Status ok = measurer.measure(o, point); !ok) return fail(ok.error().message);
+  for (const std::string& allocation : allocations) {
+    for (double budget : *budgets) {
+      engine::EngineOptions o = options.engine;
+      o.budget.enabled = true;
+      o.budget.price_allocation = allocation == "price";
+      o.budget.layer_sensitivity = allocation == "sensitivity";
+      o.afbs.perplexity_budget = budget;
+      const std::string method =
+          allocation == "equal" ? "afbs-bo budget" : "afbs-bo budget " + allocation;
+      FrontierPoint point = make_point(method, short_number(100.0 * budget) + "%");
+      point.budget = budget;
+      if (Status ok = measurer.measure(o, point); !ok) return fail(ok.error().message);
+    }
   }
   for (double l1 : *grid) {
     engine::EngineOptions o = options.engine;
@@ -273,7 +328,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
     }
   }
 
-  auto markdown = write_frontier_results(run, args->get("out", "bench/results/frontier"));
+  auto markdown = write_frontier_results(run, out);
   if (!markdown) return fail(markdown.error().message);
   std::printf("%s", markdown->c_str());
   return 0;

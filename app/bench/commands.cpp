@@ -61,7 +61,9 @@ const std::vector<Command>& all_commands() {
        "[--budgets 0.1%,0.5%,1%,2%] [--uniform-l1 0.025,0.05,0.1,0.2] [--grid-l1 0.05] "
        "[--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3] "
        "[--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0] "
-       "[--price-allocation] "
+       "[--price-allocation] [--allocations equal,price,sensitivity (equal)] "
+       "[--sensitivity-multipliers 1,2,4] [--sensitivity-topk 0.5,0.4,0.3,0.2] "
+       "[--sensitivity-window-sparsities 0.4,0.5,0.6,0.7] "
        "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
        "[--device D] [--dtype T] [--out DIR (bench/results/frontier)]",
        run_frontier},

@@ -40,6 +40,7 @@ nlohmann::ordered_json to_json(const FrontierPoint& p) {
   if (!p.probes.empty()) {
     j["layer_multipliers"] = p.layer_multipliers;
     j["by_price"] = p.by_price;
+    if (!p.layer_choices.empty()) j["layer_choices"] = p.layer_choices;
     j["probes"] = nlohmann::ordered_json::array();
     for (const engine::BudgetProbe& probe : p.probes) {
       j["probes"].push_back({{"multiplier", probe.multiplier},
@@ -50,7 +51,8 @@ nlohmann::ordered_json to_json(const FrontierPoint& p) {
                              {"mean_sparsity", probe.mean_sparsity},
                              {"within_budget", probe.within_budget},
                              {"validated", probe.validated},
-                             {"evaluations", probe.evaluations}});
+                             {"evaluations", probe.evaluations},
+                             {"option", probe.option}});
     }
   }
   return j;
@@ -140,13 +142,22 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
      << "\n- mean sparsity: over every layer x head (dense heads count 0), measured on the "
         "validation windows at n_F (a budget-probe head that ends the run: its tune windows)\n"
      << "- all methods share one session (same captures); evaluations are the engine's count, "
-        "wall seconds are not comparable across methods here (shared caches)\n\n";
+        "wall seconds are not comparable across methods here (shared caches; a config's "
+        "perplexity measured once in the session is remembered, but every measurement is "
+        "counted)\n\n";
   md << "| method | parameter | mean sparsity | rise (calibration) | rise (held out) | heads on "
         "target | evaluations |\n|---|---|---|---|---|---|---|\n";
   for (const FrontierPoint& p : run.points) {
     md << "| " << p.method << " | " << p.parameter;
     if (p.budget >= 0.0 && p.by_price) md << " (price allocation)";
-    if (p.budget >= 0.0 && !p.by_price) md << " (eps x " << fixed(p.epsilon_multiplier, 3) << ")";
+    if (p.budget >= 0.0 && !p.layer_choices.empty()) {
+      md << " (layers:";
+      for (std::size_t i = 0; i < p.layer_choices.size(); ++i)
+        md << (i == 0 ? " " : ", ") << p.layer_choices[i];
+      md << ")";
+    } else if (p.budget >= 0.0 && !p.by_price) {
+      md << " (eps x " << fixed(p.epsilon_multiplier, 3) << ")";
+    }
     md << " | " << fixed(p.mean_sparsity, 4) << " | " << percent(p.rise) << " | "
        << percent(p.held_out_rise) << " | " << p.heads_meeting_target << "/" << p.heads << " | "
        << p.evaluations << " |\n";

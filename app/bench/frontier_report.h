@@ -31,6 +31,7 @@ struct FrontierPoint {
   std::vector<engine::BudgetProbe> probes;  // budget mode: every probe, in order
   std::vector<double> layer_multipliers;    // budget mode: each layer's final multiplier
   bool by_price = false;  // budget mode: the config is a price allocation (multipliers: x)
+  std::vector<std::string> layer_choices;  // budget mode: the sensitivity mix, layer by layer
 };
 
 struct FrontierRun {

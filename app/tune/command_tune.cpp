@@ -113,6 +113,10 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
     if (!engine.budget.enabled) return Error{"--price-allocation needs --perplexity-budget P"};
     engine.budget.price_allocation = true;
   }
+  if (args.has("layer-sensitivity")) {
+    if (!engine.budget.enabled) return Error{"--layer-sensitivity needs --perplexity-budget P"};
+    engine.budget.layer_sensitivity = true;
+  }
   engine.journal_path = args.get("journal", "");
   engine.resume = args.has("resume");
   if (engine.resume && engine.journal_path.empty()) {
@@ -129,7 +133,7 @@ int run_tune(const std::vector<std::string>& argv) {
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
                           "perplexity-budget", "guard-windows", "capture", "optimiser-threads"}),
-      {"resume", "json", "bos", "no-guard", "quiet", "price-allocation"});
+      {"resume", "json", "bos", "no-guard", "quiet", "price-allocation", "layer-sensitivity"});
   if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail_usage("tune needs --out CFG (where to write the config)");
   if (auto threads = apply_thread_option(*args); !threads) return fail(threads.error().message);
@@ -264,6 +268,8 @@ int run_tune(const std::vector<std::string>& argv) {
       json["perplexity_budget"] = options->engine.afbs.perplexity_budget;
       json["epsilon_multiplier"] = run.epsilon_multiplier;
       json["budget_by_price"] = run.budget_by_price;
+      json["budget_layer_choices"] = run.budget_layer_choices;
+      json["layer_multipliers"] = run.layer_multipliers;
       json["target_error"] = run.target_error;
       json["pv_target_error"] = run.pv_target_error;
       nlohmann::json probes = nlohmann::json::array();
@@ -276,7 +282,8 @@ int run_tune(const std::vector<std::string>& argv) {
                           {"mean_sparsity", probe.mean_sparsity},
                           {"within_budget", probe.within_budget},
                           {"validated", probe.validated},
-                          {"evaluations", probe.evaluations}});
+                          {"evaluations", probe.evaluations},
+                          {"option", probe.option}});
       }
       json["budget_probes"] = probes;
     }
@@ -303,6 +310,12 @@ int run_tune(const std::vector<std::string>& argv) {
       std::printf("budget            %.3g %% rise: ε × %.3g (ε1 %.4g, ε2 %.4g), %zu probes\n",
                   100.0 * options->engine.afbs.perplexity_budget, run.epsilon_multiplier,
                   run.target_error, run.pv_target_error, run.budget_probes.size());
+      if (!run.budget_layer_choices.empty()) {
+        std::string choices;
+        for (const std::string& choice : run.budget_layer_choices)
+          choices += (choices.empty() ? "" : ", ") + choice;
+        std::printf("layer settings    %s (sensitivity allocation)\n", choices.c_str());
+      }
     }
     std::printf("config            %s\n", out.c_str());
   }

@@ -42,7 +42,8 @@ struct Candidate {
   double perplexity = 0.0;
   double sparsity = 0.0;
   bool validated = false;
-  bool price = false;  // from the price allocation (price = reference price / x)
+  bool price = false;                     // from the price allocation (price = reference price / x)
+  std::vector<std::string> choices = {};  // the sensitivity allocation's mix, in words
 };
 
 // Total error of the unpinned sparse heads of `layers`: what a config spends.
@@ -171,6 +172,7 @@ Status BudgetPolicy::finish_run(RunHost& host) {
       if (!head.pinned) head = dense_result(head.head, head.setting.theta, "budget: nothing fits");
     }
   }
+  const std::vector<LayerResult> uniform_layers = result.layers;
   Result<double> dense = host.measure_perplexity(0.0, all_dense);
   if (!dense) return with_context("measuring dense perplexity", dense.error());
   result.perplexity_dense = *dense;
@@ -184,7 +186,7 @@ Status BudgetPolicy::finish_run(RunHost& host) {
   // sparsest within the budget so far becomes `best` when `may_be_best`.
   const auto record = [&](const std::vector<double>& multipliers,
                           const std::vector<LayerResult>& layers, bool validated, int layer,
-                          bool may_be_best) -> Result<bool> {
+                          bool may_be_best, const std::string& option = {}) -> Result<bool> {
     const double label = layer >= 0 ? multipliers[layer] : multipliers.front();
     Result<double> perplexity = host.measure_perplexity(label, layers);
     if (!perplexity) return with_context("budget probe", perplexity.error());
@@ -198,10 +200,13 @@ Status BudgetPolicy::finish_run(RunHost& host) {
     probe.within_budget = probe.rise <= budget;
     probe.validated = validated;
     probe.evaluations = host.counts().evaluations;
+    probe.option = option;
     result.budget_probes.push_back(probe);
+    const std::string what = !option.empty() ? option
+                             : by_price      ? "price looseness × " + format_number(label)
+                                             : "ε × " + format_number(label);
     host.log("budget: " +
-             (layer >= 0 ? "layer " + std::to_string(probe.layer) + " at " : std::string()) +
-             (by_price ? "price looseness × " : "ε × ") + format_number(label) +
+             (layer >= 0 ? "layer " + std::to_string(probe.layer) + " at " : std::string()) + what +
              (validated ? " (stage 3)" : "") + ": sparsity " + format_number(probe.mean_sparsity) +
              ", perplexity " + format_number(*perplexity) + " (" +
              format_number(100.0 * probe.rise) + " % rise, budget " +
@@ -305,6 +310,23 @@ Status BudgetPolicy::finish_run(RunHost& host) {
     }
   }
 
+  if (options.budget.layer_sensitivity) {
+    by_price = false;
+    const RecordProbe record_probe = [&](double label, const std::vector<LayerResult>& layers,
+                                         int layer, const std::string& option) {
+      return record(std::vector<double>(layer_count, label), layers, false, layer, false, option);
+    };
+    auto pick =
+        allocate_by_sensitivity(host, dense_layers, uniform_layers, layer_counts, record_probe);
+    if (!pick) return pick.error();
+    if (*pick && (!best || (*pick)->sparsity > best->sparsity)) {
+      host.log("budget: the sensitivity mix is the sparsest within the budget");
+      MixPick& mix = **pick;
+      best = Candidate{mix.multipliers, std::move(mix.layers), mix.perplexity, mix.sparsity, true,
+                       false,           std::move(mix.choices)};
+    }
+  }
+
   if (!best) {
     host.log("budget: no multiplier down to " + format_number(options.budget.min_multiplier) +
              " fits; every unpinned head goes dense");
@@ -356,6 +378,7 @@ Status BudgetPolicy::finish_run(RunHost& host) {
   result.layers = best->layers;
   result.layer_multipliers = best->multipliers;
   result.budget_by_price = best->price;
+  result.budget_layer_choices = best->choices;
   result.perplexity_tuned = best->perplexity;
   result.target_error = result.epsilon_multiplier * options.target_error;
   result.pv_target_error = result.epsilon_multiplier * options.pv_target_error;

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/engine/afbs_policy.h"
@@ -37,6 +40,28 @@ class BudgetPolicy : public MethodPolicy {
   Result<LayerResult> validate_allocation(RunHost& host, int layer_index, double price,
                                           Stage3 stage3, EvaluationCounts& layer_counts);
   double max_error() const;  // no head's allowance is looser than max_multiplier × ε1
+
+  // The sensitivity allocation (budget_sensitivity.cpp, layer_allocation.h).
+  struct MixPick {
+    std::vector<LayerResult> layers;
+    std::vector<double> multipliers;  // each layer's m; 0 for a layer not at AFBS-BO
+    std::vector<std::string> choices;
+    double perplexity = 0.0;
+    double sparsity = 0.0;
+  };
+  // Measures `layers` as a budget probe (label: what it stands for, replayed on resume;
+  // layer: the one layer it moves, or -1; option: the probe in words); true when within.
+  using RecordProbe = std::function<Result<bool>(
+      double label, const std::vector<LayerResult>& layers, int layer, const std::string& option)>;
+  // `base`: pins kept, every other head dense; `uniform`: the uniform run's layers (m = 1).
+  // The sparsest measured mix within the budget, or none.
+  Result<std::optional<MixPick>> allocate_by_sensitivity(
+      RunHost& host, const std::vector<LayerResult>& base, const std::vector<LayerResult>& uniform,
+      std::vector<EvaluationCounts>& layer_counts, const RecordProbe& record);
+  // A layer with every unpinned head at `setting` (a static preset), scored on the validation
+  // windows at n_F as the Static method scores it.
+  Result<LayerResult> static_layer(RunHost& host, int layer_index, const HeadSetting& setting,
+                                   EvaluationCounts& layer_counts);
 
   AfbsPolicy afbs_;
 };

@@ -68,6 +68,11 @@ std::string options_fingerprint(const EngineOptions& o) {
                        o.budget.refine_layers,   o.budget.layer_growth};
     // Appended only when on, so that journals of budget runs without it still resume.
     if (o.budget.price_allocation) shape["budget"].push_back("price");
+    if (o.budget.layer_sensitivity) {
+      shape["budget"].push_back(nlohmann::json::array(
+          {"sensitivity", o.budget.sensitivity_multipliers, o.budget.sensitivity_topk,
+           o.budget.sensitivity_window_sparsities, o.budget.max_mix_probes}));
+    }
   }
   // FNV-1a 64: stable across builds and platforms, unlike std::hash.
   std::uint64_t hash = 0xcbf29ce484222325ull;

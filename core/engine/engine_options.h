@@ -70,6 +70,16 @@ struct BudgetOptions {
   // Also search the price allocation (price_allocation.h). Off: on the demo model it bought
   // more sparsity per summed error but not per perplexity rise (README, B6).
   bool price_allocation = false;
+  // Then the sensitivity allocation (layer_allocation.h): each layer alone, every other layer
+  // dense, at each setting of a menu (AFBS-BO at m·ε, top-k F, a sliding window of a given
+  // sparsity at n_F), one perplexity probe each; one setting per layer is then chosen greedily
+  // by sparsity per measured rise, and the combination is measured and bisected along the
+  // greedy path (at most `max_mix_probes` probes) until the sparsest mix within the budget.
+  bool layer_sensitivity = false;
+  std::vector<double> sensitivity_multipliers = {1.0, 2.0, 4.0};  // 1: the uniform run's layer
+  std::vector<double> sensitivity_topk = {0.5, 0.4, 0.3, 0.2};
+  std::vector<double> sensitivity_window_sparsities = {0.4, 0.5, 0.6, 0.7};
+  int max_mix_probes = 6;
 };
 
 struct RandomOptions {

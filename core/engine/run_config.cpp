@@ -6,6 +6,31 @@ namespace afbs::engine {
 
 Status apply_run_to_config(const RunResult& run, const std::vector<int>& ladder,
                            SparseConfig& config) {
+  // A config holds one selection rule (and its parameter) for every sparse head: a run whose
+  // sparse heads differ cannot be written as one, and must not silently run as another.
+  const HeadResult* first_sparse = nullptr;
+  int first_layer = 0;
+  for (const LayerResult& layer : run.layers) {
+    for (const HeadResult& result : layer.heads) {
+      if (!result.sparse) continue;
+      if (first_sparse == nullptr) {
+        first_sparse = &result;
+        first_layer = layer.layer;
+        continue;
+      }
+      const HeadSetting& a = first_sparse->setting;
+      const HeadSetting& b = result.setting;
+      if (a.rule != b.rule ||
+          (a.rule != SelectionRule::cumulative && a.rule_parameter != b.rule_parameter)) {
+        return Error{
+            "a config holds one selection rule for every sparse head, but layer " +
+            std::to_string(first_layer) + " head " + std::to_string(first_sparse->head) + " uses " +
+            selection_rule_name(a.rule) + " " + std::to_string(a.rule_parameter) + " and layer " +
+            std::to_string(layer.layer) + " head " + std::to_string(result.head) + " uses " +
+            selection_rule_name(b.rule) + " " + std::to_string(b.rule_parameter)};
+      }
+    }
+  }
   for (const LayerResult& layer : run.layers) {
     if (layer.layer < 0 || static_cast<std::size_t>(layer.layer) >= config.layers.size()) {
       return Error{"tuned layer " + std::to_string(layer.layer) + " is not in the config (" +

@@ -43,6 +43,9 @@ struct BudgetProbe {
   std::int64_t evaluations = 0;  // the run's evaluations when it was measured
   int layer = -1;      // a per-layer refinement probe: only this layer moved to `multiplier`
   bool price = false;  // a price-allocation probe: `multiplier` is the looseness x
+  // A sensitivity-allocation probe (layer_allocation.h): what was measured, e.g. "topk:0.4
+  // alone" (with `layer`) or "mix of 7 steps"; empty for the other probes.
+  std::string option;
 };
 
 struct RunResult {
@@ -64,8 +67,12 @@ struct RunResult {
   std::vector<double> layer_multipliers;   // budget mode: each tuned layer's own m, in order
   bool budget_by_price = false;            // budget mode: the config is a price allocation (and
                                            // layer_multipliers each layer's looseness x, not m)
-  int perplexity_measurements = 0;         // end-to-end measurements (guard and budget)
-  double target_error = 0.0;               // ε1 and ε2 in force at the end
+  // budget mode: the config is the sensitivity allocation's mix; each layer's setting in
+  // words ("dense", "afbs eps x2", "topk:0.4", "window:256"), and layer_multipliers its m (0
+  // for a layer not at AFBS-BO). Empty otherwise.
+  std::vector<std::string> budget_layer_choices;
+  int perplexity_measurements = 0;  // end-to-end measurements (guard and budget)
+  double target_error = 0.0;        // ε1 and ε2 in force at the end
   double pv_target_error = 0.0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <map>
 #include <memory>
 
 #include "core/attention/attention_evaluator.h"
@@ -41,6 +43,8 @@ struct TuningSession::State {
   engine::PhaseObserver* run_phases = nullptr;
   // Accounting; what evaluators and streams of earlier captures spent is folded in here.
   SessionCosts costs;
+  // remember_perplexity: perplexity by the heads' settings of a config (perplexity_key).
+  std::map<std::string, double> remembered_perplexity;
 
   void drop_captures() {
     if (attention) {
@@ -87,6 +91,23 @@ void report_phase(engine::PhaseObserver* phases, const std::string& phase, int d
 const Error& released_if_out_of_memory(const Error& error) {
   if (error.out_of_memory) release_cached_device_memory();
   return error;
+}
+
+// What perplexity depends on in a guard measurement: every head's setting (the rest of the
+// config, the model and the windows are the session's own).
+std::string perplexity_key(const std::vector<engine::LayerResult>& layers) {
+  std::string key;
+  char text[160];
+  for (const engine::LayerResult& layer : layers) {
+    for (const engine::HeadResult& head : layer.heads) {
+      const HeadSetting& s = head.setting;
+      std::snprintf(text, sizeof text, "%d.%d:%d%d%d:%.17g,%.17g,%.17g,%.17g;", layer.layer,
+                    head.head, static_cast<int>(s.rule), head.sparse ? 1 : 0, head.pinned ? 1 : 0,
+                    s.theta, s.tau, s.lambda, s.rule_parameter);
+      key += text;
+    }
+  }
+  return key;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point started) {
@@ -328,8 +349,19 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   } run_end{*state_};
   if (state_->options.perplexity_guard) {
     auto* phases = dynamic_cast<engine::PhaseObserver*>(observer);
-    tuning.set_perplexity_measure(
-        engine::make_perplexity_measure(*state_->model, guard_text(stop, phases), dense_config()));
+    engine::PerplexityMeasure measure =
+        engine::make_perplexity_measure(*state_->model, guard_text(stop, phases), dense_config());
+    if (state_->options.remember_perplexity) {
+      measure = [measure = std::move(measure), &memory = state_->remembered_perplexity](
+                    const std::vector<engine::LayerResult>& layers) -> Result<double> {
+        const std::string key = perplexity_key(layers);
+        if (auto found = memory.find(key); found != memory.end()) return found->second;
+        Result<double> perplexity = measure(layers);
+        if (perplexity) memory.emplace(key, *perplexity);
+        return perplexity;
+      };
+    }
+    tuning.set_perplexity_measure(std::move(measure));
   }
   engine::RunResult result = tuning.run(control);
   if (result.out_of_memory) release_cached_device_memory();

@@ -50,6 +50,11 @@ struct SessionOptions {
   // After a successful run, measure perplexity dense and tuned at every ladder length and
   // report each as a QualityPoint to the run's observer (the workbench's Quality tab).
   bool measure_quality = false;
+  // The guard's and the budget's perplexity of a config already measured in this session is
+  // answered from memory (same heads' settings, same windows, same model: the same number).
+  // For benchmarks that run many budgets on one session (afbs-bench frontier); the engine
+  // still counts and journals every measurement.
+  bool remember_perplexity = false;
   engine::EngineOptions engine;  // fidelity_lengths empty: n_F/4, n_F/2, n_F
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/engine/layer_allocation.h"
 #include "core/engine/multiplier_search.h"
 #include "core/engine/price_allocation.h"
 #include "core/engine/tuning_engine.h"
@@ -60,6 +61,18 @@ EngineOptions budget_options(double budget) {
   options.afbs.exploration_budget = 10;
   options.afbs.perplexity_budget = budget;
   options.budget.enabled = true;
+  return options;
+}
+
+// Budget mode with the sensitivity allocation over AFBS-BO settings and one top-k; no
+// per-layer refinement, so what the mix adds is plain.
+EngineOptions sensitivity_options(double budget) {
+  EngineOptions options = budget_options(budget);
+  options.budget.refine_layers = false;
+  options.budget.layer_sensitivity = true;
+  options.budget.sensitivity_multipliers = {1.0, 2.0, 8.0};
+  options.budget.sensitivity_topk = {0.5};
+  options.budget.sensitivity_window_sparsities = {};
   return options;
 }
 
@@ -385,6 +398,208 @@ class TestPerplexityBudget : public QObject {
     QVERIFY(price_probes >= 2);
     // The chosen config carries each head's own measured τ: no two layers need share targets.
     QVERIFY(run.budget_probes.back().validated && run.budget_probes.back().price);
+  }
+
+  // The greedy path of the sensitivity allocation: each layer climbs its upper convex hull of
+  // (rise, sparsity); steps come in order of sparsity per rise, a free step first; a
+  // dominated option (less sparsity for more rise) is never a step.
+  void allocationPathOrdersBySparsityPerRise() {
+    // Layer 0 is sensitive (0.4 % for 0.3 sparsity), layer 1 not (0.1 % for the same);
+    // layer 1's second option is dominated by its third; layer 2's first option is free.
+    const std::vector<std::vector<LayerOption>> layers = {
+        {{0.3, 0.004}, {0.5, 0.012}},
+        {{0.3, 0.001}, {0.35, 0.006}, {0.5, 0.003}},
+        {{0.1, -0.0005}, {0.0, 0.0}}};
+    const std::vector<AllocationStep> path = allocation_path(layers);
+    QCOMPARE(path.size(), std::size_t{5});
+    QCOMPARE(path[0].layer, 2);  // free (a negative measured rise counts as 0)
+    QCOMPARE(path[0].rise, 0.0);
+    QCOMPARE(path[1].layer, 1);  // 300 sparsity per unit rise
+    QCOMPARE(path[1].option, 0);
+    QCOMPARE(path[2].layer, 1);  // 0.2 / 0.002 = 100
+    QCOMPARE(path[2].option, 2);
+    QCOMPARE(path[3].layer, 0);  // 75
+    QCOMPARE(path[4].layer, 0);  // 25
+    QCOMPARE(path[4].option, 1);
+    for (const AllocationStep& step : path)
+      QVERIFY(!(step.layer == 1 && step.option == 1));
+    // A 0.35 % budget by summed rises: the free step and both of layer 1's; layer 0 stays
+    // dense, the less sensitive layer gets the looser setting.
+    QCOMPARE(steps_within(path, 0.0035), 3);
+    const std::vector<int> choices = choices_after(path, 3, 3);
+    QCOMPARE(choices, (std::vector<int>{-1, 2, 0}));
+    QCOMPARE(choices_after(path, 3, 0), (std::vector<int>{-1, -1, -1}));
+    QCOMPARE(choices_after(path, 3, 99), (std::vector<int>{1, 2, 0}));
+    QVERIFY(allocation_path({{{0.0, 0.0}, {-0.1, 0.001}}}).empty());
+  }
+
+  // Budget mode with the sensitivity allocation on a model whose second layer costs no
+  // perplexity at all: the mix gives that layer the loosest setting of the menu and the
+  // sensitive layer a tighter one, beats equal targets, and is measured within the budget.
+  void sensitivityGivesTheLooserSettingToTheLessSensitiveLayer() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
+    EngineOptions options = sensitivity_options(0.01);
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(run.budget_layer_choices.size(), std::size_t{2});
+    QCOMPARE(run.budget_layer_choices[1], std::string("afbs eps x8"));
+    // A config holds one rule for every sparse head: the mix never pairs AFBS-BO with top-k.
+    for (const LayerResult& layer : run.layers) {
+      for (const HeadResult& head : layer.heads)
+        QVERIFY(!head.sparse || head.setting.rule == afbs::SelectionRule::cumulative);
+    }
+    QCOMPARE(run.layer_multipliers[1], 8.0);
+    QVERIFY2(run.layer_multipliers[0] < 8.0, run.budget_layer_choices[0].c_str());
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+    QCOMPARE(run.perplexity_tuned.value(), kDensePerplexity * (1.0 + perplexity.rise(run.layers)));
+    // One probe per layer and menu setting (4 each), then the mixes.
+    int alone = 0;
+    int mixes = 0;
+    for (const BudgetProbe& probe : run.budget_probes) {
+      alone += probe.option.find("alone") != std::string::npos ? 1 : 0;
+      mixes += probe.option.rfind("mix", 0) == 0 ? 1 : 0;
+    }
+    QCOMPARE(alone, 8);
+    QVERIFY(mixes >= 1 && mixes <= options.budget.max_mix_probes);
+    QCOMPARE(perplexity.calls, run.perplexity_measurements);
+
+    options.budget.layer_sensitivity = false;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity_again{&again, 0.08, {2.0, 0.0}};
+    TuningEngine equal_engine(again, options);
+    equal_engine.set_perplexity_measure(perplexity_again.measure());
+    const RunResult equal = equal_engine.run();
+    QCOMPARE(equal.status, RunStatus::Succeeded);
+    QVERIFY(equal.budget_layer_choices.empty());
+    QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(equal).mean_sparsity);
+  }
+
+  // Layers that are cheap alone but dear together (the rise grows with the number of sparse
+  // layers): the mix the summed rises suggest goes over the budget, the bisection backs off
+  // along the path, and the config returned is a measured one within the budget.
+  void sensitivityMixOverBudgetBacksOff() {
+    SyntheticLayerEvaluator evaluator(3, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity additive{&evaluator, 0.08};
+    int calls = 0;
+    const auto super_additive = [&](const std::vector<LayerResult>& layers) {
+      int sparse_layers = 0;
+      for (const LayerResult& layer : layers) {
+        bool sparse = false;
+        for (const HeadResult& head : layer.heads)
+          sparse = sparse || head.sparse;
+        sparse_layers += sparse ? 1 : 0;
+      }
+      return additive.rise(layers) * (1.0 + 4.0 * std::max(0, sparse_layers - 1));
+    };
+    EngineOptions options = sensitivity_options(0.004);
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure([&](const std::vector<LayerResult>& layers) {
+      ++calls;
+      return afbs::Result<double>(kDensePerplexity * (1.0 + super_additive(layers)));
+    });
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    std::vector<const BudgetProbe*> mixes;
+    for (const BudgetProbe& probe : run.budget_probes) {
+      if (probe.option.rfind("mix", 0) == 0) mixes.push_back(&probe);
+    }
+    QVERIFY(!mixes.empty());
+    QVERIFY2(!mixes.front()->within_budget, "the first mix should go over");
+    QVERIFY(super_additive(run.layers) <= 0.004);
+    QCOMPARE(run.perplexity_tuned.value(), kDensePerplexity * (1.0 + super_additive(run.layers)));
+    if (!run.budget_layer_choices.empty()) {
+      // The mix kept is one measured within, shorter than the first guess.
+      bool found = false;
+      for (const BudgetProbe* probe : mixes) {
+        found =
+            found || (probe->within_budget && probe->mean_sparsity == mean_sparsity(run.layers));
+      }
+      QVERIFY(found);
+    }
+    QCOMPARE(calls, run.perplexity_measurements);
+  }
+
+  // The sensitivity allocation killed part way and resumed: the same probes, mix and heads,
+  // and the journalled perplexity measurements replayed, not measured again.
+  void sensitivityResumeMatchesAnUninterruptedRun_data() {
+    QTest::addColumn<double>("killedAt");
+    for (double at : {0.5, 0.9, 0.98, 1.0})
+      QTest::newRow(qPrintable(QString::number(at))) << at;
+  }
+  void sensitivityResumeMatchesAnUninterruptedRun() {
+    QFETCH(double, killedAt);
+    QTemporaryDir dir;
+    const std::string full_path = dir.filePath("full.jsonl").toStdString();
+    EngineOptions options = sensitivity_options(0.01);
+    options.journal_path = full_path;
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(perplexity.measure());
+    const RunResult full = engine.run();
+    QCOMPARE(full.status, RunStatus::Succeeded);
+    QVERIFY(!full.budget_layer_choices.empty());
+    const std::vector<std::string> lines = read_lines(full_path);
+    const std::size_t kept = static_cast<std::size_t>(killedAt * lines.size());
+    int budget_kept = 0;
+    {
+      std::ofstream out(dir.filePath("resumed.jsonl").toStdString(), std::ios::trunc);
+      for (std::size_t i = 0; i < kept; ++i) {
+        out << lines[i] << "\n";
+        budget_kept += i > 0 && nlohmann::json::parse(lines[i]).value("stage", "") == "budget";
+      }
+    }
+    options.journal_path = dir.filePath("resumed.jsonl").toStdString();
+    options.resume = true;
+    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity measured_again{&again, 0.08, {2.0, 0.0}};
+    TuningEngine resumed_engine(again, options);
+    resumed_engine.set_perplexity_measure(measured_again.measure());
+    const RunResult resumed = resumed_engine.run();
+    QCOMPARE(resumed.status, RunStatus::Succeeded);
+    QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
+    QCOMPARE(resumed.budget_probes.size(), full.budget_probes.size());
+    QCOMPARE(resumed.budget_layer_choices, full.budget_layer_choices);
+    QCOMPARE(resumed.layer_multipliers, full.layer_multipliers);
+    QCOMPARE(measured_again.calls, full.perplexity_measurements - budget_kept);
+    QCOMPARE(resumed.perplexity_tuned.value(), full.perplexity_tuned.value());
+    for (std::size_t l = 0; l < full.layers.size(); ++l) {
+      for (std::size_t h = 0; h < full.layers[l].heads.size(); ++h) {
+        QCOMPARE(resumed.layers[l].heads[h].sparse, full.layers[l].heads[h].sparse);
+        QCOMPARE(resumed.layers[l].heads[h].setting.tau, full.layers[l].heads[h].setting.tau);
+      }
+    }
+  }
+
+  // Pins under the sensitivity allocation: never evaluated, never changed by a menu setting
+  // or a mix, and the base every probe starts from keeps them.
+  void sensitivityHonoursPins() {
+    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
+    TuningEngine engine(evaluator, sensitivity_options(0.01));
+    engine.set_perplexity_measure(perplexity.measure());
+    const HeadPin pin{HeadSetting{0.25, 0.9, 50.0}, true};
+    engine.set_pin_source([&](int) { return PinSnapshot{{2, pin}}; });
+    const RunResult run = engine.run();
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QVERIFY(!run.budget_layer_choices.empty());
+    QVERIFY(run.budget_probes.size() > 1);
+    bool pins_only = false;
+    for (const BudgetProbe& probe : run.budget_probes)
+      pins_only = pins_only || probe.option == "pins only";
+    QVERIFY(pins_only);
+    for (const afbs::engine::EvaluationRequest& request : evaluator.requests) {
+      QVERIFY(!request.active[2]);
+      QCOMPARE(request.settings[2].tau, 0.9);
+    }
+    for (const LayerResult& layer : run.layers) {
+      QVERIFY(layer.heads[2].pinned && layer.heads[2].sparse);
+      QCOMPARE(layer.heads[2].setting.tau, 0.9);
+    }
+    QVERIFY(perplexity.rise(run.layers) <= 0.01);
   }
 
   void budgetNeedsAfbsAndAMeasure() {
