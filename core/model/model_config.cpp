@@ -5,7 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <tuple>
+#include <type_traits>
 
 #include "core/common/atomic_file.h"
 #include "core/common/bounded_json.h"
@@ -66,6 +68,16 @@ Result<T> read_key(const json& config, const std::string& key, T fallback,
   auto it = config.find(key);
   if (it == config.end() || it->is_null()) return fallback;
   try {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // A float where an integer belongs: only a whole number in range converts (nlohmann's
+      // cast of 5e98 to an integer is undefined behaviour; the fuzzer found it).
+      if (it->is_number_float()) {
+        const double value = it->get<double>();
+        if (!std::isfinite(value) || value != std::floor(value) || std::fabs(value) > 9.0e15)
+          throw std::domain_error("not a whole number in range");
+        return static_cast<T>(value);
+      }
+    }
     return it->get<T>();
   } catch (const std::exception&) {
     // Replace bytes that are not UTF-8: dump() would throw on them.

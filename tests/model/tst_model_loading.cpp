@@ -31,6 +31,7 @@ class TestModelLoading : public QObject {
   void halfPrecisionCheckpoint();
   void transformers5RopeKeys();
   void slidingWindowKeys();
+  void floatWhereAnIntegerBelongs();
 };
 
 void TestModelLoading::badCheckpoint_data() {
@@ -288,6 +289,24 @@ void TestModelLoading::slidingWindowKeys() {
   QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{0});
   config["use_sliding_window"] = true;
   QCOMPARE(parse_model_config(config.dump(), "config.json")->sliding_window, int64_t{128});
+}
+
+// A float for an integer key: a whole number in range is taken, anything else is the named
+// key's wrong type (5e98 used to be cast, undefined behaviour the fuzzer found).
+void TestModelLoading::floatWhereAnIntegerBelongs() {
+  test::TinySpec spec;
+  auto config = test::tiny_config(spec);
+  config["max_position_embeddings"] = 128.0;
+  auto parsed = parse_model_config(config.dump(), "config.json");
+  QVERIFY(parsed.ok());
+  QCOMPARE(parsed->max_position_embeddings, int64_t{128});
+  for (const double bad : {5e98, 12.5, -1e300}) {
+    config["max_position_embeddings"] = bad;
+    auto refused = parse_model_config(config.dump(), "config.json");
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("max_position_embeddings") != std::string::npos,
+             refused.error().message.c_str());
+  }
 }
 
 QTEST_APPLESS_MAIN(TestModelLoading)
