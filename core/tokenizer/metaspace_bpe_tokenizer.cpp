@@ -2,47 +2,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tokenizer/bpe_parts.h"
+
 namespace afbs {
 namespace {
 
 using json = nlohmann::json;
-// Real vocabularies are dense: ids past (entries + this slack) are taken as a hostile file
-// rather than allocated for.
-constexpr int64_t kIdSlack = 1024;
-
-const json& field(const json& config, const char* key) {
-  static const json kNull;
-  const auto it = config.find(key);
-  return it == config.end() ? kNull : *it;
-}
 
 }  // namespace
 
 Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
     const json& config, std::optional<std::string> bos_name, std::optional<std::string> eos_name) {
   try {
-    if (!config.is_object()) return Error{"the top level is not a JSON object"};
-    const json& model_json = field(config, "model");
-    if (!model_json.is_object()) return Error{"'model' is missing"};
-    const json& added_json = field(config, "added_tokens");
-    const int64_t max_ids = kIdSlack + static_cast<int64_t>(field(model_json, "vocab").size()) +
-                            static_cast<int64_t>(added_json.size());
-
-    Result<BpeModel> model = BpeModel::from_json(model_json, max_ids);
-    if (!model.ok()) return with_context("model", model.error());
-    Result<AddedVocabulary> added = AddedVocabulary::from_json(added_json, max_ids);
-    if (!added.ok()) return added.error();
-    Result<Normalizer> normalizer = Normalizer::from_json(field(config, "normalizer"));
-    if (!normalizer.ok()) return with_context("normalizer", normalizer.error());
-    added->normalize_matches(*normalizer);
-    Result<PreTokenizer> pre_tokenizer = PreTokenizer::from_json(field(config, "pre_tokenizer"));
+    Result<BpeParts> parts = read_bpe_parts(config);
+    if (!parts.ok()) return parts.error();
+    Result<PreTokenizer> pre_tokenizer =
+        PreTokenizer::from_json(json_field(config, "pre_tokenizer"));
     if (!pre_tokenizer.ok()) return with_context("pre_tokenizer", pre_tokenizer.error());
-    Result<TokenDecoder> decoder = TokenDecoder::from_json(field(config, "decoder"));
+    Result<TokenDecoder> decoder = TokenDecoder::from_json(json_field(config, "decoder"));
     if (!decoder.ok()) return with_context("decoder", decoder.error());
 
-    std::unique_ptr<MetaspaceBpeTokenizer> tok(
-        new MetaspaceBpeTokenizer(std::move(*model), std::move(*added), std::move(*normalizer),
-                                  std::move(*pre_tokenizer), std::move(*decoder)));
+    std::unique_ptr<MetaspaceBpeTokenizer> tok(new MetaspaceBpeTokenizer(
+        std::move(parts->model), std::move(parts->added), std::move(parts->normalizer),
+        std::move(*pre_tokenizer), std::move(*decoder)));
     tok->id_to_token_ = tok->model_.tokens();
     for (const AddedVocabulary::Token& token : tok->added_.tokens()) {
       const auto id = static_cast<std::size_t>(token.id);
