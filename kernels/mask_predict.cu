@@ -119,56 +119,89 @@ __global__ void key_mean_final(const float* partial, int n, int dim, float* mean
   mean[head * dim + d] = total / static_cast<float>(n);
 }
 
+// What one pooling launch covers: the Q blocks of every query head, then the K blocks of every
+// KV head (smoothed by `mean`), so both share one launch and one tail.
+struct PoolJob {
+  const void* q;
+  const void* k;
+  int64_t q_stride, k_stride;
+  const float* mean;
+  int n, block_q, block_k, query_blocks, key_blocks, query_heads;
+  float *pooled_q, *coherence_q, *pooled_k, *coherence_k;
+};
+
 // One CTA of 4 warps per (block, head): the block's mean row and its coherence
-// ‖Σ x_a/‖x_a‖‖² / m² (clamped to 1; −∞ for a partial block). `mean` (K smoothing) may be null.
+// ‖Σ x_a/‖x_a‖‖² / m² (clamped to 1; −∞ for a partial block). A row is read by a group of
+// D / kValues lanes in 16-byte loads (half a warp for bf16 at D 128), several rows per warp and
+// four loads per lane in flight: the earlier one-row-per-warp version reached 1.9 TB/s.
 template <typename T, int D>
-__global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, int n, int block,
-                            float* pooled, float* coherence) {
-  constexpr int kPerLane = D / 32;  // consecutive elements per lane: one 4-16 byte load
-  const int b = blockIdx.x, head = blockIdx.y, heads = gridDim.y, blocks = gridDim.x;
+__global__ void pool_blocks(PoolJob job) {
+  constexpr int kValues = 16 / sizeof(T), kGroup = D / kValues, kRowsPerWarp = 32 / kGroup;
+  constexpr int kRowsPerPass = 4 * kRowsPerWarp, kUnroll = 4;
+  const bool is_key = blockIdx.x >= job.query_blocks * job.query_heads;
+  const int item = is_key ? blockIdx.x - job.query_blocks * job.query_heads : blockIdx.x;
+  const int blocks = is_key ? job.key_blocks : job.query_blocks;
+  const int b = item % blocks, head = item / blocks, block = is_key ? job.block_k : job.block_q;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int first = b * block, rows = min(block, n - first);
-  const T* base = x + head * head_stride + static_cast<size_t>(first) * D + lane * kPerLane;
-  float shift[kPerLane], sum[kPerLane] = {}, unit_sum[kPerLane] = {};
-  for (int e = 0; e < kPerLane; ++e)
-    shift[e] = mean ? mean[head * D + lane * kPerLane + e] : 0.0f;
-  // Four rows per warp and iteration, their loads issued together (one at a time left the
-  // pooling latency-bound at under half the memory bandwidth).
-  constexpr int kUnroll = 4;
-  for (int r0 = warp; r0 < rows; r0 += 4 * kUnroll) {
-    float v[kUnroll][kPerLane];
+  const int column = (lane % kGroup) * kValues, row_in_warp = lane / kGroup;
+  const int first = b * block, rows = min(block, job.n - first);
+  const T* base = static_cast<const T*>(is_key ? job.k : job.q) +
+                  head * (is_key ? job.k_stride : job.q_stride) + static_cast<size_t>(first) * D +
+                  column;
+  float shift[kValues], sum[kValues] = {}, unit_sum[kValues] = {};
+#pragma unroll
+  for (int e = 0; e < kValues; ++e)
+    shift[e] = is_key ? job.mean[head * D + column + e] : 0.0f;
+  // r0 is the same in every lane of a warp: the shuffles below need all 32.
+  for (int r0 = warp * kRowsPerWarp; r0 < rows; r0 += kRowsPerPass * kUnroll) {
+    float v[kUnroll][kValues];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int r = r0 + 4 * u;
-      if (r < rows) load_values<T, kPerLane>(base + static_cast<size_t>(r) * D, v[u]);
+      const int r = r0 + row_in_warp + u * kRowsPerPass;
+      if (r < rows) load_values<T, kValues>(base + static_cast<size_t>(r) * D, v[u]);
     }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      if (r0 + 4 * u >= rows) break;
+      const bool real = r0 + row_in_warp + u * kRowsPerPass < rows;
       float norm2 = 0.0f;
-      for (int e = 0; e < kPerLane; ++e) {
-        v[u][e] -= shift[e];
+#pragma unroll
+      for (int e = 0; e < kValues; ++e) {
+        v[u][e] = real ? v[u][e] - shift[e] : 0.0f;
         norm2 += v[u][e] * v[u][e];
       }
-      for (int offset = 16; offset > 0; offset /= 2)
+#pragma unroll
+      for (int offset = kGroup / 2; offset > 0; offset /= 2)
         norm2 += __shfl_xor_sync(0xffffffffu, norm2, offset);
-      const float norm = fmaxf(sqrtf(norm2), 1e-30f);
-      for (int e = 0; e < kPerLane; ++e) {
+      const float inverse = 1.0f / fmaxf(sqrtf(norm2), 1e-30f);
+#pragma unroll
+      for (int e = 0; e < kValues; ++e) {
         sum[e] += v[u][e];
-        unit_sum[e] += v[u][e] / norm;
+        unit_sum[e] += v[u][e] * inverse;
       }
+    }
+  }
+  // The warp's rows to one set of columns, then the four warps in order.
+#pragma unroll
+  for (int offset = kGroup; offset < 32; offset *= 2) {
+#pragma unroll
+    for (int e = 0; e < kValues; ++e) {
+      sum[e] += __shfl_xor_sync(0xffffffffu, sum[e], offset);
+      unit_sum[e] += __shfl_xor_sync(0xffffffffu, unit_sum[e], offset);
     }
   }
   __shared__ float partial_sum[4][D], partial_unit[4][D];
-  for (int e = 0; e < kPerLane; ++e) {
-    partial_sum[warp][lane * kPerLane + e] = sum[e];
-    partial_unit[warp][lane * kPerLane + e] = unit_sum[e];
+  if (row_in_warp == 0) {
+#pragma unroll
+    for (int e = 0; e < kValues; ++e) {
+      partial_sum[warp][column + e] = sum[e];
+      partial_unit[warp][column + e] = unit_sum[e];
+    }
   }
   __syncthreads();
   if (warp != 0) return;
+  float* pooled = is_key ? job.pooled_k : job.pooled_q;
   float norm2 = 0.0f;
-  for (int e = 0; e < kPerLane; ++e) {
-    const int d = lane * kPerLane + e;
+  for (int d = lane; d < D; d += 32) {
     const float s = partial_sum[0][d] + partial_sum[1][d] + partial_sum[2][d] + partial_sum[3][d];
     const float u =
         partial_unit[0][d] + partial_unit[1][d] + partial_unit[2][d] + partial_unit[3][d];
@@ -178,43 +211,61 @@ __global__ void pool_blocks(const T* x, int64_t head_stride, const float* mean, 
   for (int offset = 16; offset > 0; offset /= 2)
     norm2 += __shfl_xor_sync(0xffffffffu, norm2, offset);
   if (lane == 0) {
+    float* coherence = is_key ? job.coherence_k : job.coherence_q;
     coherence[head * blocks + b] =
         rows < block ? -INFINITY : fminf(norm2 / static_cast<float>(block * block), 1.0f);
   }
-  (void)heads;
 }
 
-// Ŝ[h, i, j] = pool(Q_i)·pool(K̃_j) · (1/√D) for visible blocks, 32 × 32 tiles.
+// Ŝ[h, i, j] = pool(Q_i)·pool(K̃_j) · (1/√D) for visible blocks, in 64 × 64 tiles: each of
+// 256 threads holds 4 × 4 outputs, so a step of d reads 8 values from shared memory for 16 FMAs
+// (the 32 × 32 version read 5 for 4). Each output still sums d in ascending order.
 __global__ void compressed_scores(const float* pooled_q, const float* pooled_k, int query_blocks,
                                   int key_blocks, int dim, int group, int block_q, int block_k,
                                   int n, float inverse_sqrt_dim, float* scores) {
+  constexpr int kTile = 64, kChunk = 32, kPer = 4;
   const int head = blockIdx.z, kv_head = head / group;
-  const int i0 = blockIdx.y * 32, j0 = blockIdx.x * 32;
-  const int last_row = min(n, (i0 + 32) * block_q) - 1;
+  const int i0 = blockIdx.y * kTile, j0 = blockIdx.x * kTile;
+  const int last_row = min(n, (i0 + kTile) * block_q) - 1;
   if (j0 * block_k > last_row) return;  // the whole tile lies above the causal edge
-  __shared__ float a[32][33], b[32][33];
-  const int tx = threadIdx.x % 32, ty = threadIdx.x / 32;  // 32 × 8 threads
-  float acc[4] = {};
+  __shared__ float a[kTile][kChunk + 1], b[kTile][kChunk + 1];
+  const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;  // 16 × 16 threads
+  float acc[kPer][kPer] = {};
   const float* qh = pooled_q + static_cast<size_t>(head) * query_blocks * dim;
   const float* kh = pooled_k + static_cast<size_t>(kv_head) * key_blocks * dim;
-  for (int d0 = 0; d0 < dim; d0 += 32) {
-    for (int r = ty; r < 32; r += 8) {
-      a[r][tx] = i0 + r < query_blocks ? qh[static_cast<size_t>(i0 + r) * dim + d0 + tx] : 0.0f;
-      b[r][tx] = j0 + r < key_blocks ? kh[static_cast<size_t>(j0 + r) * dim + d0 + tx] : 0.0f;
+  for (int d0 = 0; d0 < dim; d0 += kChunk) {
+    for (int e = threadIdx.x; e < kTile * kChunk; e += 256) {
+      const int r = e / kChunk, d = e % kChunk;
+      a[r][d] = i0 + r < query_blocks ? qh[static_cast<size_t>(i0 + r) * dim + d0 + d] : 0.0f;
+      b[r][d] = j0 + r < key_blocks ? kh[static_cast<size_t>(j0 + r) * dim + d0 + d] : 0.0f;
     }
     __syncthreads();
-    for (int d = 0; d < 32; ++d) {
-      const float kv = b[tx][d];
-      for (int e = 0; e < 4; ++e)
-        acc[e] += a[ty + 8 * e][d] * kv;
+#pragma unroll 8
+    for (int d = 0; d < kChunk; ++d) {
+      float qa[kPer], kb[kPer];
+#pragma unroll
+      for (int r = 0; r < kPer; ++r) {
+        qa[r] = a[ty + 16 * r][d];
+        kb[r] = b[tx + 16 * r][d];
+      }
+#pragma unroll
+      for (int r = 0; r < kPer; ++r) {
+#pragma unroll
+        for (int c = 0; c < kPer; ++c)
+          acc[r][c] += qa[r] * kb[c];
+      }
     }
     __syncthreads();
   }
-  for (int e = 0; e < 4; ++e) {
-    const int i = i0 + ty + 8 * e, j = j0 + tx;
-    if (i < query_blocks && j < key_blocks)
-      scores[(static_cast<size_t>(head) * query_blocks + i) * key_blocks + j] =
-          acc[e] * inverse_sqrt_dim;
+#pragma unroll
+  for (int r = 0; r < kPer; ++r) {
+#pragma unroll
+    for (int c = 0; c < kPer; ++c) {
+      const int i = i0 + ty + 16 * r, j = j0 + tx + 16 * c;
+      if (i < query_blocks && j < key_blocks)
+        scores[(static_cast<size_t>(head) * query_blocks + i) * key_blocks + j] =
+            acc[r][c] * inverse_sqrt_dim;
+    }
   }
 }
 
@@ -234,20 +285,15 @@ __device__ __forceinline__ bool comes_first(float key_a, int column_a, float key
 // 32 and the lane's own registers above. Padding sorts last. Far cheaper than the
 // shared-memory sort below, which stays for rows longer than 1024 columns.
 template <int E>
-__global__ void sort_rows_in_warps(const float* scores, int query_blocks, int key_blocks, int n,
-                                   int block_q, int block_k, int32_t* order) {
+__device__ __forceinline__ void sort_row_in_warp(const float* scores, int visible, int lane,
+                                                 int32_t* order) {
   constexpr int kSize = 32 * E;
-  const int i = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, head = blockIdx.y;
-  const int lane = threadIdx.x % 32;
-  if (i >= query_blocks) return;
-  const int visible = visible_key_blocks(i, n, block_q, block_k);
-  const size_t row = (static_cast<size_t>(head) * query_blocks + i) * key_blocks;
   float key[E];
   int column[E];
 #pragma unroll
   for (int e = 0; e < E; ++e) {
     const int position = 32 * e + lane;
-    key[e] = position < visible ? scores[row + position] : -INFINITY;
+    key[e] = position < visible ? scores[position] : -INFINITY;
     column[e] = position < visible ? position : 0x7fffffff;
   }
 #pragma unroll
@@ -285,8 +331,31 @@ __global__ void sort_rows_in_warps(const float* scores, int query_blocks, int ke
 #pragma unroll
   for (int e = 0; e < E; ++e) {
     const int position = 32 * e + lane;
-    if (position < visible) order[row + position] = column[e];
+    if (position < visible) order[position] = column[e];
   }
+}
+
+template <int E>
+__device__ __forceinline__ void sort_row_sized(const float* scores, int visible, int lane,
+                                               int32_t* order) {
+  if constexpr (E > 1) {
+    if (visible <= 16 * E) return sort_row_sized<E / 2>(scores, visible, lane, order);
+  }
+  sort_row_in_warp<E>(scores, visible, lane, order);
+}
+
+// One warp per row, sorted in the smallest register network that holds its visible columns:
+// under the causal edge a row sees from one to all key blocks, and a network of 32·E costs
+// ∝ E·log²(32·E), so sizing per row halves the work of one size for all.
+template <int E>
+__global__ void sort_rows_in_warps(const float* scores, int query_blocks, int key_blocks, int n,
+                                   int block_q, int block_k, int32_t* order) {
+  const int i = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, head = blockIdx.y;
+  const int lane = threadIdx.x % 32;
+  if (i >= query_blocks) return;
+  const int visible = visible_key_blocks(i, n, block_q, block_k);
+  const size_t row = (static_cast<size_t>(head) * query_blocks + i) * key_blocks;
+  sort_row_sized<E>(scores + row, visible, lane, order + row);
 }
 
 // Each row's visible columns by descending Ŝ, ties to the lower column (a bitonic sort of
@@ -470,12 +539,22 @@ cudaError_t pool(const afbs_predict_shape& s, const void* q, const void* k, char
   key_sum_partial<T, D><<<dim3(kMeanSplits, s.kv_heads), 256, 0, stream>>>(
       static_cast<const T*>(k), s.length, k_stride, partial);
   key_mean_final<<<s.kv_heads, 8 * D, 0, stream>>>(partial, s.length, D, mean);
-  pool_blocks<T, D><<<dim3(nq, s.query_heads), 128, 0, stream>>>(
-      static_cast<const T*>(q), q_stride, nullptr, s.length, s.block_q,
-      reinterpret_cast<float*>(base + w.pooled_q), reinterpret_cast<float*>(base + w.coherence_q));
-  pool_blocks<T, D><<<dim3(nk, s.kv_heads), 128, 0, stream>>>(
-      static_cast<const T*>(k), k_stride, mean, s.length, s.block_k,
-      reinterpret_cast<float*>(base + w.pooled_k), reinterpret_cast<float*>(base + w.coherence_k));
+  const PoolJob job{q,
+                    k,
+                    q_stride,
+                    k_stride,
+                    mean,
+                    s.length,
+                    s.block_q,
+                    s.block_k,
+                    nq,
+                    nk,
+                    s.query_heads,
+                    reinterpret_cast<float*>(base + w.pooled_q),
+                    reinterpret_cast<float*>(base + w.coherence_q),
+                    reinterpret_cast<float*>(base + w.pooled_k),
+                    reinterpret_cast<float*>(base + w.coherence_k)};
+  pool_blocks<T, D><<<nq * s.query_heads + nk * s.kv_heads, 128, 0, stream>>>(job);
   return cudaGetLastError();
 }
 
@@ -511,7 +590,7 @@ extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_p
   const int nq = (s.length + s.block_q - 1) / s.block_q,
             nk = (s.length + s.block_k - 1) / s.block_k;
   float* scores = reinterpret_cast<float*>(base + w.scores);
-  const dim3 tiles((nk + 31) / 32, (nq + 31) / 32, s.query_heads);
+  const dim3 tiles((nk + 63) / 64, (nq + 63) / 64, s.query_heads);
   compressed_scores<<<tiles, 256, 0, stream>>>(
       reinterpret_cast<const float*>(base + w.pooled_q),
       reinterpret_cast<const float*>(base + w.pooled_k), nq, nk, s.head_dim,

@@ -12,6 +12,7 @@
 
 #include "kernels/afbs_kernels.h"
 #include "kernels/attention_epilogue.cuh"
+#include "kernels/fast_exp2.cuh"
 #include "kernels/mma_sm80.cuh"
 
 namespace afbs_kernels {
@@ -167,7 +168,7 @@ __global__ void __launch_bounds__(SparseAttentionTraits<T, D, BQ, BK, MT>::kThre
       for (int h = 0; h < 2; ++h) {
         const float new_max = fmaxf(row_max[t][h], block_max[t][h]);
         const float shift = new_max == -INFINITY ? 0.0f : new_max;
-        const float rescale = exp2f(row_max[t][h] - shift);
+        const float rescale = fast_exp2(row_max[t][h] - shift);
         row_max[t][h] = new_max;
         row_sum[t][h] *= rescale;
 #pragma unroll
@@ -177,8 +178,8 @@ __global__ void __launch_bounds__(SparseAttentionTraits<T, D, BQ, BK, MT>::kThre
         }
 #pragma unroll
         for (int nt = 0; nt < kKeyTiles; ++nt) {
-          const float p0 = exp2f(scores[t][nt][2 * h] - shift);
-          const float p1 = exp2f(scores[t][nt][2 * h + 1] - shift);
+          const float p0 = fast_exp2(scores[t][nt][2 * h] - shift);
+          const float p1 = fast_exp2(scores[t][nt][2 * h + 1] - shift);
           scores[t][nt][2 * h] = p0;
           scores[t][nt][2 * h + 1] = p1;
           row_sum[t][h] += p0 + p1;

@@ -17,6 +17,7 @@
 
 #include "kernels/afbs_kernels.h"
 #include "kernels/attention_epilogue.cuh"
+#include "kernels/fast_exp2.cuh"
 #include "kernels/mma_sm80.cuh"
 #include "kernels/sm90_sync.cuh"
 #include "kernels/wgmma_sm90.cuh"
@@ -233,13 +234,13 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads, 1)
     for (int h = 0; h < 2; ++h) {
       const float new_max = running[h];
       const float shift = new_max == -INFINITY ? 0.0f : new_max * scale_log2;
-      rescale[h] = exp2f(fmaf(row_max[h], scale_log2, -shift));
+      rescale[h] = fast_exp2(fmaf(row_max[h], scale_log2, -shift));
       row_max[h] = new_max;
       row_sum[h] *= rescale[h];
 #pragma unroll
       for (int nt = 0; nt < kKeys / 8; ++nt) {
-        const float p0 = exp2f(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
-        const float p1 = exp2f(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
+        const float p0 = fast_exp2(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
+        const float p1 = fast_exp2(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
         scores[nt * 4 + 2 * h] = p0;
         scores[nt * 4 + 2 * h + 1] = p1;
         row_sum[h] += p0 + p1;
