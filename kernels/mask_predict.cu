@@ -133,11 +133,15 @@ struct PoolJob {
 // One CTA of 4 warps per (block, head): the block's mean row and its coherence
 // ‖Σ x_a/‖x_a‖‖² / m² (clamped to 1; −∞ for a partial block). A row is read by a group of
 // D / kValues lanes in 16-byte loads (half a warp for bf16 at D 128), several rows per warp and
-// four loads per lane in flight: the earlier one-row-per-warp version reached 1.9 TB/s.
+// up to eight loads per lane in flight (at 32k, D 128: one row per warp and four loads reached
+// 1.9 TB/s, this layout with four 2.5 TB/s, with eight 3.0 TB/s; bench/results/kernels/NOTES.md).
 template <typename T, int D>
-__global__ void pool_blocks(PoolJob job) {
+__global__ void __launch_bounds__(128, 6) pool_blocks(PoolJob job) {
   constexpr int kValues = 16 / sizeof(T), kGroup = D / kValues, kRowsPerWarp = 32 / kGroup;
-  constexpr int kRowsPerPass = 4 * kRowsPerWarp, kUnroll = 4;
+  // Loads in flight per lane: up to 8, no more than one 64-row block holds (D 64's rows are
+  // short: four rows a warp and pass; eight passes would leave half the lanes idle on K).
+  constexpr int kRowsPerPass = 4 * kRowsPerWarp,
+                kUnroll = 64 / kRowsPerPass < 8 ? 64 / kRowsPerPass : 8;
   const bool is_key = blockIdx.x >= job.query_blocks * job.query_heads;
   const int item = is_key ? blockIdx.x - job.query_blocks * job.query_heads : blockIdx.x;
   const int blocks = is_key ? job.key_blocks : job.query_blocks;
@@ -152,22 +156,27 @@ __global__ void pool_blocks(PoolJob job) {
 #pragma unroll
   for (int e = 0; e < kValues; ++e)
     shift[e] = is_key ? job.mean[head * D + column + e] : 0.0f;
+  // All of a lane's loads for kUnroll passes go out before any is used, kept as raw 16-byte
+  // words (half the registers of floats): a 128-row bf16 block is two rounds.
   // r0 is the same in every lane of a warp: the shuffles below need all 32.
   for (int r0 = warp * kRowsPerWarp; r0 < rows; r0 += kRowsPerPass * kUnroll) {
-    float v[kUnroll][kValues];
+    uint4 raw[kUnroll];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int r = r0 + row_in_warp + u * kRowsPerPass;
-      if (r < rows) load_values<T, kValues>(base + static_cast<size_t>(r) * D, v[u]);
+      raw[u] = make_uint4(0u, 0u, 0u, 0u);
+      if (r < rows) raw[u] = *reinterpret_cast<const uint4*>(base + static_cast<size_t>(r) * D);
     }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const bool real = r0 + row_in_warp + u * kRowsPerPass < rows;
+      const T* items = reinterpret_cast<const T*>(&raw[u]);
+      float v[kValues];
       float norm2 = 0.0f;
 #pragma unroll
       for (int e = 0; e < kValues; ++e) {
-        v[u][e] = real ? v[u][e] - shift[e] : 0.0f;
-        norm2 += v[u][e] * v[u][e];
+        v[e] = real ? to_float(items[e]) - shift[e] : 0.0f;
+        norm2 += v[e] * v[e];
       }
 #pragma unroll
       for (int offset = kGroup / 2; offset > 0; offset /= 2)
@@ -175,8 +184,8 @@ __global__ void pool_blocks(PoolJob job) {
       const float inverse = 1.0f / fmaxf(sqrtf(norm2), 1e-30f);
 #pragma unroll
       for (int e = 0; e < kValues; ++e) {
-        sum[e] += v[u][e];
-        unit_sum[e] += v[u][e] * inverse;
+        sum[e] += v[e];
+        unit_sum[e] += v[e] * inverse;
       }
     }
   }
