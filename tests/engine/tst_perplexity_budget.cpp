@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/engine/budget_summary.h"
 #include "core/engine/layer_allocation.h"
 #include "core/engine/multiplier_search.h"
 #include "core/engine/price_allocation.h"
@@ -606,6 +607,27 @@ class TestPerplexityBudget : public QObject {
       QCOMPARE(layer.heads[2].setting.tau, 0.9);
     }
     QVERIFY(model.perplexity.rise(run.layers) <= 0.01);
+  }
+
+  // What afbs-tune prints and the workbench logs after a budget run: the budget line, and
+  // which allocation the config is.
+  void budgetSummaryNamesTheAllocation() {
+    RunResult run;
+    run.epsilon_multiplier = 2.5;
+    run.target_error = 0.125;
+    run.pv_target_error = 0.15;
+    run.budget_probes.resize(7);
+    run.layer_multipliers = {2.5, 3.75};
+    const BudgetSummary summary = summarise_budget(run, 0.005);
+    QCOMPARE(summary.budget, std::string("0.5 % rise: ε × 2.5 (ε1 0.125, ε2 0.15), 7 probes"));
+    QCOMPARE(summary.allocation, std::string("equal targets (layer multipliers 2.5, 3.75)"));
+    run.budget_by_price = true;
+    QCOMPARE(summarise_budget(run, 0.01).allocation,
+             std::string("price (each head's τ by a price on error)"));
+    run.budget_by_price = false;
+    run.budget_layer_choices = {"dense", "afbs eps x2", "window:128"};
+    QCOMPARE(summarise_budget(run, 0.01).allocation,
+             std::string("sensitivity (layer settings dense, afbs eps x2, window:128)"));
   }
 
   void budgetNeedsAfbsAndAMeasure() {
