@@ -19,6 +19,7 @@
 #include "ui/head_picture_service.h"
 #include "ui/heatmap_model.h"
 #include "ui/model_panel.h"
+#include "ui/perplexity_budget_box.h"
 #include "ui/progress_indicator.h"
 #include "ui/quality_chart.h"
 #include "ui/run_controller.h"
@@ -232,15 +233,11 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
     }
     options.static_setting = *setting;
   }
-  if (const double budget = run_panel_->perplexity_budget(); budget > 0.0) {
-    if (options.method != engine::TuningMethod::AfbsBo) {
-      notify(Severity::Warning,
-             tr("Not started: a perplexity budget is for afbs-bo only (set it to off)."));
-      return false;
-    }
-    options.budget.enabled = true;
-    options.afbs.perplexity_budget = budget;
+  if (const QString problem = run_panel_->budget_box()->problem(); !problem.isEmpty()) {
+    notify(Severity::Warning, tr("Not started: %1").arg(problem));
+    return false;
   }
+  run_panel_->budget_box()->apply_to(options);
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
   options.layers = run_panel_->layers();
   if (retune) {
@@ -269,13 +266,17 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
           .arg(method)
           .arg(options.target_error)
           .arg(options.pv_target_error)
-          .arg(options.budget.enabled
-                   ? tr(", perplexity budget %1 %").arg(100.0 * options.afbs.perplexity_budget)
-                   : QString())
+          .arg(options.budget.enabled ? tr(", perplexity budget %1 %, trying %2")
+                                            .arg(100.0 * options.afbs.perplexity_budget)
+                                            .arg(run_panel_->budget_box()->allocations_text())
+                                      : QString())
           .arg(retune ? tr(" on %n selected head(s)", nullptr, int(retune->size())) : QString()));
   started_run_ = RunEntry{};
   started_run_.number = run_history_->next_number();
-  started_run_.method = method;
+  started_run_.method =
+      options.budget.enabled
+          ? tr("%1, budget %2 %").arg(method).arg(100.0 * options.afbs.perplexity_budget)
+          : method;
   started_run_.scope =
       retune ? tr("%n selected head(s)", nullptr, int(retune->size()))
       : options.layers.empty()
@@ -285,6 +286,8 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
   started_run_.pv_l1_target = options.pv_target_error;
   started_run_.top_length_tokens = run_panel_->top_length();
   started_run_.started = QDateTime::currentDateTime();
+  started_budget_ =
+      options.budget.enabled ? std::optional(options.afbs.perplexity_budget) : std::nullopt;
   // The frontier groups runs by method: budget runs form one curve, statics one per family.
   run_series_ = options.budget.enabled ? tr("afbs-bo budget") : method.section(':', 0, 0);
   progress_->show_idle(tr("Starting…"));
@@ -326,6 +329,11 @@ void MainWindow::finish_run(const engine::RunResult& result) {
     summary.weighted_evaluations = result.counts.weighted_evaluations;
     summary.seconds = result.counts.seconds;
     last_tuning_ = summary;
+    // Budget mode: what it chose, in afbs-tune's words.
+    if (started_budget_) {
+      for (const QString& budget_line : budget_report(result, *started_budget_))
+        append_log(budget_line);
+    }
   }
   if (result.status == engine::RunStatus::Succeeded) {
     std::optional<engine::QualityPoint> top;

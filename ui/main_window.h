@@ -214,7 +214,8 @@ class MainWindow : public QMainWindow {
   std::vector<engine::EvaluationRecord> run_records_;   // of the last run, as they came
   RunHistory* run_history_ = nullptr;
   RunsView* runs_view_ = nullptr;
-  RunEntry started_run_;  // what the run going now was asked to do
+  RunEntry started_run_;                  // what the run going now was asked to do
+  std::optional<double> started_budget_;  // its perplexity budget, in budget mode
   ProgressIndicator* progress_ = nullptr;
   RunController* run_controller_ = nullptr;
   HeadPictureService* picture_service_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include "core/engine/budget_summary.h"
+
 namespace afbs::ui {
 namespace {
 
@@ -48,6 +50,20 @@ RunOutcome judge_run(const engine::RunResult& result) {
                           .arg(result.target_error);
   }
   return outcome;
+}
+
+QStringList budget_report(const engine::RunResult& result, double perplexity_budget) {
+  const engine::BudgetSummary summary = engine::summarise_budget(result, perplexity_budget);
+  QString budget = tr("Budget %1").arg(QString::fromStdString(summary.budget));
+  if (result.perplexity_dense && result.perplexity_tuned && *result.perplexity_dense > 0.0) {
+    budget +=
+        tr("; perplexity %1 dense, %2 tuned (%3 %)")
+            .arg(*result.perplexity_dense, 0, 'f', 4)
+            .arg(*result.perplexity_tuned, 0, 'f', 4)
+            .arg(QString::asprintf(
+                "%+.3f", 100.0 * (*result.perplexity_tuned / *result.perplexity_dense - 1.0)));
+  }
+  return {budget, tr("Allocation: %1").arg(QString::fromStdString(summary.allocation))};
 }
 
 }  // namespace afbs::ui

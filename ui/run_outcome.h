@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include "core/engine/tuning_engine.h"
 #include "ui/message_bar.h"
@@ -16,5 +17,9 @@ struct RunOutcome {
 };
 
 RunOutcome judge_run(const engine::RunResult& result);
+
+// A budget run's result for the Log, as `afbs-tune tune` prints it: the budget and multiplier,
+// the measured rise, and which allocation the config is. `perplexity_budget` is a fraction.
+QStringList budget_report(const engine::RunResult& result, double perplexity_budget);
 
 }  // namespace afbs::ui

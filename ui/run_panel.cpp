@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "ui/length_spin_box.h"
+#include "ui/perplexity_budget_box.h"
 #include "ui/wheel_guard.h"
 
 namespace afbs::ui {
@@ -37,17 +38,9 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   form->addRow(tr("Error target ε₁"), l1_);
   form->addRow(tr("PV-skip target ε₂"), pv_l1_);
   form->addRow(tr("Method"), method_);
-  budget_ = new QDoubleSpinBox(this);
-  budget_->setObjectName("perplexityBudget");
-  budget_->setRange(0.0, 20.0);
-  budget_->setDecimals(2);
-  budget_->setSingleStep(0.25);
-  budget_->setSuffix(tr(" %"));
-  budget_->setSpecialValueText(tr("off"));
-  budget_->setToolTip(
-      tr("AFBS-BO only: the most sparsity whose perplexity rise stays within this budget (ε₁ "
-         "and ε₂ are scaled to spend it). Off: the targets above, the guard only tightens."));
+  budget_ = new PerplexityBudgetBox(this);
   form->addRow(tr("Perplexity budget"), budget_);
+  connect(method_, &QComboBox::currentTextChanged, budget_, &PerplexityBudgetBox::set_method);
   preset_ = new QComboBox(this);
   preset_->setObjectName("preset");
   preset_->setEditable(true);  // topk:F and window:W take any value
@@ -117,6 +110,9 @@ RunSettings RunPanel::settings() const {
   settings.top_length_tokens = top_length_->value();
   settings.first_layer = first_layer_->value();
   settings.last_layer = last_layer_->value();
+  settings.perplexity_budget = budget_->budget();
+  settings.price_allocation = budget_->price_allocation();
+  settings.layer_sensitivity = budget_->layer_sensitivity();
   return settings;
 }
 
@@ -129,6 +125,8 @@ void RunPanel::apply_settings(const RunSettings& settings) {
   set_top_length(settings.top_length_tokens);
   last_layer_->setValue(settings.last_layer < 0 ? last_layer_->maximum() : settings.last_layer);
   first_layer_->setValue(settings.first_layer);
+  budget_->set_values(settings.perplexity_budget, settings.price_allocation,
+                      settings.layer_sensitivity);
 }
 
 void RunPanel::set_running(bool running) {
@@ -137,7 +135,7 @@ void RunPanel::set_running(bool running) {
   cancel_->setEnabled(running);
   l1_->setEnabled(!running);
   pv_l1_->setEnabled(!running);
-  budget_->setEnabled(!running);
+  budget_->set_editable(!running);
   method_->setEnabled(!running);
   preset_->setEnabled(!running && method_->currentText() == "static");
   top_length_->setEnabled(!running);
@@ -154,7 +152,7 @@ double RunPanel::l1_target() const {
   return l1_->value();
 }
 double RunPanel::perplexity_budget() const {
-  return budget_->value() / 100.0;
+  return budget_->budget();
 }
 
 double RunPanel::pv_l1_target() const {

@@ -13,8 +13,9 @@ class QSpinBox;
 namespace afbs::ui {
 
 class LengthSpinBox;
+class PerplexityBudgetBox;
 
-// Run controls: targets, method, top length, layers, start / pause / cancel.
+// Run controls: targets, method, perplexity budget, top length, layers, start / pause / cancel.
 class RunPanel : public QGroupBox {
   Q_OBJECT
  public:
@@ -24,6 +25,8 @@ class RunPanel : public QGroupBox {
   double pv_l1_target() const;
   // The perplexity budget as a fraction (0.01 = 1 %); 0: off (uniform targets, guard only).
   double perplexity_budget() const;
+  // Budget mode's fields: the budget, the allocations, and why they cannot run (if so).
+  PerplexityBudgetBox* budget_box() const { return budget_; }
   QString method() const;
   // The preset a "static" run measures (sparge-default, topk:F, window:W, dense).
   QString preset() const;
@@ -54,7 +57,7 @@ class RunPanel : public QGroupBox {
  private:
   QDoubleSpinBox* l1_ = nullptr;
   QDoubleSpinBox* pv_l1_ = nullptr;
-  QDoubleSpinBox* budget_ = nullptr;
+  PerplexityBudgetBox* budget_ = nullptr;
   QComboBox* method_ = nullptr;
   QComboBox* preset_ = nullptr;
   LengthSpinBox* top_length_ = nullptr;

@@ -122,7 +122,10 @@ QJsonObject run_to_json(const RunSettings& run) {
                      {"preset", run.preset},
                      {"top_length_tokens", run.top_length_tokens},
                      {"first_layer", run.first_layer},
-                     {"last_layer", run.last_layer}};
+                     {"last_layer", run.last_layer},
+                     {"perplexity_budget", run.perplexity_budget},
+                     {"price_allocation", run.price_allocation},
+                     {"layer_sensitivity", run.layer_sensitivity}};
 }
 
 RunSettings run_from_json(const QJsonObject& o) {
@@ -134,6 +137,10 @@ RunSettings run_from_json(const QJsonObject& o) {
   run.top_length_tokens = o["top_length_tokens"].toInt(run.top_length_tokens);
   run.first_layer = o["first_layer"].toInt(run.first_layer);
   run.last_layer = o["last_layer"].toInt(run.last_layer);
+  // Budget mode (absent in older files: off).
+  run.perplexity_budget = o["perplexity_budget"].toDouble(run.perplexity_budget);
+  run.price_allocation = o["price_allocation"].toBool(run.price_allocation);
+  run.layer_sensitivity = o["layer_sensitivity"].toBool(run.layer_sensitivity);
   return run;
 }
 
@@ -268,6 +275,13 @@ Result<SessionDocument> session_from_json(const QByteArray& json, const QString&
   session.model_dir = root["model_dir"].toString();
   session.model_fingerprint = root["model_fingerprint"].toString();
   session.run = run_from_json(root["run"].toObject());
+  // What the run panel's budget field can hold: 0 (off) to 20 %.
+  constexpr double kMaxBudget = RunSettings::kMaxPerplexityBudget;
+  if (!(session.run.perplexity_budget >= 0.0 && session.run.perplexity_budget <= kMaxBudget)) {
+    return invalid(source, QStringLiteral("run.perplexity_budget %1 is not in [0, %2]")
+                               .arg(session.run.perplexity_budget)
+                               .arg(kMaxBudget));
+  }
   session.layers = root["layers"].toInt();
   session.heads = root["heads"].toInt();
   const QJsonArray cells = root["cells"].toArray();

@@ -15,6 +15,7 @@
 #include "app/tune/terminal_progress.h"
 #include "core/attention/sparse_preset.h"
 #include "core/common/atomic_file.h"
+#include "core/engine/budget_summary.h"
 #include "core/engine/evaluation_csv.h"
 #include "core/engine/run_config.h"
 #include "core/io/config_file.h"
@@ -307,15 +308,10 @@ int run_tune(const std::vector<std::string>& argv) {
                   *run.perplexity_tuned);
     }
     if (options->engine.budget.enabled) {
-      std::printf("budget            %.3g %% rise: ε × %.3g (ε1 %.4g, ε2 %.4g), %zu probes\n",
-                  100.0 * options->engine.afbs.perplexity_budget, run.epsilon_multiplier,
-                  run.target_error, run.pv_target_error, run.budget_probes.size());
-      if (!run.budget_layer_choices.empty()) {
-        std::string choices;
-        for (const std::string& choice : run.budget_layer_choices)
-          choices += (choices.empty() ? "" : ", ") + choice;
-        std::printf("layer settings    %s (sensitivity allocation)\n", choices.c_str());
-      }
+      const engine::BudgetSummary budget =
+          engine::summarise_budget(run, options->engine.afbs.perplexity_budget);
+      std::printf("budget            %s\n", budget.budget.c_str());
+      std::printf("allocation        %s\n", budget.allocation.c_str());
     }
     std::printf("config            %s\n", out.c_str());
   }

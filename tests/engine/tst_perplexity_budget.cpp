@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/engine/budget_summary.h"
 #include "core/engine/layer_allocation.h"
 #include "core/engine/multiplier_search.h"
 #include "core/engine/price_allocation.h"
@@ -75,6 +76,28 @@ EngineOptions sensitivity_options(double budget) {
   options.budget.sensitivity_window_sparsities = {};
   return options;
 }
+
+// The sensitivity cases' model: `layers` layers of ordinary heads whose perplexity rises
+// with each layer's weight (by default layer 0 costs twice the base rate, layer 1 nothing),
+// and one engine run on it. One model per run, so no two runs share counts or requests.
+struct SensitivityModel {
+  explicit SensitivityModel(int layers = 2, std::vector<double> layer_weights = {2.0, 0.0})
+      : evaluator(layers, afbs::engine::testing::ordinary_heads()),
+        perplexity(&evaluator, 0.08, std::move(layer_weights)) {}
+  SensitivityModel(const SensitivityModel&) = delete;  // `perplexity` points at `evaluator`
+  SensitivityModel& operator=(const SensitivityModel&) = delete;
+
+  // Perplexity through `measure` when given, else through `perplexity` (which counts calls).
+  RunResult run(const EngineOptions& options, PinSource pins = {}, PerplexityMeasure measure = {}) {
+    TuningEngine engine(evaluator, options);
+    engine.set_perplexity_measure(measure ? std::move(measure) : perplexity.measure());
+    if (pins) engine.set_pin_source(std::move(pins));
+    return engine.run();
+  }
+
+  SyntheticLayerEvaluator evaluator;
+  SyntheticPerplexity perplexity;
+};
 
 double uniform_rise(SyntheticLayerEvaluator& evaluator, double sensitivity, RunResult* run) {
   EngineOptions options = budget_options(1.0);
@@ -437,12 +460,9 @@ class TestPerplexityBudget : public QObject {
   // perplexity at all: the mix gives that layer the loosest setting of the menu and the
   // sensitive layer a tighter one, beats equal targets, and is measured within the budget.
   void sensitivityGivesTheLooserSettingToTheLessSensitiveLayer() {
-    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
+    SensitivityModel model;
     EngineOptions options = sensitivity_options(0.01);
-    TuningEngine engine(evaluator, options);
-    engine.set_perplexity_measure(perplexity.measure());
-    const RunResult run = engine.run();
+    const RunResult run = model.run(options);
     QCOMPARE(run.status, RunStatus::Succeeded);
     QCOMPARE(run.budget_layer_choices.size(), std::size_t{2});
     QCOMPARE(run.budget_layer_choices[1], std::string("afbs eps x8"));
@@ -453,8 +473,9 @@ class TestPerplexityBudget : public QObject {
     }
     QCOMPARE(run.layer_multipliers[1], 8.0);
     QVERIFY2(run.layer_multipliers[0] < 8.0, run.budget_layer_choices[0].c_str());
-    QVERIFY(perplexity.rise(run.layers) <= 0.01);
-    QCOMPARE(run.perplexity_tuned.value(), kDensePerplexity * (1.0 + perplexity.rise(run.layers)));
+    QVERIFY(model.perplexity.rise(run.layers) <= 0.01);
+    QCOMPARE(run.perplexity_tuned.value(),
+             kDensePerplexity * (1.0 + model.perplexity.rise(run.layers)));
     // One probe per layer and menu setting (4 each), then the mixes.
     int alone = 0;
     int mixes = 0;
@@ -464,14 +485,11 @@ class TestPerplexityBudget : public QObject {
     }
     QCOMPARE(alone, 8);
     QVERIFY(mixes >= 1 && mixes <= options.budget.max_mix_probes);
-    QCOMPARE(perplexity.calls, run.perplexity_measurements);
+    QCOMPARE(model.perplexity.calls, run.perplexity_measurements);
 
     options.budget.layer_sensitivity = false;
-    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity perplexity_again{&again, 0.08, {2.0, 0.0}};
-    TuningEngine equal_engine(again, options);
-    equal_engine.set_perplexity_measure(perplexity_again.measure());
-    const RunResult equal = equal_engine.run();
+    SensitivityModel again;
+    const RunResult equal = again.run(options);
     QCOMPARE(equal.status, RunStatus::Succeeded);
     QVERIFY(equal.budget_layer_choices.empty());
     QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(equal).mean_sparsity);
@@ -481,8 +499,7 @@ class TestPerplexityBudget : public QObject {
   // layers): the mix the summed rises suggest goes over the budget, the bisection backs off
   // along the path, and the config returned is a measured one within the budget.
   void sensitivityMixOverBudgetBacksOff() {
-    SyntheticLayerEvaluator evaluator(3, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity additive{&evaluator, 0.08};
+    SensitivityModel model(3, {});
     int calls = 0;
     const auto super_additive = [&](const std::vector<LayerResult>& layers) {
       int sparse_layers = 0;
@@ -492,15 +509,13 @@ class TestPerplexityBudget : public QObject {
           sparse = sparse || head.sparse;
         sparse_layers += sparse ? 1 : 0;
       }
-      return additive.rise(layers) * (1.0 + 4.0 * std::max(0, sparse_layers - 1));
+      return model.perplexity.rise(layers) * (1.0 + 4.0 * std::max(0, sparse_layers - 1));
     };
-    EngineOptions options = sensitivity_options(0.004);
-    TuningEngine engine(evaluator, options);
-    engine.set_perplexity_measure([&](const std::vector<LayerResult>& layers) {
-      ++calls;
-      return afbs::Result<double>(kDensePerplexity * (1.0 + super_additive(layers)));
-    });
-    const RunResult run = engine.run();
+    const RunResult run =
+        model.run(sensitivity_options(0.004), {}, [&](const std::vector<LayerResult>& layers) {
+          ++calls;
+          return afbs::Result<double>(kDensePerplexity * (1.0 + super_additive(layers)));
+        });
     QCOMPARE(run.status, RunStatus::Succeeded);
     std::vector<const BudgetProbe*> mixes;
     for (const BudgetProbe& probe : run.budget_probes) {
@@ -535,11 +550,8 @@ class TestPerplexityBudget : public QObject {
     const std::string full_path = dir.filePath("full.jsonl").toStdString();
     EngineOptions options = sensitivity_options(0.01);
     options.journal_path = full_path;
-    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
-    TuningEngine engine(evaluator, options);
-    engine.set_perplexity_measure(perplexity.measure());
-    const RunResult full = engine.run();
+    SensitivityModel model;
+    const RunResult full = model.run(options);
     QCOMPARE(full.status, RunStatus::Succeeded);
     QVERIFY(!full.budget_layer_choices.empty());
     const std::vector<std::string> lines = read_lines(full_path);
@@ -554,17 +566,14 @@ class TestPerplexityBudget : public QObject {
     }
     options.journal_path = dir.filePath("resumed.jsonl").toStdString();
     options.resume = true;
-    SyntheticLayerEvaluator again(2, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity measured_again{&again, 0.08, {2.0, 0.0}};
-    TuningEngine resumed_engine(again, options);
-    resumed_engine.set_perplexity_measure(measured_again.measure());
-    const RunResult resumed = resumed_engine.run();
+    SensitivityModel again;
+    const RunResult resumed = again.run(options);
     QCOMPARE(resumed.status, RunStatus::Succeeded);
     QCOMPARE(resumed.counts.evaluations, full.counts.evaluations);
     QCOMPARE(resumed.budget_probes.size(), full.budget_probes.size());
     QCOMPARE(resumed.budget_layer_choices, full.budget_layer_choices);
     QCOMPARE(resumed.layer_multipliers, full.layer_multipliers);
-    QCOMPARE(measured_again.calls, full.perplexity_measurements - budget_kept);
+    QCOMPARE(again.perplexity.calls, full.perplexity_measurements - budget_kept);
     QCOMPARE(resumed.perplexity_tuned.value(), full.perplexity_tuned.value());
     for (std::size_t l = 0; l < full.layers.size(); ++l) {
       for (std::size_t h = 0; h < full.layers[l].heads.size(); ++h) {
@@ -577,13 +586,11 @@ class TestPerplexityBudget : public QObject {
   // Pins under the sensitivity allocation: never evaluated, never changed by a menu setting
   // or a mix, and the base every probe starts from keeps them.
   void sensitivityHonoursPins() {
-    SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
-    SyntheticPerplexity perplexity{&evaluator, 0.08, {2.0, 0.0}};
-    TuningEngine engine(evaluator, sensitivity_options(0.01));
-    engine.set_perplexity_measure(perplexity.measure());
+    SensitivityModel model;
     const HeadPin pin{HeadSetting{0.25, 0.9, 50.0}, true};
-    engine.set_pin_source([&](int) { return PinSnapshot{{2, pin}}; });
-    const RunResult run = engine.run();
+    const RunResult run = model.run(sensitivity_options(0.01), [&](int) {
+      return PinSnapshot{{2, pin}};
+    });
     QCOMPARE(run.status, RunStatus::Succeeded);
     QVERIFY(!run.budget_layer_choices.empty());
     QVERIFY(run.budget_probes.size() > 1);
@@ -591,7 +598,7 @@ class TestPerplexityBudget : public QObject {
     for (const BudgetProbe& probe : run.budget_probes)
       pins_only = pins_only || probe.option == "pins only";
     QVERIFY(pins_only);
-    for (const afbs::engine::EvaluationRequest& request : evaluator.requests) {
+    for (const afbs::engine::EvaluationRequest& request : model.evaluator.requests) {
       QVERIFY(!request.active[2]);
       QCOMPARE(request.settings[2].tau, 0.9);
     }
@@ -599,7 +606,28 @@ class TestPerplexityBudget : public QObject {
       QVERIFY(layer.heads[2].pinned && layer.heads[2].sparse);
       QCOMPARE(layer.heads[2].setting.tau, 0.9);
     }
-    QVERIFY(perplexity.rise(run.layers) <= 0.01);
+    QVERIFY(model.perplexity.rise(run.layers) <= 0.01);
+  }
+
+  // What afbs-tune prints and the workbench logs after a budget run: the budget line, and
+  // which allocation the config is.
+  void budgetSummaryNamesTheAllocation() {
+    RunResult run;
+    run.epsilon_multiplier = 2.5;
+    run.target_error = 0.125;
+    run.pv_target_error = 0.15;
+    run.budget_probes.resize(7);
+    run.layer_multipliers = {2.5, 3.75};
+    const BudgetSummary summary = summarise_budget(run, 0.005);
+    QCOMPARE(summary.budget, std::string("0.5 % rise: ε × 2.5 (ε1 0.125, ε2 0.15), 7 probes"));
+    QCOMPARE(summary.allocation, std::string("equal targets (layer multipliers 2.5, 3.75)"));
+    run.budget_by_price = true;
+    QCOMPARE(summarise_budget(run, 0.01).allocation,
+             std::string("price (each head's τ by a price on error)"));
+    run.budget_by_price = false;
+    run.budget_layer_choices = {"dense", "afbs eps x2", "window:128"};
+    QCOMPARE(summarise_budget(run, 0.01).allocation,
+             std::string("sensitivity (layer settings dense, afbs eps x2, window:128)"));
   }
 
   void budgetNeedsAfbsAndAMeasure() {

@@ -1,6 +1,8 @@
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QMenuBar>
@@ -213,9 +215,17 @@ class TestMainWindow : public QObject {
     MainWindow window;
     auto* panel = window.run_panel();
     auto* budget = panel->findChild<QDoubleSpinBox*>("perplexityBudget");
-    QVERIFY(budget != nullptr);
+    auto* price = panel->findChild<QCheckBox*>("priceAllocation");
+    auto* sensitivity = panel->findChild<QCheckBox*>("layerSensitivity");
+    auto* problem = panel->findChild<QLabel*>("budgetProblem");
+    QVERIFY(budget && price && sensitivity && problem);
     QCOMPARE(panel->perplexity_budget(), 0.0);  // off unless asked
+    // The allocations mean something only with a budget, as afbs-tune says.
+    QVERIFY(!price->isEnabled() && !sensitivity->isEnabled());
     budget->setValue(1.5);
+    QVERIFY(price->isEnabled() && sensitivity->isEnabled());
+    sensitivity->setChecked(true);
+    QVERIFY(problem->isHidden());
     afbs::engine::EngineOptions seen;
     int jobs = 0;
     window.set_job_factory([&](const afbs::engine::EngineOptions& options,
@@ -227,24 +237,41 @@ class TestMainWindow : public QObject {
         result.status = afbs::engine::RunStatus::Succeeded;
         result.perplexity_dense = 40.0;
         result.perplexity_tuned = 40.3;
+        result.epsilon_multiplier = 2.0;
+        result.target_error = 0.1;
+        result.pv_target_error = 0.12;
         afbs::engine::BudgetProbe probe;
         probe.rise = 0.02;
         probe.mean_sparsity = 0.5;
         result.budget_probes = {probe};
+        result.budget_layer_choices = {"dense", "window:128"};
         return result;
       };
     });
+    // A budget with another method: said under the field at once, and the run refused.
     panel->findChild<QComboBox*>("method")->setCurrentText("grid");
+    QVERIFY(!problem->isHidden());
+    QVERIFY2(problem->text().contains("for afbs-bo only"), qPrintable(problem->text()));
     panel->findChild<QPushButton*>("start")->click();
-    QVERIFY(log_text(window).contains("a perplexity budget is for afbs-bo"));
+    QVERIFY(log_text(window).contains("Not started: A perplexity budget is for afbs-bo only"));
     QCOMPARE(jobs, 0);
     panel->findChild<QComboBox*>("method")->setCurrentText("afbs-bo");
+    QVERIFY(problem->isHidden());
     panel->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(jobs, 1);
     QVERIFY(seen.budget.enabled);
-    QVERIFY(log_text(window).contains("perplexity budget 1.5 %"));
+    QVERIFY(seen.budget.layer_sensitivity);
+    QVERIFY(!seen.budget.price_allocation);
+    QVERIFY(log_text(window).contains(
+        "perplexity budget 1.5 %, trying equal targets + layer sensitivity"));
     QCOMPARE(seen.afbs.perplexity_budget, 0.015);
+    // What it chose, in afbs-tune's words.
+    QVERIFY2(log_text(window).contains("Budget 1.5 % rise: ε × 2 (ε1 0.1, ε2 0.12), 1 probes; "
+                                       "perplexity 40.0000 dense, 40.3000 tuned (+0.750 %)"),
+             qPrintable(log_text(window)));
+    QVERIFY(
+        log_text(window).contains("Allocation: sensitivity (layer settings dense, window:128)"));
     QTRY_VERIFY(window.frontier_chart()->series("afbs-bo budget") != nullptr);
     QCOMPARE(window.frontier_chart()->series("afbs-bo budget")->at(0).x(),
              100.0 * (40.3 / 40.0 - 1.0));

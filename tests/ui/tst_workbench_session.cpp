@@ -1,5 +1,9 @@
+#include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineSeries>
 #include <QMenu>
 #include <QPlainTextEdit>
@@ -88,6 +92,8 @@ class TestWorkbenchSession : public QObject {
     session.run.method = "grid";
     session.run.top_length_tokens = 1984;
     session.run.first_layer = 1;
+    session.run.perplexity_budget = 0.0125;
+    session.run.layer_sensitivity = true;
     session.layers = 1;
     session.heads = 2;
     session.cells.resize(2);
@@ -119,6 +125,69 @@ class TestWorkbenchSession : public QObject {
     QCOMPARE(read->last_tuning->fidelities, (std::vector<std::int64_t>{256, 512}));
     QCOMPARE(read->notes, session.notes);
     QVERIFY(read->unsaved);
+  }
+
+  // Budget mode's fields (issue 13) are saved with the session, put back on open, and reach
+  // the engine of a run started after it; a file from before them opens with the budget off;
+  // a budget the field cannot hold is refused, naming the file and the field.
+  void budget_settings_round_trip_through_the_session_file() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("budget.afbs-session.json");
+    {
+      MainWindow window;
+      window.show_model(toy_model(2, 4));
+      auto* panel = window.run_panel();
+      panel->findChild<QDoubleSpinBox*>("perplexityBudget")->setValue(0.75);
+      panel->findChild<QCheckBox*>("priceAllocation")->setChecked(true);
+      QVERIFY(window.save_session(path));
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+    file.close();
+    QCOMPARE(root["run"].toObject()["perplexity_budget"].toDouble(), 0.0075);
+
+    MainWindow window;
+    afbs::engine::EngineOptions seen;
+    window.show_model(toy_model(2, 4,
+                                [&](const afbs::engine::EngineOptions& options,
+                                    afbs::engine::PinSource) -> afbs::ui::TuningJob {
+                                  seen = options;
+                                  return toy_run;
+                                }));
+    QVERIFY(window.open_session(path));
+    auto* panel = window.run_panel();
+    QCOMPARE(panel->perplexity_budget(), 0.0075);
+    QVERIFY(panel->findChild<QCheckBox*>("priceAllocation")->isChecked());
+    QVERIFY(!panel->findChild<QCheckBox*>("layerSensitivity")->isChecked());
+    panel->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QVERIFY(seen.budget.enabled);
+    QCOMPARE(seen.afbs.perplexity_budget, 0.0075);
+    QVERIFY(seen.budget.price_allocation);
+    QVERIFY(!seen.budget.layer_sensitivity);
+
+    // The same file without the budget's keys, as sessions were written before them.
+    QJsonObject run = root["run"].toObject();
+    for (const char* key : {"perplexity_budget", "price_allocation", "layer_sensitivity"})
+      run.remove(key);
+    root["run"] = run;
+    const QString old_path = dir.filePath("old.afbs-session.json");
+    QFile old_file(old_path);
+    QVERIFY(old_file.open(QIODevice::WriteOnly));
+    old_file.write(QJsonDocument(root).toJson());
+    old_file.close();
+    QVERIFY(window.open_session(old_path));
+    QCOMPARE(panel->perplexity_budget(), 0.0);
+    QVERIFY(!panel->findChild<QCheckBox*>("priceAllocation")->isChecked());
+
+    run["perplexity_budget"] = 0.5;  // 50 %
+    root["run"] = run;
+    auto refused =
+        afbs::ui::session_from_json(QJsonDocument(root).toJson(), QStringLiteral("far.json"));
+    QVERIFY(!refused.ok());
+    QCOMPARE(QString::fromStdString(refused.error().message),
+             QString("far.json: run.perplexity_budget 0.5 is not in [0, 0.2]"));
   }
 
   void bad_documents_are_refused_naming_the_file() {
