@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/chart_export.h"
 #include "ui/head_picture_image.h"
@@ -133,6 +134,16 @@ HeadPicturePanel::HeadPicturePanel(QWidget* parent) : QWidget(parent) {
       status_->setText(tr("Not exported: %1").arg(QString::fromStdString(written.error().message)));
   });
   show_message(tr("Select a head in the heatmap"));
+}
+
+// The legend's three columns asked for 390 px, and the splitter beside the heatmap took ~57 px
+// of the heatmap's width for the inspector (session 5); the pictures grow from what is left.
+QSize HeadPicturePanel::sizeHint() const {
+  QSize hint = QWidget::sizeHint();
+  const int pictures =
+      mask_->sizeHint().width() + attention_->sizeHint().width() + std::max(0, layout()->spacing());
+  hint.setWidth(std::min(hint.width(), pictures));
+  return hint;
 }
 
 QByteArray HeadPicturePanel::csv() const {

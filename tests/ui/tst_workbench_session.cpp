@@ -7,6 +7,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QXYSeries>
@@ -359,6 +360,14 @@ class TestWorkbenchSession : public QObject {
     auto* page = qobject_cast<QScrollArea*>(window.heatmap_tab());
     QVERIFY(page != nullptr);
     QTRY_VERIFY(!page->horizontalScrollBar()->isVisible());
+    QVERIFY(!page->verticalScrollBar()->isVisible());
+    // The inspector's Block mask tab too (its legend once widened the inspector).
+    auto* inspector_tabs = window.findChild<QTabWidget*>("inspectorTabs");
+    QVERIFY(inspector_tabs != nullptr);
+    inspector_tabs->setCurrentIndex(1);
+    QCOMPARE(inspector_tabs->tabText(1), QString("Block mask"));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QVERIFY(!page->horizontalScrollBar()->isVisible());
     QVERIFY(!page->verticalScrollBar()->isVisible());
   }
 
