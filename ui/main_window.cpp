@@ -85,7 +85,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   traffic_ = new QualityChart(tr("memory"), tr("K/V MiB read per window"), by_length);
   traffic_->setObjectName("trafficChart");
   traffic_->set_right_axis_title(tr("peak device MiB"));
-  traffic_->set_value_format(QStringLiteral("%.0f"));
+  traffic_->set_value_format(QStringLiteral("%g"));
   frontier_ = new FrontierChart(quality_split);
   frontier_->setObjectName("frontierChart");
   log_ = new QPlainTextEdit(tabs_);

@@ -30,7 +30,7 @@ class QualityChart : public QChartView {
   void clear_curves();
   QLineSeries* curve(const QString& name) const;
   void set_right_axis_title(const QString& title);
-  // printf-style, for both value axes ("%.0f" for whole MiB).
+  // printf-style, for both value axes ("%g": 1200, not 1200.0; 0.5, not 0).
   void set_value_format(const QString& format);
   QValueAxis* right_axis() const { return right_axis_; }
   // Said in the title after the quantity, e.g. what cannot be shown here; empty: nothing.
