@@ -29,7 +29,7 @@ QLabel* swatch(const QColor& color, QWidget* parent) {
 
 // The pooled attention's colour scale, light (10⁻⁴) to dark (1).
 QLabel* attention_scale(QWidget* parent) {
-  QPixmap bar(120, 12);
+  QPixmap bar(80, 12);  // narrow: the column under the attention map is half the inspector
   QPainter painter(&bar);
   for (int x = 0; x < bar.width(); ++x) {
     const double exponent = -4.0 + 4.0 * x / (bar.width() - 1);
@@ -102,6 +102,8 @@ HeadPicturePanel::HeadPicturePanel(QWidget* parent) : QWidget(parent) {
   scale->addStretch();
   views->addLayout(scale, 2, 1);
   views->setRowStretch(1, 1);
+  views->setColumnStretch(0, 1);  // the two pictures equally wide, whatever their captions ask
+  views->setColumnStretch(1, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
