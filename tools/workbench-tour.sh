@@ -35,8 +35,10 @@ autosave="$XDG_DATA_HOME/afbs-workbench/afbs-workbench/autosave.afbs-session.jso
 wait_runs() {
   for _ in $(seq 1 120); do
     sleep 2
-    [ -f "$autosave" ] && [ "$(grep -o 'Run succeeded' "$autosave" | wc -l)" -ge "$1" ] && break
+    [ -f "$autosave" ] && [ "$(grep -o 'Run succeeded' "$autosave" | wc -l)" -ge "$1" ] && return 0
   done
+  echo "workbench-tour: run $1 did not succeed within 240 s (did a click miss?)" >&2
+  return 1
 }
 
 "$app" --fresh "$home" &  # not a model folder: the message bar says so, Open model recovers
@@ -65,13 +67,13 @@ shot 3-quality
 tab 2
 click 468 536  # layer 4, head 1: the inspector shows it
 shot 3b-inspector
-click 1160 362  # the inspector's Block mask tab: computed on the worker from the captured Q/K/V
+click 1218 352  # the inspector's Block mask tab: computed on the worker from the captured Q/K/V
 sleep 4
 shot 3b-block-mask
 click 377 536 && xdotool keydown ctrl && click 468 536 && xdotool keyup ctrl
 press space  # pins layer 4 heads 0 and 1
-click 705 632 && xdotool keydown ctrl && click 788 632 && xdotool keyup ctrl
-click 940 64  # Re-tune selected: layer 5 heads 4 and 5 only
+click 738 632 && xdotool keydown ctrl && click 828 632 && xdotool keyup ctrl
+click 999 64  # Re-tune selected: layer 5 heads 4 and 5 only
 wait_runs 2
 sleep 1
 shot 3b-retuned-heatmap

@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/chart_export.h"
 #include "ui/head_picture_image.h"
@@ -28,7 +29,7 @@ QLabel* swatch(const QColor& color, QWidget* parent) {
 
 // The pooled attention's colour scale, light (10⁻⁴) to dark (1).
 QLabel* attention_scale(QWidget* parent) {
-  QPixmap bar(120, 12);
+  QPixmap bar(80, 12);  // narrow: the column under the attention map is half the inspector
   QPainter painter(&bar);
   for (int x = 0; x < bar.width(); ++x) {
     const double exponent = -4.0 + 4.0 * x / (bar.width() - 1);
@@ -101,6 +102,8 @@ HeadPicturePanel::HeadPicturePanel(QWidget* parent) : QWidget(parent) {
   scale->addStretch();
   views->addLayout(scale, 2, 1);
   views->setRowStretch(1, 1);
+  views->setColumnStretch(0, 1);  // the two pictures equally wide, whatever their captions ask
+  views->setColumnStretch(1, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -133,6 +136,16 @@ HeadPicturePanel::HeadPicturePanel(QWidget* parent) : QWidget(parent) {
       status_->setText(tr("Not exported: %1").arg(QString::fromStdString(written.error().message)));
   });
   show_message(tr("Select a head in the heatmap"));
+}
+
+// The legend's three columns asked for 390 px, and the splitter beside the heatmap took ~57 px
+// of the heatmap's width for the inspector (session 5); the pictures grow from what is left.
+QSize HeadPicturePanel::sizeHint() const {
+  QSize hint = QWidget::sizeHint();
+  const int pictures =
+      mask_->sizeHint().width() + attention_->sizeHint().width() + std::max(0, layout()->spacing());
+  hint.setWidth(std::min(hint.width(), pictures));
+  return hint;
 }
 
 QByteArray HeadPicturePanel::csv() const {

@@ -40,6 +40,9 @@ class HeadPicturePanel : public QWidget {
   QByteArray csv() const;
   // The panel as PNG or SVG, or csv(), by the suffix of `path` (its Export… button).
   Status export_to(const QString& path);
+  // No wider than its two pictures at their hint: the legend and captions wrap rather than
+  // widen the inspector beside the heatmap.
+  QSize sizeHint() const override;
 
  private:
   void show_rung(int index);

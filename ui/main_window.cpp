@@ -83,7 +83,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* quality_split = new QSplitter(Qt::Horizontal);
   auto* by_length = new QSplitter(Qt::Vertical, quality_split);
   quality_ = new QualityChart(by_length);
-  traffic_ = new QualityChart(tr("K/V MiB read per window (computed)"), tr("K/V MiB"), by_length);
+  traffic_ = new QualityChart(tr("memory"), tr("K/V MiB read per window"), by_length);
+  traffic_->setObjectName("trafficChart");
+  traffic_->set_right_axis_title(tr("peak device MiB"));
+  traffic_->set_value_format(QStringLiteral("%g"));
   frontier_ = new FrontierChart(quality_split);
   frontier_->setObjectName("frontierChart");
   log_ = new QPlainTextEdit(tabs_);

@@ -206,7 +206,7 @@ class MainWindow : public QMainWindow {
   QWidget* quality_tab_ = nullptr;
   QWidget* runs_tab_ = nullptr;
   QualityChart* quality_ = nullptr;                     // perplexity vs length
-  QualityChart* traffic_ = nullptr;                     // computed K/V traffic vs length
+  QualityChart* traffic_ = nullptr;                     // K/V computed, peak memory measured
   FrontierChart* frontier_ = nullptr;                   // sparsity vs perplexity rise, per run
   QString run_series_;                                  // the frontier series of the run started
   std::vector<engine::QualityPoint> quality_points_;    // of the last run, by length

@@ -55,6 +55,8 @@ void MainWindow::record_run(const engine::RunResult& result) {
   started_run_ = RunEntry{};
 }
 
+// Perplexity by length; beside it the K/V traffic (computed) and, where a GPU measured it, the
+// peak device memory (measured) on its own axis: each line's name says which it is.
 void MainWindow::show_quality(const std::vector<engine::QualityPoint>& current,
                               const QString& current_name,
                               const std::vector<engine::QualityPoint>& reference,
@@ -62,32 +64,40 @@ void MainWindow::show_quality(const std::vector<engine::QualityPoint>& current,
   constexpr double kMiB = 1024.0 * 1024.0;
   quality_->clear_curves();
   traffic_->clear_curves();
-  auto curves = [](const std::vector<engine::QualityPoint>& points, std::vector<int>& lengths,
-                   std::vector<double>& dense, std::vector<double>& tuned,
-                   std::vector<double>& dense_mib, std::vector<double>& tuned_mib) {
+  bool measured = false;
+  // The run's lines, named after `name`; the dense ones too when `with_dense`.
+  auto show = [&](const std::vector<engine::QualityPoint>& points, const QString& name,
+                  bool with_dense) {
+    std::vector<int> lengths, peak_lengths;
+    std::vector<double> dense, tuned, dense_mib, tuned_mib, peak_mib;
     for (const engine::QualityPoint& p : by_length(points)) {
       lengths.push_back(p.length_tokens);
       dense.push_back(p.perplexity_dense);
       tuned.push_back(p.perplexity_tuned);
       dense_mib.push_back(p.kv_bytes_dense / kMiB);
       tuned_mib.push_back(p.kv_bytes_tuned / kMiB);
+      if (p.peak_device_bytes) {
+        peak_lengths.push_back(p.length_tokens);
+        peak_mib.push_back(*p.peak_device_bytes / kMiB);
+      }
+    }
+    if (with_dense) {
+      quality_->set_curve(QStringLiteral("dense"), lengths, dense);
+      traffic_->set_curve(tr("dense (computed)"), lengths, dense_mib);
+    }
+    quality_->set_curve(name, lengths, tuned);
+    traffic_->set_curve(tr("%1 (computed)").arg(name), lengths, tuned_mib);
+    if (!peak_lengths.empty()) {
+      measured = true;
+      const QString peak_name =
+          with_dense ? tr("peak (measured)") : tr("%1 peak (measured)").arg(name);
+      traffic_->set_curve(peak_name, peak_lengths, peak_mib, QualityChart::Side::Right);
     }
   };
-  if (!reference.empty()) {
-    std::vector<int> lengths;
-    std::vector<double> dense, tuned, dense_mib, tuned_mib;
-    curves(reference, lengths, dense, tuned, dense_mib, tuned_mib);
-    quality_->set_curve(reference_name, lengths, tuned);
-    traffic_->set_curve(reference_name, lengths, tuned_mib);
-  }
-  if (current.empty()) return;
-  std::vector<int> lengths;
-  std::vector<double> dense, tuned, dense_mib, tuned_mib;
-  curves(current, lengths, dense, tuned, dense_mib, tuned_mib);
-  quality_->set_curve(QStringLiteral("dense"), lengths, dense);
-  quality_->set_curve(current_name, lengths, tuned);
-  traffic_->set_curve(QStringLiteral("dense"), lengths, dense_mib);
-  traffic_->set_curve(current_name, lengths, tuned_mib);
+  if (!reference.empty()) show(reference, reference_name, false);
+  if (!current.empty()) show(current, current_name, true);
+  // Only a CUDA allocator measures a peak: on the CPU the chart says so rather than show zeros.
+  traffic_->set_note(measured ? QString() : tr("peak device memory: measured on a GPU only"));
 }
 
 bool MainWindow::show_run(int number) {

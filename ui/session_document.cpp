@@ -72,10 +72,11 @@ HeadCell cell_from_json(const QJsonObject& o) {
 }
 
 QJsonObject quality_to_json(const engine::QualityPoint& p) {
-  return QJsonObject{
-      {"length_tokens", p.length_tokens},       {"perplexity_dense", p.perplexity_dense},
-      {"perplexity_tuned", p.perplexity_tuned}, {"sparsity_tuned", p.sparsity_tuned},
-      {"kv_bytes_dense", p.kv_bytes_dense},     {"kv_bytes_tuned", p.kv_bytes_tuned}};
+  QJsonObject o{{"length_tokens", p.length_tokens},       {"perplexity_dense", p.perplexity_dense},
+                {"perplexity_tuned", p.perplexity_tuned}, {"sparsity_tuned", p.sparsity_tuned},
+                {"kv_bytes_dense", p.kv_bytes_dense},     {"kv_bytes_tuned", p.kv_bytes_tuned}};
+  if (p.peak_device_bytes) o["peak_device_bytes"] = *p.peak_device_bytes;  // measured on a GPU
+  return o;
 }
 
 engine::QualityPoint quality_from_json(const QJsonObject& o) {
@@ -86,6 +87,8 @@ engine::QualityPoint quality_from_json(const QJsonObject& o) {
   p.sparsity_tuned = o["sparsity_tuned"].toDouble();
   p.kv_bytes_dense = o["kv_bytes_dense"].toDouble();
   p.kv_bytes_tuned = o["kv_bytes_tuned"].toDouble();
+  // Absent in sessions from before it was measured, and wherever nothing was (the CPU).
+  if (o["peak_device_bytes"].isDouble()) p.peak_device_bytes = o["peak_device_bytes"].toDouble();
   return p;
 }
 

@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
                          QObject::tr("Top fidelity n_F the run panel starts with, in tokens "
                                      "(default 1024: a quick run)."),
                          "tokens", "1024");
-  QCommandLineOption session(QStringList{"session"}, QObject::tr("Open this session file."),
+  // Not "--session": Qt takes -session/--session ID for X11 session management and removes it
+  // (and its value) from the arguments before the parser sees them.
+  QCommandLineOption session(QStringList{"open-session"}, QObject::tr("Open this session file."),
                              "file");
   QCommandLineOption fresh(QStringList{"fresh"},
                            QObject::tr("Do not restore the session autosaved at the last close."));

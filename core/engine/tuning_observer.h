@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,7 @@ struct Progress {
 // Perplexity and K/V traffic of a finished run's config at one length, dense against tuned
 // (the workbench's Quality tab). The K/V bytes are computed, not measured: what a block-sparse
 // kernel reads per window, each kept K and V block once per query head, 2 bytes per element.
+// The peak device bytes are measured: the CUDA allocator's peak over this length's passes.
 struct QualityPoint {
   int length_tokens = 0;
   double perplexity_dense = 0.0;
@@ -84,6 +86,7 @@ struct QualityPoint {
   double sparsity_tuned = 0.0;  // mean over layers × heads of what ran
   double kv_bytes_dense = 0.0;
   double kv_bytes_tuned = 0.0;
+  std::optional<double> peak_device_bytes;  // nullopt: not measured (CPU, or a build without CUDA)
 };
 
 enum class RunStatus { Succeeded, Cancelled, Failed };

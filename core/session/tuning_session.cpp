@@ -114,6 +114,21 @@ double seconds_since(std::chrono::steady_clock::time_point started) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
+// The larger CUDA allocator peak of the model's device and the evaluator's (the same one,
+// usually); nullopt where neither is a CUDA device or libtorch has no CUDA.
+std::optional<int64_t> device_peak_bytes(const SessionOptions& o) {
+  std::optional<int64_t> peak;
+  for (const std::string& device : {o.device, o.evaluator_device}) {
+    const auto p = cuda_peak_allocated_bytes(device);
+    if (p && (!peak || *p > *peak)) peak = p;
+  }
+  return peak;
+}
+
+void keep_larger(std::optional<int64_t>& kept, std::optional<int64_t> peak) {
+  if (peak && (!kept || *peak > *kept)) kept = peak;
+}
+
 }  // namespace
 
 TuningSession::TuningSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -296,14 +311,7 @@ SessionCosts TuningSession::costs() const {
     costs.capture_passes += state_->stream->passes();
     costs.layer_forwards += state_->stream->layer_forwards();
   }
-  // The larger peak of the model's device and the evaluator's (the same one, usually).
-  const SessionOptions& o = state_->options;
-  for (const std::string& device : {o.device, o.evaluator_device}) {
-    const auto peak = cuda_peak_allocated_bytes(device);
-    if (peak && (!costs.peak_device_bytes || *peak > *costs.peak_device_bytes)) {
-      costs.peak_device_bytes = peak;
-    }
-  }
+  keep_larger(costs.peak_device_bytes, device_peak_bytes(state_->options));
   return costs;
 }
 
@@ -533,9 +541,15 @@ Status TuningSession::report_quality(const engine::RunResult& run, engine::Tunin
       report_phase(phases, phase, done, total, seconds, passes_left);
     });
   };
+  const SessionOptions& options = state_->options;
   for (int length : state_->ladder) {
     if (stop.cancelled()) return {};
     observer.on_log("quality: perplexity dense and tuned at " + std::to_string(length) + " tokens");
+    // The device's peak is measured per length: reset before its passes, read after. The peak
+    // so far goes into the session's costs first, so the run's accounting still counts it.
+    keep_larger(state_->costs.peak_device_bytes, device_peak_bytes(options));
+    for (const std::string& device : {options.device, options.evaluator_device})
+      reset_cuda_peak_allocated_bytes(device);
     // At n_F the guard has measured the dense model already, on the same windows.
     const bool guard_measured = length == state_->top_length && run.perplexity_dense.has_value();
     auto dense = guard_measured ? Result<Measured>(Measured{*run.perplexity_dense, 0.0})
@@ -556,6 +570,10 @@ Status TuningSession::report_quality(const engine::RunResult& run, engine::Tunin
     point.sparsity_tuned = tuned->sparsity;
     point.kv_bytes_dense = kv_bytes;
     point.kv_bytes_tuned = kv_bytes * (1.0 - tuned->sparsity);
+    if (const auto peak = device_peak_bytes(options)) {
+      point.peak_device_bytes = static_cast<double>(*peak);
+      keep_larger(state_->costs.peak_device_bytes, peak);
+    }
     observer.on_quality(point);
   }
   return {};

@@ -85,6 +85,7 @@ class TestTuningSession : public QObject {
       const double blocks = (point.length_tokens / 64) * (point.length_tokens / 64 + 1) / 2.0;
       QCOMPARE(point.kv_bytes_dense, blocks * 64 * 64 * 8 * 6 * 2 * 2);
       QCOMPARE(point.kv_bytes_tuned, point.kv_bytes_dense * (1.0 - point.sparsity_tuned));
+      QVERIFY(!point.peak_device_bytes);  // the CPU: nothing measured, not a made-up 0
     }
     // At n_F the dense point is the guard's own measurement.
     QCOMPARE(collector.points.back().perplexity_dense, *run.perplexity_dense);

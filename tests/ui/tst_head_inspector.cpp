@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QUndoStack>
 #include <QtTest>
@@ -43,6 +44,26 @@ std::vector<EvaluationRecord> trace() {
 class TestHeadInspector : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  // Session 5: the Block mask tab's legend asked for 390 px, ~100 more than the rest of the
+  // inspector, and the splitter beside the heatmap gave the inspector ~57 px of the heatmap's
+  // width. The tab must not set the inspector's width, preferred or minimum.
+  void the_block_mask_tab_does_not_widen_the_inspector() {
+    QUndoStack stack;
+    HeatmapModel model(&stack);
+    model.set_dimensions(6, 8);
+    HeadInspector inspector(&model);
+    HeadInspector without_tab(&model);  // asked for no size before its tab goes
+    auto* tabs = without_tab.findChild<QTabWidget*>("inspectorTabs");
+    QVERIFY(tabs != nullptr);
+    QCOMPARE(tabs->tabText(1), QString("Block mask"));
+    tabs->removeTab(1);
+    QVERIFY2(inspector.sizeHint().width() <= without_tab.sizeHint().width(),
+             qPrintable(QString("%1 with the tab, %2 without")
+                            .arg(inspector.sizeHint().width())
+                            .arg(without_tab.sizeHint().width())));
+    QVERIFY(inspector.minimumSizeHint().width() <= without_tab.minimumSizeHint().width());
+  }
+
   void shows_the_heads_trace_with_rungs_and_lengths() {
     QUndoStack stack;
     HeatmapModel model(&stack);

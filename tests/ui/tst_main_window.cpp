@@ -1,4 +1,5 @@
 #include <QAction>
+#include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -15,6 +16,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QUndoStack>
+#include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
 #include <atomic>
@@ -367,10 +369,14 @@ class TestMainWindow : public QObject {
     const QList<QPointF> tuned = window.quality_chart()->curve("tuned")->points();
     QCOMPARE(tuned.front(), QPointF(256, 51.5));
     QCOMPARE(tuned.back(), QPointF(1024, 54.5));
-    const QList<QPointF> traffic = window.traffic_chart()->curve("tuned")->points();
+    const QList<QPointF> traffic = window.traffic_chart()->curve("tuned (computed)")->points();
     QCOMPARE(traffic.size(), 3);
     QCOMPARE(traffic[1], QPointF(512, 0.75 * 512));  // MiB
-    QCOMPARE(window.traffic_chart()->curve("dense")->points()[1], QPointF(512, 512.0));
+    QCOMPARE(window.traffic_chart()->curve("dense (computed)")->points()[1], QPointF(512, 512.0));
+    // Nothing measured the device (the CPU): the chart says so and draws no measured line.
+    QVERIFY(window.traffic_chart()->chart()->title().contains("measured on a GPU only"));
+    QVERIFY(window.traffic_chart()->curve("peak (measured)") == nullptr);
+    QVERIFY(!window.traffic_chart()->right_axis()->isVisible());
     QVERIFY(log_text(window).contains("Quality at 512 tokens"));
     // Without a guard measurement the frontier takes the top length's perplexities.
     QTRY_VERIFY(window.frontier_chart()->series("afbs-bo") != nullptr);
@@ -390,7 +396,7 @@ class TestMainWindow : public QObject {
     // The run before stays for comparison, its tuned perplexity as "previous run".
     QVERIFY(window.quality_chart()->curve("previous run") != nullptr);
     QCOMPARE(window.quality_chart()->curve("previous run")->points().back(), QPointF(1024, 54.5));
-    QCOMPARE(window.traffic_chart()->curve("previous run")->count(), 3);
+    QCOMPARE(window.traffic_chart()->curve("previous run (computed)")->count(), 3);
   }
 
   void heatmap_edits_in_place_go_through_the_undo_stack() {

@@ -11,6 +11,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QXYSeries>
@@ -103,9 +104,10 @@ class TestWorkbenchSession : public QObject {
     session.cells[1].sparsity = 1.0 / 3.0;
     session.cells[1].error = 0.0499999;
     session.evaluations = {numbered_record(17, 0, 1), numbered_record(18, 0, 0)};
-    session.quality.resize(1);
+    session.quality.resize(2);
     session.quality[0].length_tokens = 512;
     session.quality[0].perplexity_tuned = 42.123456789;
+    session.quality[1].peak_device_bytes = 3221225473.0;  // measured on a GPU
     session.last_tuning = afbs::TuningSummary{"grid", 0.031, 0.04, {256, 512}, 99, 12.5, 3.25};
     session.log = "line one\nline two";
     session.notes = "ünïcode notes";
@@ -122,6 +124,8 @@ class TestWorkbenchSession : public QObject {
     QCOMPARE(read->evaluations[0].error, session.evaluations[0].error);
     QCOMPARE(read->evaluations[0].stage, session.evaluations[0].stage);
     QCOMPARE(read->quality[0].perplexity_tuned, 42.123456789);
+    QVERIFY(!read->quality[0].peak_device_bytes);  // not measured stays not measured, not 0
+    QCOMPARE(*read->quality[1].peak_device_bytes, 3221225473.0);
     QCOMPARE(read->last_tuning->fidelities, (std::vector<std::int64_t>{256, 512}));
     QCOMPARE(read->notes, session.notes);
     QVERIFY(read->unsaved);
@@ -188,6 +192,25 @@ class TestWorkbenchSession : public QObject {
     QVERIFY(!refused.ok());
     QCOMPARE(QString::fromStdString(refused.error().message),
              QString("far.json: run.perplexity_budget 0.5 is not in [0, 0.2]"));
+  }
+
+  // A session written before the peak device memory was kept (an autosave of session 5,
+  // its evaluations cut to three): it loads, its quality points measured nothing.
+  void a_session_from_before_peak_memory_loads() {
+    auto read =
+        afbs::ui::read_session(AFBS_TEST_DATA "/session_before_peak_memory.afbs-session.json");
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->quality.size(), std::size_t{3});
+    QCOMPARE(read->quality[1].length_tokens, 512);
+    QCOMPARE(read->quality[1].kv_bytes_dense, 28311552.0);
+    QCOMPARE(read->runs.size(), std::size_t{1});
+    QCOMPARE(read->runs[0].quality.size(), std::size_t{3});
+    for (const auto& point : read->quality)
+      QVERIFY(!point.peak_device_bytes);
+    for (const auto& point : read->runs[0].quality)
+      QVERIFY(!point.peak_device_bytes);
+    // And written again, it still has no measured value (none is made up).
+    QVERIFY(!afbs::ui::session_to_json(*read).contains("peak_device_bytes"));
   }
 
   void bad_documents_are_refused_naming_the_file() {
@@ -406,6 +429,14 @@ class TestWorkbenchSession : public QObject {
     auto* page = qobject_cast<QScrollArea*>(window.heatmap_tab());
     QVERIFY(page != nullptr);
     QTRY_VERIFY(!page->horizontalScrollBar()->isVisible());
+    QVERIFY(!page->verticalScrollBar()->isVisible());
+    // The inspector's Block mask tab too (its legend once widened the inspector).
+    auto* inspector_tabs = window.findChild<QTabWidget*>("inspectorTabs");
+    QVERIFY(inspector_tabs != nullptr);
+    inspector_tabs->setCurrentIndex(1);
+    QCOMPARE(inspector_tabs->tabText(1), QString("Block mask"));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QVERIFY(!page->horizontalScrollBar()->isVisible());
     QVERIFY(!page->verticalScrollBar()->isVisible());
   }
 
