@@ -143,7 +143,7 @@ class TestViewExport : public QObject {
   void measured_device_memory_is_labelled_in_chart_exports_and_session() {
     QTemporaryDir dir;
     MainWindow window;
-    window.resize(1200, 760);
+    window.resize(1366, 768);  // the screen the layout is made for: narrower elides legend labels
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.show_model(toy_model(2, 4, jobs_running(small_job([](int n) { return 900.0 + n; }))));
