@@ -98,11 +98,13 @@ void PerplexityBudgetBox::set_editable(bool editable) {
   refresh();
 }
 
-// The allocations mean something only with a budget (afbs-tune refuses them without one).
+// The allocations mean something only with a budget and afbs-bo (afbs-tune refuses them
+// otherwise).
 void PerplexityBudgetBox::refresh() {
+  const bool allocations = editable_ && budget() > 0.0 && method_ == QStringLiteral("afbs-bo");
   budget_->setEnabled(editable_);
-  price_->setEnabled(editable_ && budget() > 0.0);
-  sensitivity_->setEnabled(editable_ && budget() > 0.0);
+  price_->setEnabled(allocations);
+  sensitivity_->setEnabled(allocations);
   problem_->setText(problem());
   problem_->setVisible(!problem_->text().isEmpty());
 }

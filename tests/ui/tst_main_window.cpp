@@ -254,11 +254,13 @@ class TestMainWindow : public QObject {
     panel->findChild<QComboBox*>("method")->setCurrentText("grid");
     QVERIFY(!problem->isHidden());
     QVERIFY2(problem->text().contains("for afbs-bo only"), qPrintable(problem->text()));
+    QVERIFY(!price->isEnabled() && !sensitivity->isEnabled());  // nothing to allocate
     panel->findChild<QPushButton*>("start")->click();
     QVERIFY(log_text(window).contains("Not started: A perplexity budget is for afbs-bo only"));
     QCOMPARE(jobs, 0);
     panel->findChild<QComboBox*>("method")->setCurrentText("afbs-bo");
     QVERIFY(problem->isHidden());
+    QVERIFY(price->isEnabled() && sensitivity->isEnabled());
     panel->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(jobs, 1);
