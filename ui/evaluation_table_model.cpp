@@ -3,6 +3,7 @@
 #include <QBrush>
 #include <map>
 
+#include "ui/rung_numbers.h"
 #include "ui/stage_colors.h"
 
 namespace afbs::ui {
@@ -11,12 +12,7 @@ void EvaluationTableModel::set_records(std::vector<engine::EvaluationRecord> rec
   beginResetModel();
   records_ = std::move(records);
   // Rungs are numbered by the lengths the run evaluated at, shortest first.
-  std::map<int, int> rung_of;
-  for (const engine::EvaluationRecord& record : records_)
-    rung_of[record.length_tokens] = 0;
-  int rung = 0;
-  for (auto& entry : rung_of)
-    entry.second = ++rung;
+  std::map<int, int> rung_of = rung_numbers(records_);
   rungs_.clear();
   for (const engine::EvaluationRecord& record : records_)
     rungs_.push_back(rung_of[record.length_tokens]);

@@ -17,6 +17,7 @@
 #include "ui/head_picture_panel.h"
 #include "ui/head_picture_service.h"
 #include "ui/heatmap_model.h"
+#include "ui/rung_numbers.h"
 #include "ui/stage_colors.h"
 #include "ui/wheel_guard.h"
 
@@ -238,12 +239,7 @@ void HeadInspector::refresh_cell() {
 
 void HeadInspector::refresh_trace() {
   // Rungs are numbered by the lengths this head ran at, shortest first.
-  std::map<int, int> rung_of;
-  for (const engine::EvaluationRecord& record : records_)
-    rung_of[record.length_tokens] = 0;
-  int rung = 0;
-  for (auto& entry : rung_of)
-    entry.second = ++rung;
+  std::map<int, int> rung_of = rung_numbers(records_);
 
   trace_->setSortingEnabled(false);
   trace_->setRowCount(int(records_.size()));
