@@ -35,6 +35,10 @@ typedef struct afbs_predict_shape {
   afbs_dtype dtype;  // of q and k: F32, F16 or BF16 (computed in fp32 either way)
   // Elements from one head to the next (0: n·D), so a prefix of longer tensors needs no copy.
   int64_t q_head_stride, k_head_stride;
+  // 0: prepare sorts each row by Ŝ once, for selecting many settings per head (the tuner's).
+  // 1: no sort; select searches each row's cut instead, cheaper when each head is selected
+  // once (the forward's). Rows of more than 1024 key blocks are sorted either way.
+  int search_rows;
 } afbs_predict_shape;
 
 // Bytes of device workspace afbs_predict_prepare fills and afbs_predict_select reads:

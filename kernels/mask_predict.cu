@@ -1,7 +1,9 @@
 // Block-mask prediction on the GPU, as core/attention/mask_predictor.h defines it (all fp32):
 // afbs_predict_prepare computes what no setting changes — K's mean, pooled blocks and their
 // coherence, Ŝ and each row's columns sorted by Ŝ — and afbs_predict_select walks the sorted
-// rows for many (head, setting) jobs in one launch, one warp per (job, query block).
+// rows for many (head, setting) jobs in one launch, one warp per (job, query block). With
+// search_rows the sort is skipped and the selection finds each row's cut by a bitwise search
+// over Ŝ instead (cheaper when each head is selected once: the forward's case).
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -526,6 +528,184 @@ __global__ void select_rows(SelectArgs a, const afbs_mask_job* jobs, int32_t* lu
   if (lane == 0) counts[static_cast<size_t>(t) * a.query_blocks + i] = written;
 }
 
+// Rows are searched instead of sorted when the caller asks and a row fits the warp's registers.
+__host__ __device__ __forceinline__ bool searches_rows(const afbs_predict_shape& s) {
+  return s.search_rows != 0 && (s.length + s.block_k - 1) / s.block_k <= 1024;
+}
+
+// Ŝ as an unsigned key in the same order (larger score, larger key). −0 and +0 are one key:
+// they compare equal, and Ŝ is exactly 0 wherever a pooled K̃ block is (the sorts' ties).
+__device__ __forceinline__ unsigned ordered_key(float x) {
+  const unsigned bits = x == 0.0f ? 0u : __float_as_uint(x);
+  return bits & 0x80000000u ? ~bits : bits | 0x80000000u;
+}
+
+__device__ __forceinline__ float warp_sum(float x) {
+  for (int offset = 16; offset > 0; offset /= 2)
+    x += __shfl_xor_sync(0xffffffffu, x, offset);
+  return x;
+}
+
+// The cut of a row without sorting it: the largest key T whose "weight at or above T" still
+// exceeds the budget, found bit by bit (the weight only falls as T rises). Members above T lie
+// before the cut in the sorted order; members equal to T (ties) are taken in column order
+// while the running weight allows, like the sorted walk. Bit e of `members` / `kept` is the
+// lane's element e; `weight(e)` is read for members only. `first_always` keeps the row's first
+// member (the cumulative rule's r = 0). The sums run in another order than the sorted walk's,
+// so a decision may differ where the reference's c_r / c_last is within fp32 rounding of τ
+// (tests/gpu/check_kernels_on_gpu counts those).
+template <int E, typename Weight>
+__device__ __forceinline__ unsigned keep_above_cut(const unsigned (&key)[E], unsigned members,
+                                                   Weight weight, float budget, bool first_always,
+                                                   int lane) {
+  auto weight_from = [&](unsigned t) {
+    float f = 0.0f;
+#pragma unroll
+    for (int e = 0; e < E; ++e)
+      f += (members >> e & 1u) && key[e] >= t ? weight(e) : 0.0f;
+    return warp_sum(f);
+  };
+  if (!(weight_from(0u) > budget)) return members;  // everything fits
+  unsigned cut = 0u;
+  for (int bit = 31; bit >= 0; --bit) {
+    const unsigned candidate = cut | (1u << bit);
+    if (weight_from(candidate) > budget) cut = candidate;
+  }
+  unsigned kept = 0u;
+  bool any_above = false;
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const bool above = (members >> e & 1u) && key[e] > cut;
+    kept |= above ? 1u << e : 0u;
+    any_above = any_above || above;
+  }
+  bool first_tie = first_always && !__any_sync(0xffffffffu, any_above);
+  float carry = cut == 0xffffffffu ? 0.0f : weight_from(cut + 1u);
+#pragma unroll
+  for (int e = 0; e < E; ++e) {  // ties in column order: position 32·e + lane
+    const bool tie = (members >> e & 1u) && key[e] == cut;
+    float c = tie ? weight(e) : 0.0f;
+    for (int offset = 1; offset < 32; offset *= 2) {
+      const float up = __shfl_up_sync(0xffffffffu, c, offset);
+      if (lane >= offset) c += up;
+    }
+    c += carry;
+    const unsigned ties = __ballot_sync(0xffffffffu, tie);
+    const bool is_first = first_tie && ties && lane == __ffs(ties) - 1;
+    if (tie && (c <= budget || is_first)) kept |= 1u << e;
+    if (ties) first_tie = false;
+    carry = __shfl_sync(0xffffffffu, c, 31);
+  }
+  return kept;
+}
+
+// One (job, query block) of afbs_predict_select without a sorted order: the row's columns in
+// registers (element e of lane l is column 32·e + l), E·32 ≥ the visible columns.
+template <int E>
+__device__ void select_row_searched(const SelectArgs& a, const afbs_mask_job& job, int i,
+                                    int visible, int lane, int32_t* out, int32_t* count) {
+  static_assert(E <= 32, "one bit per element in a word");
+  const int kv_head = job.head / a.group;
+  const size_t row = (static_cast<size_t>(job.head) * a.query_blocks + i) * a.key_blocks;
+  const float* scores = a.scores + row;
+  const float* key_coherence = a.coherence_k + static_cast<size_t>(kv_head) * a.key_blocks;
+  const int first_diagonal = (i * a.block_q) / a.block_k;
+  const bool all =
+      job.rule == AFBS_RULE_DENSE || (job.rule == AFBS_RULE_CUMULATIVE &&
+                                      !(a.coherence_q[job.head * a.query_blocks + i] > job.theta));
+  unsigned kept = 0u, visible_bits = 0u;
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const int j = 32 * e + lane;
+    if (j < visible) visible_bits |= 1u << e;
+    if (j < visible && (all || j == 0 || j >= first_diagonal)) kept |= 1u << e;
+  }
+  if (!all && job.rule == AFBS_RULE_CUMULATIVE) {
+    unsigned key[E], members = 0u;
+    float w[E];
+    float row_max = -INFINITY;
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int j = 32 * e + lane;
+      w[e] = j < visible ? scores[j] : -INFINITY;
+      key[e] = ordered_key(w[e]);
+      if (j < visible && key_coherence[j] > job.theta) {
+        members |= 1u << e;
+        row_max = fmaxf(row_max, w[e]);
+      }
+    }
+    kept |= visible_bits & ~members;  // incoherent columns are forced
+    for (int offset = 16; offset > 0; offset /= 2)
+      row_max = fmaxf(row_max, __shfl_xor_sync(0xffffffffu, row_max, offset));
+    if (__any_sync(0xffffffffu, members != 0u)) {
+      float total = 0.0f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) {
+        w[e] = members >> e & 1u ? expf(w[e] - row_max) : 0.0f;
+        total += w[e];
+      }
+      total = warp_sum(total);
+      kept |= keep_above_cut<E>(
+          key, members, [&](int e) { return w[e]; }, job.tau * total, true, lane);
+    }
+  } else if (!all && job.rule == AFBS_RULE_TOP_FRACTION) {
+    const double wanted = ceil(job.parameter * visible - 1e-9);
+    const int count_wanted =
+        static_cast<int>(fmin(fmax(wanted, 1.0), static_cast<double>(visible)));
+    unsigned key[E];
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int j = 32 * e + lane;
+      key[e] = ordered_key(j < visible ? scores[j] : -INFINITY);
+    }
+    // Counting by weight 1: exact in fp32 for any row that fits (≤ 1024 columns).
+    kept |= keep_above_cut<E>(
+        key, visible_bits, [](int) { return 1.0f; }, static_cast<float>(count_wanted), false, lane);
+  } else if (!all && job.rule == AFBS_RULE_SLIDING_WINDOW) {
+    const double first_row = static_cast<double>(i) * a.block_q;
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int j = 32 * e + lane;
+      const int last_key = min(a.n, (j + 1) * a.block_k) - 1;
+      if (j < visible && static_cast<double>(last_key) >= first_row - job.parameter + 1.0)
+        kept |= 1u << e;
+    }
+  }
+  int written = 0;
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const bool mine = kept >> e & 1u;
+    const unsigned ballot = __ballot_sync(0xffffffffu, mine);
+    if (mine) out[written + __popc(ballot & ((1u << lane) - 1u))] = 32 * e + lane;
+    written += __popc(ballot);
+  }
+  if (lane == 0) *count = written;
+}
+
+template <int E>
+__device__ void select_row_searched_sized(const SelectArgs& a, const afbs_mask_job& job, int i,
+                                          int visible, int lane, int32_t* out, int32_t* count) {
+  if constexpr (E > 1) {
+    if (visible <= 16 * E)
+      return select_row_searched_sized<E / 2>(a, job, i, visible, lane, out, count);
+  }
+  select_row_searched<E>(a, job, i, visible, lane, out, count);
+}
+
+// afbs_predict_select on unsorted rows: one warp per (job, query block), each row in the
+// smallest register array that holds its visible columns.
+__global__ void select_rows_searched(SelectArgs a, const afbs_mask_job* jobs, int32_t* lut,
+                                     int32_t* counts) {
+  const int i = blockIdx.x * kSelectWarps + threadIdx.x / 32, t = blockIdx.y;
+  const int lane = threadIdx.x % 32;
+  if (i >= a.query_blocks) return;
+  const afbs_mask_job job = jobs[t];
+  const int visible = visible_key_blocks(i, a.n, a.block_q, a.block_k);
+  int32_t* out = lut + (static_cast<size_t>(t) * a.query_blocks + i) * a.key_blocks;
+  select_row_searched_sized<32>(a, job, i, visible, lane, out,
+                                counts + static_cast<size_t>(t) * a.query_blocks + i);
+}
+
 bool valid(const afbs_predict_shape& s) {
   const bool shape_ok = (s.block_q == 64 && s.block_k == 64) ||
                         (s.block_q == 128 && s.block_k == 64) ||
@@ -605,6 +785,7 @@ extern "C" cudaError_t afbs_predict_prepare(const void* q, const void* k, afbs_p
       reinterpret_cast<const float*>(base + w.pooled_k), nq, nk, s.head_dim,
       s.query_heads / s.kv_heads, s.block_q, s.block_k, s.length,
       1.0f / sqrtf(static_cast<float>(s.head_dim)), scores);
+  if (searches_rows(s)) return cudaGetLastError();
   int32_t* order = reinterpret_cast<int32_t*>(base + w.order);
   if (nk <= 1024) {
     const dim3 warps((nq + 3) / 4, s.query_heads);
@@ -659,8 +840,12 @@ extern "C" cudaError_t afbs_predict_select(const void* workspace, afbs_predict_s
                s.length,
                s.block_q,
                s.block_k};
-  const size_t shared = sizeof(unsigned) * kSelectWarps * ((a.key_blocks + 31) / 32);
   const dim3 grid((a.query_blocks + kSelectWarps - 1) / kSelectWarps, job_count);
+  if (searches_rows(s)) {
+    select_rows_searched<<<grid, 32 * kSelectWarps, 0, stream>>>(a, jobs, lut, counts);
+    return cudaGetLastError();
+  }
+  const size_t shared = sizeof(unsigned) * kSelectWarps * ((a.key_blocks + 31) / 32);
   select_rows<<<grid, 32 * kSelectWarps, shared, stream>>>(a, jobs, lut, counts);
   return cudaGetLastError();
 }

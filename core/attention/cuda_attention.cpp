@@ -66,7 +66,7 @@ afbs_rule kernel_rule(SelectionRule rule) {
 }
 
 afbs_predict_shape predict_shape(const at::Tensor& q, const at::Tensor& k, BlockShape shape,
-                                 afbs_dtype dtype) {
+                                 afbs_dtype dtype, SettingsPerHead settings) {
   afbs_predict_shape s{};
   s.query_heads = static_cast<int>(q.size(0));
   s.kv_heads = static_cast<int>(k.size(0));
@@ -77,6 +77,7 @@ afbs_predict_shape predict_shape(const at::Tensor& q, const at::Tensor& k, Block
   s.dtype = dtype;
   s.q_head_stride = q.stride(0);
   s.k_head_stride = k.stride(0);
+  s.search_rows = settings == SettingsPerHead::one ? 1 : 0;
   return s;
 }
 
@@ -98,7 +99,7 @@ bool cuda_kernels_serve(const at::Tensor& t) {
 }
 
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at::Tensor& k,
-                                                   BlockShape shape) {
+                                                   BlockShape shape, SettingsPerHead settings) {
   if (Status s = check_heads(q, "q"); !s) return s.error();
   if (Status s = check_heads(k, "k"); !s) return s.error();
   if (q.scalar_type() != k.scalar_type() || q.size(1) != k.size(1) || q.size(2) != k.size(2) ||
@@ -107,7 +108,7 @@ Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at
   }
   auto dtype = kernel_dtype(q, true);
   if (!dtype) return dtype.error();
-  const afbs_predict_shape s = predict_shape(q, k, shape, *dtype);
+  const afbs_predict_shape s = predict_shape(q, k, shape, *dtype, settings);
   const size_t bytes = afbs_predict_workspace_bytes(s);
   if (bytes == 0) {
     return Error{"CUDA mask prediction: unsupported shape (block shape " + shape.text() +
@@ -118,6 +119,7 @@ Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at
   predictor.q_ = q;
   predictor.k_ = k;
   predictor.shape_ = shape;
+  predictor.settings_ = settings;
   predictor.workspace_ = at::empty({static_cast<int64_t>(bytes)}, q.options().dtype(at::kByte));
   Status launched = check_cuda(
       afbs_predict_prepare(q.data_ptr(), k.data_ptr(), s, predictor.workspace_.data_ptr(),
@@ -159,7 +161,7 @@ Result<KernelMasks> CudaMaskPredictor::predict(const std::vector<HeadRequest>& r
   masks.counts = at::empty({count, query_blocks()}, ints);
   auto dtype = kernel_dtype(q_, true);
   Status launched = check_cuda(
-      afbs_predict_select(workspace_.data_ptr(), predict_shape(q_, k_, shape_, *dtype),
+      afbs_predict_select(workspace_.data_ptr(), predict_shape(q_, k_, shape_, *dtype, settings_),
                           reinterpret_cast<const afbs_mask_job*>(device_jobs.data_ptr()),
                           static_cast<int>(count), masks.lut.data_ptr<int32_t>(),
                           masks.counts.data_ptr<int32_t>(), c10::cuda::getCurrentCUDAStream()),
@@ -260,8 +262,8 @@ bool cuda_kernels_serve(const at::Tensor&) {
   return false;
 }
 
-Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::Tensor&,
-                                                   BlockShape) {
+Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::Tensor&, BlockShape,
+                                                   SettingsPerHead) {
   return Error{"CUDA kernels: not in this build (libtorch without CUDA or AFBS_WITH_CUDA=OFF)"};
 }
 Result<KernelMasks> CudaMaskPredictor::predict(const std::vector<HeadRequest>&) const {

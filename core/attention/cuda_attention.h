@@ -30,11 +30,16 @@ struct KernelMasks {
   at::Tensor counts;
 };
 
+// How predict() will be called: many settings per head (the evaluator's batches: rows are
+// sorted by Ŝ once, each setting walks them) or one (the forward: no sort, each row's cut is
+// searched). Both give the reference's masks up to rounding at τ.
+enum class SettingsPerHead { many, one };
+
 // Everything prediction needs that no setting changes, computed once on the device.
 class CudaMaskPredictor {
  public:
-  static Result<CudaMaskPredictor> build(const at::Tensor& q, const at::Tensor& k,
-                                         BlockShape shape);
+  static Result<CudaMaskPredictor> build(const at::Tensor& q, const at::Tensor& k, BlockShape shape,
+                                         SettingsPerHead settings = SettingsPerHead::many);
   // One job per request (a query head and its setting), all in one launch.
   Result<KernelMasks> predict(const std::vector<HeadRequest>& requests) const;
   int64_t query_blocks() const;
@@ -44,6 +49,7 @@ class CudaMaskPredictor {
   at::Tensor q_, k_;  // kept alive: the workspace was computed from them
   at::Tensor workspace_;
   BlockShape shape_;
+  SettingsPerHead settings_ = SettingsPerHead::many;
 };
 
 struct KernelAttentionRequest {

@@ -116,7 +116,7 @@ at::Tensor SparseLayerAttention::attend_on_kernels(int layer, const at::Tensor& 
   const at::Tensor q_heads = q.reshape({batch * heads, length, dim}).contiguous();
   const at::Tensor k_heads = k.reshape({batch * kv_heads, length, dim}).contiguous();
   const at::Tensor v_heads = v.reshape({batch * kv_heads, length, dim}).contiguous();
-  auto predictor = CudaMaskPredictor::build(q_heads, k_heads, config_.blocks);
+  auto predictor = CudaMaskPredictor::build(q_heads, k_heads, config_.blocks, SettingsPerHead::one);
   if (!predictor) throw std::invalid_argument(where + ": " + predictor.error().message);
   std::vector<HeadRequest> requests;
   KernelAttentionRequest request;

@@ -35,7 +35,7 @@ class PredictShape(ctypes.Structure):
     _fields_ = [("query_heads", ctypes.c_int), ("kv_heads", ctypes.c_int), ("length", ctypes.c_int),
                 ("head_dim", ctypes.c_int), ("block_q", ctypes.c_int), ("block_k", ctypes.c_int),
                 ("dtype", ctypes.c_int), ("q_head_stride", ctypes.c_int64),
-                ("k_head_stride", ctypes.c_int64)]
+                ("k_head_stride", ctypes.c_int64), ("search_rows", ctypes.c_int)]
 
 
 class MaskJob(ctypes.Structure):
@@ -76,7 +76,7 @@ class Kernels:
     def stream():
         return ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
 
-    def attention(self, q, k, v, block_q, block_k, lut=None, counts=None, out=None):
+    def attention(self, q, k, v, block_q, block_k, lut=None, counts=None, out=None, lambdas=None):
         hq, n, d = q.shape
         a = AttentionArgs()
         a.q, a.k, a.v = q.data_ptr(), k.data_ptr(), v.data_ptr()
@@ -87,17 +87,25 @@ class Kernels:
         a.job_count = hq
         if lut is not None:
             a.lut, a.counts = lut.data_ptr(), counts.data_ptr()
+        if lambdas is not None:
+            a.job_lambda = lambdas.data_ptr()
         a.out = out.data_ptr()
         status = self.lib.afbs_sparse_attention_forward(ctypes.byref(a), self.stream())
         if status != 0:
             raise RuntimeError(f"afbs_sparse_attention_forward: CUDA error {status}")
 
-    def predictor(self, q, k, block_q, block_k):
+    def predictor(self, q, k, block_q, block_k, search_rows=True, jobs=None):
+        """One setting per head, as the forward predicts: rows searched (search_rows) or sorted
+        (the evaluator's mode, for many settings per head). `jobs`: a MaskJob per head (default
+        θ 0.3, τ 0.9 for all)."""
         hq, n, d = q.shape
-        shape = PredictShape(hq, k.shape[0], n, d, block_q, block_k, AFBS_BF16, 0, 0)
+        shape = PredictShape(hq, k.shape[0], n, d, block_q, block_k, AFBS_BF16, 0, 0,
+                             1 if search_rows else 0)
         workspace = torch.empty(self.lib.afbs_predict_workspace_bytes(shape), dtype=torch.uint8,
                                 device=q.device)
-        jobs = (MaskJob * hq)(*[MaskJob(h, AFBS_RULE_CUMULATIVE, 0.3, 0.9, 0.0) for h in range(hq)])
+        if jobs is None:
+            jobs = [MaskJob(h, AFBS_RULE_CUMULATIVE, 0.3, 0.9, 0.0) for h in range(hq)]
+        jobs = (MaskJob * hq)(*jobs)
         jobs_gpu = torch.frombuffer(bytearray(jobs), dtype=torch.uint8).to(q.device)
         nq, nk = (n + block_q - 1) // block_q, (n + block_k - 1) // block_k
         lut = torch.empty(hq, nq, nk, dtype=torch.int32, device=q.device)
@@ -145,8 +153,8 @@ def lut_from_mask(keep, length, block_q, block_k):
     return order.contiguous(), counts.contiguous()
 
 
-def flex_block_mask(keep, length):
-    """Flex's BlockMask for the same blocks: the diagonal as partial blocks (the causal
+def flex_block_mask(keep, length, block=128):
+    """Flex's BlockMask for the same square blocks: the diagonal as partial blocks (the causal
     mask_mod runs there), every other kept block as a full block (no mask_mod)."""
     keep = keep.cuda()
     heads, blocks, _ = keep.shape
@@ -163,7 +171,7 @@ def flex_block_mask(keep, length):
     partial_counts, partial_indices = as_indices(diagonal.contiguous())
     full_counts, full_indices = as_indices(full)
     return BlockMask.from_kv_blocks(partial_counts, partial_indices, full_counts, full_indices,
-                                    BLOCK_SIZE=128, mask_mod=causal, seq_lengths=(length, length))
+                                    BLOCK_SIZE=block, mask_mod=causal, seq_lengths=(length, length))
 
 
 def bench(fn):
@@ -216,9 +224,17 @@ def main():
                 kernels.attention(q, k, v, 128, 64, out=out)
                 row["dense_relative_l1_vs_fa2"] = ((out.float() - reference.float()).abs().sum()
                                                    / reference.float().abs().sum()).item()
-                predict, prepare, select, _, _ = kernels.predictor(q, k, 128, 64)
+                predict, prepare, select, _, counts = kernels.predictor(q, k, 128, 64)
                 row["ms"]["predict"] = bench(predict)
                 row["predict_parts_ms"] = {"prepare": bench(prepare), "select": bench(select)}
+                # The evaluator's mode (rows sorted once for many settings), for comparison.
+                sorted_predict, _, _, _, sorted_counts = kernels.predictor(
+                    q, k, 128, 64, search_rows=False)
+                row["predict_sorted_ms"] = bench(sorted_predict)
+                predict()
+                sorted_predict()
+                # Rows whose kept count differs between the modes (rounding at τ only).
+                row["predict_rows_differing"] = int((counts != sorted_counts).sum().item())
                 if args.profile_predict:
                     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
                         for _ in range(5):
@@ -287,7 +303,8 @@ def write(args, rows):
              "bf16, causal, 32 query heads. ms = median; TFLOP/s as dense causal work. "
              "Ours sparse = prediction + attention; ×Flex, attention only = Flex against our attention "
              "on the same mask without the prediction; ×best = speedup over the faster of FA2/cuDNN; "
-             "ideal = 1/(1−s).", "",
+             "ideal = 1/(1−s). predict: one setting per head, rows searched (the forward's mode); "
+             "in brackets, with rows sorted (the evaluator's mode, for many settings per head).", "",
              "| D | Hkv | n | FA2 ms (TF/s) | cuDNN ms (TF/s) | ours dense ms (TF/s) | Flex dense ms | "
              "predict ms | s | ours ms | ×best | ideal | share | ×Flex | ×Flex, attention only |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -296,7 +313,7 @@ def write(args, rows):
         head = (f"| {r['head_dim']} | {r['kv_heads']} | {r['length']} | {ms['fa2']:.2f} ({tf['fa2']:.0f}) | "
                 + (f"{ms['cudnn']:.2f} ({tf['cudnn']:.0f})" if "cudnn" in ms else "–")
                 + f" | {ms['ours_dense']:.2f} ({tf['ours_dense']:.0f}) | "
-                + (f"{ms['flex_dense']:.2f}" if "flex_dense" in ms else "–") + f" | {ms['predict']:.3f} |")
+                + (f"{ms['flex_dense']:.2f}" if "flex_dense" in ms else "–") + f" | {ms['predict']:.3f} ({r['predict_sorted_ms']:.3f}) |")
         for e in r["sparse"]:
             lines.append(head + f" {e['sparsity']:.3f} | {e['ours_with_predict_ms']:.2f} | "
                          f"{e['speedup_vs_best_dense']:.2f} | {e['ideal']:.2f} | {e['share_of_ideal']:.2f} | "
