@@ -15,8 +15,8 @@
 #include <sstream>
 
 #include "app/bench/commands.h"
+#include "app/bench/npy_file.h"
 #include "app/tune/cli_args.h"
-#include "core/common/atomic_file.h"
 #include "core/model/model.h"
 #include "core/model/torch_runtime.h"
 
@@ -42,25 +42,6 @@ Result<std::vector<int32_t>> read_token_file(const std::string& path) {
     tokens.push_back(static_cast<int32_t>(id));
   if (tokens.empty()) return Error{path + ": no token ids"};
   return tokens;
-}
-
-// Writes a float32 tensor as a NumPy .npy file (format version 1.0).
-Status write_npy(const std::string& path, const at::Tensor& tensor) {
-  at::Tensor data = tensor.to(at::kCPU, at::kFloat).contiguous();
-  std::string shape;
-  for (int64_t d : data.sizes())
-    shape += std::to_string(d) + ", ";
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
-  while ((10 + header.size() + 1) % 64 != 0)
-    header += ' ';
-  header += '\n';
-  const uint16_t length = static_cast<uint16_t>(header.size());
-  std::string bytes("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(length & 0xff);
-  bytes += static_cast<char>(length >> 8);
-  bytes += header;
-  bytes.append(static_cast<const char*>(data.data_ptr()), data.nbytes());
-  return write_file_atomically(path, bytes);  // like every output: whole or not at all
 }
 
 Result<std::unique_ptr<Model>> make_model(const cli::CliArgs& args, const ModelOptions& options) {

@@ -12,6 +12,7 @@ int run_forward(const std::vector<std::string>& args, const std::string& command
 int run_tuning(const std::vector<std::string>& args, const std::string& command_line);
 int run_synth_model(const std::vector<std::string>& args, const std::string& command_line);
 int run_frontier(const std::vector<std::string>& args, const std::string& command_line);
+int run_capture(const std::vector<std::string>& args, const std::string& command_line);
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "afbs-bench: %s\n", message.c_str());
@@ -67,6 +68,12 @@ const std::vector<Command>& all_commands() {
        "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
        "[--device D] [--dtype T] [--out DIR (bench/results/frontier)]",
        run_frontier},
+      {"capture",
+       "B2's real-capture row: one layer's post-RoPE Q, K, V on windows of a text, as .npy "
+       "files for tools/kernels/bench_kernels.py --capture",
+       "capture [MODEL_DIR] --layer L --out DIR [--length N (the model's context)] "
+       "[--windows B (1)] [--text FILE] [--device D] [--dtype T] [--threads N]",
+       run_capture},
   };
   return commands;
 }
