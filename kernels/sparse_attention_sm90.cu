@@ -47,9 +47,13 @@ constexpr int kTurnBarrier = 2;  // + consumer index: that consumer's turn at th
 template <int D, int BQ, int BK>
 struct Sm90Traits {
   static constexpr int kConsumers = BQ / 64;
+  // A 64-row tile has one consumer warpgroup, so nothing overlaps its softmax inside the CTA:
+  // at D 64 with 64-key blocks two CTAs share an SM instead (128 registers a thread, single
+  // 64-key steps; pairs would spill), and one's softmax runs under the other's products.
+  static constexpr int kCtasPerSm = kConsumers == 1 && D == 64 && BK == 64 ? 2 : 1;
   static constexpr int kConsumerThreads = 128 * kConsumers;
   static constexpr int kThreads = kConsumerThreads + 128;  // + the producer warpgroup
-  static constexpr int kPair = BK == 64 ? 2 : 1;
+  static constexpr int kPair = BK == 64 && kCtasPerSm == 1 ? 2 : 1;
   static constexpr int kKeys = kPair * BK;  // keys per step
   static constexpr int kRing = 2;           // steps in flight (3 measured the same)
   static constexpr int kQBytes = BQ * D * 2;
@@ -61,7 +65,8 @@ struct Sm90Traits {
 };
 
 template <typename T, int D, int BQ, int BK>
-__global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads, 1)
+__global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
+                                  Sm90Traits<D, BQ, BK>::kCtasPerSm)
     sparse_attention_wgmma(const afbs_attention_args args,
                            const __grid_constant__ CUtensorMap q_map,
                            const __grid_constant__ CUtensorMap k_map,
@@ -464,7 +469,12 @@ cudaError_t launch_shape(const afbs_attention_args& args, cudaStream_t stream) {
       status = cudaDeviceGetAttribute(&processors, cudaDevAttrMultiProcessorCount, device);
     if (status == cudaSuccess) status = tile_counter(device, stream, &counter);
     if (status != cudaSuccess) return status;
-    grid = static_cast<int>(std::min<int64_t>(tiles, processors));  // one CTA per SM
+    int per_processor = 0;  // CTAs resident on one SM (Traits::kCtasPerSm when all fits)
+    status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_processor, kernel, Traits::kThreads,
+                                                           Traits::kSharedBytes);
+    if (status != cudaSuccess) return status;
+    grid = static_cast<int>(
+        std::min<int64_t>(tiles, int64_t{processors} * std::max(1, per_processor)));
   }
   kernel<<<grid, Traits::kThreads, Traits::kSharedBytes, stream>>>(args, q_map, k_map, v_map,
                                                                    counter);

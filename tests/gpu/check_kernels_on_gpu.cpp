@@ -339,7 +339,7 @@ int main() {
   std::vector<Shape> shapes{
       {640, 64, 64, 4, 4, 64},   {600, 64, 64, 4, 2, 64},    {450, 128, 64, 4, 1, 128},
       {450, 64, 128, 2, 2, 128}, {4096, 64, 64, 4, 2, 128},  {1000, 128, 64, 8, 2, 64},
-      {2000, 64, 128, 4, 4, 64}, {3000, 128, 64, 4, 4, 128},
+      {2000, 64, 128, 4, 4, 64}, {3000, 128, 64, 4, 4, 128}, {2048, 64, 64, 8, 2, 64},
   };
   // For compute-sanitizer: one shape per kernel variant (one consumer warpgroup; two, with the
   // ping-pong turns and an odd number of kept blocks at the end of a pair).
