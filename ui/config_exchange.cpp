@@ -28,8 +28,7 @@ SparseConfig config_from_heatmap(const HeatmapModel& heatmap, const ModelIdentit
       }
       // A config holds one rule for all sparse heads (a static preset's top-k or window).
       if (out.sparse && cell.setting.rule != SelectionRule::cumulative) {
-        config.rule = cell.setting.rule;
-        config.rule_parameter = cell.setting.rule_parameter;
+        config.record_static_setting(out, cell.setting);
       }
     }
   }

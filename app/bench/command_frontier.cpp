@@ -12,7 +12,7 @@
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
 //       [--threads N] [--device D] [--dtype T] [--price-allocation]
 //       [--allocations equal,price,sensitivity] [--sensitivity-multipliers 1,2,4]
-//       [--sensitivity-topk 0.5,0.4,0.3,0.2] [--sensitivity-window-sparsities 0.4,0.5,0.6,0.7]
+//       [--sensitivity-topk 0.5,0.4,0.3,0.2] [--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8]
 //       [--out DIR]
 #include <chrono>
 #include <cstdio>

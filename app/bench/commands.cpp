@@ -64,7 +64,7 @@ const std::vector<Command>& all_commands() {
        "[--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0] "
        "[--price-allocation] [--allocations equal,price,sensitivity (equal)] "
        "[--sensitivity-multipliers 1,2,4] [--sensitivity-topk 0.5,0.4,0.3,0.2] "
-       "[--sensitivity-window-sparsities 0.4,0.5,0.6,0.7] "
+       "[--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8] "
        "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
        "[--device D] [--dtype T] [--out DIR (bench/results/frontier)]",
        run_frontier},

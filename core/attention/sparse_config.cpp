@@ -29,8 +29,19 @@ HeadSetting SparseConfig::setting(int64_t layer, int64_t head) const {
   setting.tau = h.tau;
   setting.lambda = h.lambda;
   setting.rule = rule;
-  setting.rule_parameter = rule_parameter;
+  setting.rule_parameter = rule == SelectionRule::cumulative
+                               ? rule_parameter
+                               : h.rule_parameter.value_or(rule_parameter);
   return setting;
+}
+
+void SparseConfig::record_static_setting(HeadConfig& head, const HeadSetting& setting) {
+  if (rule != setting.rule || rule_parameter <= 0.0) {
+    rule = setting.rule;
+    rule_parameter = setting.rule_parameter;
+  }
+  head.rule_parameter.reset();
+  if (setting.rule_parameter != rule_parameter) head.rule_parameter = setting.rule_parameter;
 }
 
 std::optional<double> SparseConfig::mean_measured_sparsity() const {
@@ -68,6 +79,11 @@ Status SparseConfig::validate(const std::string& source) const {
     for (size_t h = 0; h < layers[l].size(); ++h) {
       const std::string where =
           source + ": layer " + std::to_string(l) + " head " + std::to_string(h);
+      if (layers[l][h].rule_parameter && rule == SelectionRule::cumulative) {
+        return Error{where +
+                     ": a head's own fraction or window needs a top-fraction or "
+                     "sliding-window selection, not cumulative"};
+      }
       if (Status ok =
               check_head_setting(setting(static_cast<int64_t>(l), static_cast<int64_t>(h)), where);
           !ok) {

@@ -23,6 +23,9 @@ struct HeadConfig {
   bool pinned = false;             // a person fixed it: tuning leaves it alone
   std::optional<double> sparsity;  // measured when tuned
   std::optional<double> error;
+  // This head's F or W when it differs from the config's (a top-fraction or sliding-window
+  // config whose layers take different widths, as a perplexity budget may allocate them).
+  std::optional<double> rule_parameter;
 };
 
 // Which model a config is for. `fingerprint` is optional (empty: not checked).
@@ -51,7 +54,7 @@ struct SparseConfig {
   BlockShape blocks;
   // Every sparse head uses this rule; cumulative is SpargeAttn's, the others baselines.
   SelectionRule rule = SelectionRule::cumulative;
-  double rule_parameter = 0.0;  // top_fraction: F; sliding_window: W tokens
+  double rule_parameter = 0.0;  // top_fraction: F; sliding_window: W tokens (a head may differ)
   std::optional<TuningSummary> tuning;
   std::vector<std::vector<HeadConfig>> layers;  // [layer][query head]
 
@@ -60,6 +63,10 @@ struct SparseConfig {
 
   // What the attention runs for one head (a dense head gets SelectionRule::dense).
   HeadSetting setting(int64_t layer, int64_t head) const;
+  // Takes a sparse head's static setting (top fraction or sliding window): the config's rule
+  // and parameter from the first such head (or another rule), `head`'s own parameter where it
+  // differs from the config's.
+  void record_static_setting(HeadConfig& head, const HeadSetting& setting);
   // Mean over heads of the measured sparsity; nullopt when none was measured.
   std::optional<double> mean_measured_sparsity() const;
   // Shape and values: layers × heads as the identity says, settings in range.

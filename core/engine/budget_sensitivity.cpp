@@ -132,13 +132,18 @@ Result<std::optional<BudgetPolicy::MixPick>> BudgetPolicy::allocate_by_sensitivi
   }
 
   // A config holds one selection rule for every sparse head (SparseConfig): layers may mix
-  // AFBS-BO settings (θ, τ, λ per head), or share one static setting, not both. So the
-  // settings form families (AFBS-BO, and each static setting alone); the family whose greedy
-  // path buys the most sparsity within the budget by the summed rises is the one measured.
+  // AFBS-BO settings (θ, τ, λ per head), or one static rule with a width of their own (top-k
+  // fractions, or windows), not both. So the settings form families (AFBS-BO, top-k, window);
+  // the family whose greedy path buys the most sparsity within the budget by the summed rises
+  // is the one measured.
+  const auto family_of = [](const MenuEntry& entry) {
+    return entry.multiplier > 0.0 ? std::string("afbs")
+                                  : entry.name.substr(0, entry.name.find(':'));
+  };
   std::vector<std::string> families;
   for (const std::vector<MenuEntry>& menu : menus) {
     for (const MenuEntry& entry : menu) {
-      const std::string family = entry.multiplier > 0.0 ? "afbs" : entry.name;
+      const std::string family = family_of(entry);
       if (std::find(families.begin(), families.end(), family) == families.end())
         families.push_back(family);
     }
@@ -151,7 +156,7 @@ Result<std::optional<BudgetPolicy::MixPick>> BudgetPolicy::allocate_by_sensitivi
     for (int i = 0; i < layer_count; ++i) {
       for (std::size_t o = 0; o < menus[i].size(); ++o) {
         const MenuEntry& entry = menus[i][o];
-        if ((entry.multiplier > 0.0 ? "afbs" : entry.name) != family) in_family[i][o].sparsity = 0;
+        if (family_of(entry) != family) in_family[i][o].sparsity = 0;
       }
     }
     std::vector<AllocationStep> candidate = allocation_path(in_family);

@@ -6,8 +6,9 @@ namespace afbs::engine {
 
 Status apply_run_to_config(const RunResult& run, const std::vector<int>& ladder,
                            SparseConfig& config) {
-  // A config holds one selection rule (and its parameter) for every sparse head: a run whose
-  // sparse heads differ cannot be written as one, and must not silently run as another.
+  // A config holds one selection rule for every sparse head (each head may have its own
+  // fraction or window): a run whose sparse heads' rules differ cannot be written as one, and
+  // must not silently run as another.
   const HeadResult* first_sparse = nullptr;
   int first_layer = 0;
   for (const LayerResult& layer : run.layers) {
@@ -20,16 +21,20 @@ Status apply_run_to_config(const RunResult& run, const std::vector<int>& ladder,
       }
       const HeadSetting& a = first_sparse->setting;
       const HeadSetting& b = result.setting;
-      if (a.rule != b.rule ||
-          (a.rule != SelectionRule::cumulative && a.rule_parameter != b.rule_parameter)) {
-        return Error{
-            "a config holds one selection rule for every sparse head, but layer " +
-            std::to_string(first_layer) + " head " + std::to_string(first_sparse->head) + " uses " +
-            selection_rule_name(a.rule) + " " + std::to_string(a.rule_parameter) + " and layer " +
-            std::to_string(layer.layer) + " head " + std::to_string(result.head) + " uses " +
-            selection_rule_name(b.rule) + " " + std::to_string(b.rule_parameter)};
+      if (a.rule != b.rule) {
+        return Error{"a config holds one selection rule for every sparse head, but layer " +
+                     std::to_string(first_layer) + " head " + std::to_string(first_sparse->head) +
+                     " uses " + selection_rule_name(a.rule) + " and layer " +
+                     std::to_string(layer.layer) + " head " + std::to_string(result.head) +
+                     " uses " + selection_rule_name(b.rule)};
       }
     }
+  }
+  // A static run's parameter comes from its first sparse head; heads that differ keep theirs.
+  if (first_sparse != nullptr && first_sparse->setting.rule != SelectionRule::cumulative &&
+      first_sparse->setting.rule != SelectionRule::dense) {
+    config.rule = first_sparse->setting.rule;
+    config.rule_parameter = first_sparse->setting.rule_parameter;
   }
   for (const LayerResult& layer : run.layers) {
     if (layer.layer < 0 || static_cast<std::size_t>(layer.layer) >= config.layers.size()) {
@@ -44,11 +49,11 @@ Status apply_run_to_config(const RunResult& run, const std::vector<int>& ladder,
                      std::to_string(heads.size()) + " heads)"};
       }
       HeadConfig& head = heads[result.head];
+      head.rule_parameter.reset();
       // A config holds one rule for all sparse heads: a static run's top-k or window.
       if (result.sparse && result.setting.rule != SelectionRule::cumulative &&
           result.setting.rule != SelectionRule::dense) {
-        config.rule = result.setting.rule;
-        config.rule_parameter = result.setting.rule_parameter;
+        config.record_static_setting(head, result.setting);
       }
       head.theta = result.setting.theta;
       head.tau = result.setting.tau;

@@ -79,10 +79,16 @@ class JsonReader {
     target = std::move(*afbs_try_result);                 \
   } while (false)
 
+// The selection's parameter key ("fraction", "tokens"), or nullptr for the cumulative rule.
+const char* parameter_key(SelectionRule rule) {
+  if (rule == SelectionRule::top_fraction) return "fraction";
+  if (rule == SelectionRule::sliding_window) return "tokens";
+  return nullptr;
+}
+
 Json selection_json(const SparseConfig& config) {
   Json selection = {{"rule", selection_rule_name(config.rule)}};
-  if (config.rule == SelectionRule::top_fraction) selection["fraction"] = config.rule_parameter;
-  if (config.rule == SelectionRule::sliding_window) selection["tokens"] = config.rule_parameter;
+  if (const char* key = parameter_key(config.rule)) selection[key] = config.rule_parameter;
   return selection;
 }
 
@@ -121,7 +127,7 @@ Result<TuningSummary> read_tuning(const JsonReader& in) {
   return summary;
 }
 
-Result<HeadConfig> read_head(const JsonReader& in) {
+Result<HeadConfig> read_head(const JsonReader& in, SelectionRule rule) {
   HeadConfig head;
   AFBS_TRY(head.theta, in.number("theta"));
   AFBS_TRY(head.tau, in.number("tau"));
@@ -137,6 +143,16 @@ Result<HeadConfig> read_head(const JsonReader& in) {
     double error = 0;
     AFBS_TRY(error, in.number("error"));
     head.error = error;
+  }
+  for (const char* key : {"fraction", "tokens"}) {
+    if (!in.has(key)) continue;
+    if (parameter_key(rule) == nullptr || std::string(key) != parameter_key(rule)) {
+      return Error{in.where() + ": \"" + key + "\" does not fit the selection rule " +
+                   selection_rule_name(rule)};
+    }
+    double value = 0;
+    AFBS_TRY(value, in.number(key));
+    head.rule_parameter = value;
   }
   return head;
 }
@@ -223,7 +239,7 @@ Result<SparseConfig> read_document(const Json& document, const std::string& sour
                      ", heads must be listed in order"};
       }
       HeadConfig head;
-      AFBS_TRY(head, read_head(head_in));
+      AFBS_TRY(head, read_head(head_in, config.rule));
       row.push_back(head);
     }
     config.layers.push_back(std::move(row));
@@ -267,6 +283,8 @@ std::string config_to_json(const SparseConfig& config) {
                     {"pinned", head.pinned}};
       if (head.sparsity) entry["sparsity"] = *head.sparsity;
       if (head.error) entry["error"] = *head.error;
+      if (head.rule_parameter && parameter_key(config.rule) != nullptr)
+        entry[parameter_key(config.rule)] = *head.rule_parameter;
       heads.push_back(std::move(entry));
     }
     layers.push_back({{"layer", l}, {"heads", std::move(heads)}});

@@ -5,13 +5,14 @@
 #include <functional>
 #include <vector>
 
+#include "core/attention/sparse_preset.h"
 #include "core/engine/layer_evaluator.h"
 
 namespace afbs::engine::testing {
 
 // A head whose metrics are closed-form, so the optimum of every stage is known:
 //   sparsity = g(θ) (1 - τ)^0.5,                   g(θ) = scale (0.9 - 0.1 (θ + 1)^2)
-//   error    = k (1 - τ) e^(-c θ) f(n) ω(w) + floor + m (1 - λ/50)
+//   error    = k (1 - τ) e^(-c θ) f(n) ω(w) + floor + m (1 - λ/50)   (a window of W: k·64/W)
 //   f(n) = 0.85 + 0.15 n / n_F (short prefixes look a little better than they are),
 // so at fixed θ the smallest τ meeting ε is 1 - (ε - floor) / (k e^(-c θ) f ω): error falls
 // and sparsity falls as θ or τ rise, as in SpargeAttn.
@@ -27,6 +28,9 @@ struct SyntheticHead {
            std::sqrt(std::max(0.0, 1.0 - tau));
   }
   double error(const HeadSetting& s, double fidelity, double window_factor) const {
+    // A sliding window of W tokens: error k·64/W, less the wider it is (sparsity: its geometry).
+    if (s.rule == SelectionRule::sliding_window)
+      return k * 64.0 / s.rule_parameter * fidelity * window_factor;
     return k * (1.0 - s.tau) * std::exp(-c * s.theta) * fidelity * window_factor + floor +
            m * (1.0 - s.lambda / 50.0);
   }
@@ -64,6 +68,10 @@ class SyntheticLayerEvaluator : public LayerEvaluator {
       metrics[h].error =
           head.error(s, fidelity(request.length_tokens), window_factor(request.window));
       metrics[h].skip_rate = 0.5 * (1.0 - s.lambda / 50.0);
+      if (s.rule == SelectionRule::sliding_window) {  // a window skips by geometry alone
+        metrics[h].sparsity =
+            sliding_window_sparsity(request.length_tokens, BlockShape{}, s.rule_parameter);
+      }
       if (coarse_lowest_rung) {
         // As the demo model's heads: θ above every block's coherence keeps every block at any
         // length; and at n_1 (4 blocks) a high τ keeps them all, while skipping the one block

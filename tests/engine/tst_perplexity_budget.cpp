@@ -3,7 +3,9 @@
 // Perplexity here is a closed-form function of the heads' errors, so every answer is known.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/engine/budget_summary.h"
@@ -463,6 +465,10 @@ class TestPerplexityBudget : public QObject {
     SensitivityModel model;
     EngineOptions options = sensitivity_options(0.01);
     const RunResult run = model.run(options);
+    for (const BudgetProbe& p : run.budget_probes)
+      qDebug() << p.option.c_str() << p.layer << p.rise << p.mean_sparsity << p.within_budget
+               << p.multiplier;
+    qDebug() << "budget" << options.afbs.perplexity_budget << summarise_heads(run).mean_sparsity;
     QCOMPARE(run.status, RunStatus::Succeeded);
     QCOMPARE(run.budget_layer_choices.size(), std::size_t{2});
     QCOMPARE(run.budget_layer_choices[1], std::string("afbs eps x8"));
@@ -493,6 +499,61 @@ class TestPerplexityBudget : public QObject {
     QCOMPARE(equal.status, RunStatus::Succeeded);
     QVERIFY(equal.budget_layer_choices.empty());
     QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(equal).mean_sparsity);
+  }
+
+  // Windows only on the sensitivity menu, two widths: one family, so the layers may take
+  // different widths (a config holds one rule, each head its own width). With the budget set
+  // between the sensitive layer's two probes alone, the measured mix (the narrow window on the
+  // free layer, the wide one on the sensitive layer) is sparser than any one width for every
+  // layer within the same budget: the sliding-window sweep's best point.
+  void sensitivityMixesWindowWidthsAcrossLayers() {
+    EngineOptions options = sensitivity_options(1.0);
+    options.budget.sensitivity_multipliers = {};
+    options.budget.sensitivity_topk = {};
+    options.budget.sensitivity_window_sparsities = {0.3, 0.6};
+    const std::vector<int> ladder = {256, 512, 1024};  // 16 blocks: the two widths differ
+    SensitivityModel probe_model;
+    probe_model.evaluator.ladder_ = ladder;
+    const RunResult probes = probe_model.run(options);
+    QCOMPARE(probes.status, RunStatus::Succeeded);
+    std::vector<double> layer0_rises;
+    for (const BudgetProbe& probe : probes.budget_probes) {
+      if (probe.layer == 0 && probe.option.find("alone") != std::string::npos)
+        layer0_rises.push_back(probe.rise);
+    }
+    QCOMPARE(layer0_rises.size(), std::size_t{2});
+    std::sort(layer0_rises.begin(), layer0_rises.end());
+    QVERIFY2(layer0_rises[0] < layer0_rises[1],
+             "the narrower window costs the sensitive layer more");
+
+    SensitivityModel model;
+    model.evaluator.ladder_ = ladder;
+    const double budget = (layer0_rises[0] + layer0_rises[1]) / 2.0;
+    options.afbs.perplexity_budget = budget;
+    const RunResult run = model.run(options);
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    // One width for every layer: the synthetic rise adds up over layers, and each probe
+    // alone holds one layer's share of the mean sparsity.
+    std::map<std::string, std::pair<double, double>> uniform;  // width → (rise, sparsity)
+    double best_mix = -1.0;
+    for (const BudgetProbe& probe : run.budget_probes) {
+      if (probe.option.find("alone") != std::string::npos) {
+        auto& [rise, sparsity] = uniform[probe.option];
+        rise += probe.rise;
+        sparsity += probe.mean_sparsity;
+      }
+      if (probe.option.rfind("mix", 0) == 0 && probe.within_budget)
+        best_mix = std::max(best_mix, probe.mean_sparsity);
+    }
+    QCOMPARE(uniform.size(), std::size_t{2});
+    double best_uniform = 0.0;
+    for (const auto& [width, point] : uniform) {
+      if (point.first <= budget) best_uniform = std::max(best_uniform, point.second);
+    }
+    QVERIFY2(best_mix > best_uniform + 0.05,
+             (std::to_string(best_mix) + " against " + std::to_string(best_uniform)).c_str());
+    QVERIFY(summarise_heads(run).mean_sparsity >= best_mix - 1e-12);
+    QVERIFY(model.perplexity.rise(run.layers) <= budget);
   }
 
   // Layers that are cheap alone but dear together (the rise grows with the number of sparse

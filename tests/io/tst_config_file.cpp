@@ -93,6 +93,61 @@ class TestConfigFile : public QObject {
     QCOMPARE(back->setting(1, 1).rule, config->setting(1, 1).rule);
   }
 
+  // A window config whose layers take their own widths (a perplexity budget's allocation):
+  // the config keeps the first width, a head that differs carries its own, and the file reads
+  // back to the same settings.
+  void per_head_widths_round_trip() {
+    SparseConfig config = SparseConfig::uniform(demo_model(), {});
+    afbs::HeadSetting wide, narrow;
+    wide.rule = narrow.rule = afbs::SelectionRule::sliding_window;
+    wide.rule_parameter = 832;
+    narrow.rule_parameter = 576;
+    for (afbs::HeadConfig& head : config.layers[0])
+      config.record_static_setting(head, wide);
+    for (afbs::HeadConfig& head : config.layers[1])
+      config.record_static_setting(head, narrow);
+    QCOMPARE(config.rule, afbs::SelectionRule::sliding_window);
+    QCOMPARE(config.rule_parameter, 832.0);
+    QVERIFY(!config.layers[0][0].rule_parameter.has_value());
+    QCOMPARE(config.layers[1][2].rule_parameter.value(), 576.0);
+    const std::string text = afbs::config_to_json(config);
+    auto back = afbs::parse_config(text, "memory");
+    QVERIFY2(back.ok(), qPrintable(message(back)));
+    QCOMPARE(back->setting(0, 1).rule_parameter, 832.0);
+    QCOMPARE(back->setting(1, 1).rule_parameter, 576.0);
+    QCOMPARE(back->setting(1, 1).rule, afbs::SelectionRule::sliding_window);
+    QCOMPARE(afbs::config_to_json(*back), text);
+  }
+
+  // A head's own width must fit the selection rule, and be in range.
+  void per_head_widths_refused_data() {
+    QTest::addColumn<QString>("selection");
+    QTest::addColumn<QString>("head_key");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("cumulative") << "{\"rule\": \"cumulative\"}"
+                                << "\"tokens\": 256"
+                                << "\"tokens\" does not fit the selection rule cumulative";
+    QTest::newRow("wrong key") << "{\"rule\": \"sliding_window\", \"tokens\": 256}"
+                               << "\"fraction\": 0.5"
+                               << "\"fraction\" does not fit";
+    QTest::newRow("out of range") << "{\"rule\": \"top_fraction\", \"fraction\": 0.5}"
+                                  << "\"fraction\": 1.5"
+                                  << "layer 0 head 1";
+  }
+  void per_head_widths_refused() {
+    QFETCH(QString, selection);
+    QFETCH(QString, head_key);
+    QFETCH(QString, expected);
+    nlohmann::json document = nlohmann::json::parse(afbs::config_to_json(tuned_config()));
+    document["selection"] = nlohmann::json::parse(selection.toStdString());
+    document["layers"][0]["heads"][1].update(
+        nlohmann::json::parse("{" + head_key.toStdString() + "}"));
+    auto parsed = afbs::parse_config(document.dump(), "cfg.json");
+    QVERIFY(!parsed.ok());
+    QVERIFY2(message(parsed).contains(expected), qPrintable(message(parsed)));
+    QVERIFY(message(parsed).contains("cfg.json"));
+  }
+
   void file_write_is_atomic_and_readable() {
     QTemporaryDir dir;
     const std::filesystem::path path = dir.filePath("tuned.json").toStdString();
