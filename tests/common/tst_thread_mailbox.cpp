@@ -17,7 +17,8 @@ class TestThreadMailbox : public QObject {
     ThreadMailbox mailbox;
     std::vector<int> ran;
     QVERIFY(!mailbox.run_oldest());
-    for (int i = 0; i < 3; ++i) mailbox.post([&ran, i] { ran.push_back(i); });
+    for (int i = 0; i < 3; ++i)
+      mailbox.post([&ran, i] { ran.push_back(i); });
     QVERIFY(mailbox.run_oldest());
     QCOMPARE(ran, std::vector<int>{0});  // one wake-up, one task
     QVERIFY(mailbox.run_oldest());
@@ -46,7 +47,8 @@ class TestThreadMailbox : public QObject {
       }
       sender_done.store(true);
     });
-    while (!sender_done.load()) mailbox.run_oldest();  // takes while the sender posts
+    while (!sender_done.load())
+      mailbox.run_oldest();  // takes while the sender posts
     sender.join();
     while (mailbox.run_oldest()) {
     }
