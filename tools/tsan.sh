@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # ThreadSanitizer (GCC) build of core and the workbench library in build-tsan/, then the
 # suites named through ctest. Clean means zero reports: halt_on_error makes a report fail its
-# suite. Not part of CI (docs/reliability.md, "Sanitizers"):
-#   tools/tsan.sh            the engine and journal suites, clean
-#   tools/tsan.sh SUITE...   these; the workbench's threaded suites (tst_tuning_worker,
-#                            tst_workbench_messages, tst_escaped_exceptions) are NOT clean: Qt
-#                            is not built with TSan, so its event queue's locks are invisible
-#                            and every value handed to the worker thread is reported as a race
-# Qt and GLib do not check their own calls here: tools/tsan.supp says why.
+# suite. Not part of CI (docs/reliability.md, "ThreadSanitizer"):
+#   tools/tsan.sh            ThreadMailbox, the engine and journal, and every workbench suite
+#                            that starts the worker thread without libtorch (the run controller,
+#                            the worker, the window's runs, escaped exceptions): clean
+#   tools/tsan.sh SUITE...   these; tst_head_picture_panel (pictures computed on the worker:
+#                            afbs_attention with TSan, +7 min here) and tst_session_stops
+#                            tst_session_job_log (real model sessions: the torch users with
+#                            TSan, +14 min here) are clean too
+# Every value that crosses between the GUI and worker threads goes through ThreadMailbox
+# (core/common/thread_mailbox.h, a std::mutex TSan sees); Qt's queued signals only wake the
+# other side and carry nothing. Qt and GLib do not check their own calls: tools/tsan.supp.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-  suites=(tst_tuning_engine tst_evaluation_journal)  # the engine and journal the worker runs
-  # tst_session_stops (pause and cancel of a real model's session from another thread) needs
-  # the torch libraries built with TSan too, which takes an hour here: tools/tsan.sh tst_session_stops.
+  suites=(tst_thread_mailbox tst_tuning_engine tst_evaluation_journal
+    tst_tuning_worker tst_convergence_chart tst_workbench_messages tst_escaped_exceptions
+    tst_main_window tst_retune_selected tst_run_details tst_run_history tst_safe_inputs
+    tst_view_export tst_workbench_session tst_workbench_snapshot)
 fi
 
 launcher=()

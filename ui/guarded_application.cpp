@@ -1,26 +1,29 @@
 #include "ui/guarded_application.h"
 
-#include <QMetaObject>
 #include <exception>
+#include <string>
 
 namespace afbs::ui {
 
-GuardedApplication::GuardedApplication(int& argc, char** argv) : QApplication(argc, argv) {}
+GuardedApplication::GuardedApplication(int& argc, char** argv) : QApplication(argc, argv) {
+  connect(
+      this, &GuardedApplication::report_posted, this, [this] { reports_.run_oldest(); },
+      Qt::QueuedConnection);
+}
 
 bool GuardedApplication::notify(QObject* receiver, QEvent* event) {
-  QString what;
+  std::string what;
   try {
     return QApplication::notify(receiver, event);
   } catch (const std::exception& error) {
-    what = QString::fromLocal8Bit(error.what());
+    what = error.what();
   } catch (...) {
-    what = QStringLiteral("an unknown exception");
+    what = "an unknown exception";
   }
-  qCritical("afbs-workbench: an exception escaped an event handler: %s", qPrintable(what));
-  // Queued to this object, so the handler runs on the GUI thread after the throwing handler
-  // has unwound, whichever thread it ran on.
-  QMetaObject::invokeMethod(
-      this, [this, what] { report(what); }, Qt::QueuedConnection);
+  qCritical("afbs-workbench: an exception escaped an event handler: %s", what.c_str());
+  // Run on the GUI thread after the throwing handler has unwound, whichever thread it ran on.
+  reports_.post([this, what] { report(QString::fromLocal8Bit(what)); });
+  Q_EMIT report_posted();
   return false;
 }
 

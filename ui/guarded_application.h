@@ -4,6 +4,8 @@
 #include <QString>
 #include <functional>
 
+#include "core/common/thread_mailbox.h"
+
 namespace afbs::ui {
 
 // The workbench's top-level handler. Qt aborts the process when an exception leaves an event
@@ -24,11 +26,16 @@ class GuardedApplication : public QApplication {
 
   bool notify(QObject* receiver, QEvent* event) override;
 
+ Q_SIGNALS:
+  // A wake-up only: one report waits in the mailbox (see ThreadMailbox).
+  void report_posted();
+
  private:
   void report(const QString& what);
 
   Handler handler_;
-  int escaped_ = 0;  // GUI thread only
+  int escaped_ = 0;        // GUI thread only
+  ThreadMailbox reports_;  // from any thread to the GUI thread
 };
 
 }  // namespace afbs::ui

@@ -27,7 +27,7 @@
 #include "ui/run_panel.h"
 #include "ui/runs_view.h"
 #include "ui/sparsity_heatmap.h"
-#include "ui/tuning_worker.h"
+#include "ui/tuning_bridge.h"
 
 namespace afbs::ui {
 namespace {
@@ -157,20 +157,21 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::connect_run() {
-  TuningWorker* worker = run_controller_->worker();
-  connect(worker, &TuningWorker::evaluations, convergence_, &ConvergenceChart::add_records);
-  connect(worker, &TuningWorker::evaluations, this,
+  TuningBridge* reports = run_controller_->reports();  // emits on this (the GUI) thread
+  connect(reports, &TuningBridge::evaluations, convergence_, &ConvergenceChart::add_records);
+  connect(reports, &TuningBridge::evaluations, this,
           [this](const std::vector<engine::EvaluationRecord>& records) {
             run_records_.insert(run_records_.end(), records.begin(), records.end());
             inspector_->add_records(records);
             mark_modified();
           });
-  connect(worker, &TuningWorker::layer_finished, heatmap_model_, &HeatmapModel::apply_layer_result);
-  connect(worker, &TuningWorker::progress, progress_, &ProgressIndicator::show_progress);
-  connect(worker, &TuningWorker::phase, progress_, &ProgressIndicator::show_phase);
-  connect(worker, &TuningWorker::log_line, this, &MainWindow::append_log);
-  connect(worker, &TuningWorker::finished, this, &MainWindow::finish_run);
-  connect(worker, &TuningWorker::quality, this, &MainWindow::add_quality_point);
+  connect(reports, &TuningBridge::layer_finished, heatmap_model_,
+          &HeatmapModel::apply_layer_result);
+  connect(reports, &TuningBridge::progress, progress_, &ProgressIndicator::show_progress);
+  connect(reports, &TuningBridge::phase, progress_, &ProgressIndicator::show_phase);
+  connect(reports, &TuningBridge::log_line, this, &MainWindow::append_log);
+  connect(reports, &TuningBridge::finished, this, &MainWindow::finish_run);
+  connect(reports, &TuningBridge::quality, this, &MainWindow::add_quality_point);
   connect(run_controller_, &RunController::running_changed, run_panel_, &RunPanel::set_running);
   connect(run_controller_, &RunController::paused_changed, run_panel_, &RunPanel::set_paused);
   connect(run_panel_, &RunPanel::start_requested, this, [this] { start_run(); });

@@ -42,7 +42,9 @@ void MainWindow::record_run(const engine::RunResult& result) {
   entry.mean_sparsity = entry.heads > 0 ? sparsity_sum / entry.heads : 0.0;
   // The quality pass's top length, else the guard's measurement.
   if (!quality_points_.empty()) {
-    const engine::QualityPoint& top = by_length(quality_points_).back();
+    // A copy: by_length returns a temporary (a reference into it dangled; ThreadSanitizer's
+    // heap checks found it).
+    const engine::QualityPoint top = by_length(quality_points_).back();
     entry.perplexity_dense = top.perplexity_dense;
     entry.perplexity_tuned = top.perplexity_tuned;
   } else if (result.perplexity_dense && result.perplexity_tuned) {

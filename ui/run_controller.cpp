@@ -2,16 +2,33 @@
 
 #include <QThread>
 
+#include "ui/tuning_bridge.h"
 #include "ui/tuning_worker.h"
 
 namespace afbs::ui {
 
 RunController::RunController(QObject* parent)
-    : QObject(parent), thread_(new QThread(this)), worker_(new TuningWorker) {
+    : QObject(parent),
+      thread_(new QThread(this)),
+      worker_(new TuningWorker),
+      reports_(new TuningBridge([this](ThreadMailbox::Task task) { run_on_gui(std::move(task)); },
+                                this)) {
   thread_->setObjectName("tuningThread");
   worker_->moveToThread(thread_);
-  connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  connect(worker_, &TuningWorker::finished, this, [this] {
+  // Qt ends the thread (quit, wait) through futexes ThreadSanitizer cannot see; this store,
+  // the last of our code on the worker thread, pairs with a load in the destructor.
+  connect(
+      thread_, &QThread::finished, this, [this] { thread_ended_.store(true); },
+      Qt::DirectConnection);
+  // Each wake-up runs one task on the receiver's thread. Connected before the thread starts,
+  // so the worker reads these connections only after they were made.
+  connect(
+      this, &RunController::posted_to_worker, worker_, [this] { to_worker_.run_oldest(); },
+      Qt::QueuedConnection);
+  connect(
+      this, &RunController::posted_to_gui, this, [this] { to_gui_.run_oldest(); },
+      Qt::QueuedConnection);
+  connect(reports_, &TuningBridge::finished, this, [this] {
     running_ = false;
     Q_EMIT running_changed(false);
   });
@@ -23,6 +40,8 @@ RunController::~RunController() {
   worker_->request_cancel();
   thread_->quit();
   thread_->wait();
+  (void)thread_ended_.load();  // what the worker thread did comes before what follows
+  delete worker_;              // here, not on its ended thread, after the load above
 }
 
 bool RunController::paused() const {
@@ -34,10 +53,8 @@ bool RunController::start(TuningJob job) {
   worker_->reset_flags();
   running_ = true;
   Q_EMIT running_changed(true);
-  // A functor invoked on the worker runs on the worker's thread.
-  QMetaObject::invokeMethod(
-      worker_, [worker = worker_, job = std::move(job)] { worker->run(job); },
-      Qt::QueuedConnection);
+  post_to_worker(
+      [worker = worker_, reports = reports_, job = std::move(job)] { worker->run(job, *reports); });
   return true;
 }
 
@@ -52,12 +69,19 @@ void RunController::cancel() {
 }
 
 void RunController::run_on_worker(std::function<void(StopFlags)> task) {
-  QMetaObject::invokeMethod(
-      worker_,
-      [task = std::move(task), closing = &closing_] {
-        task(StopFlags{closing, nullptr});
-      },
-      Qt::QueuedConnection);
+  post_to_worker([task = std::move(task), closing = &closing_] {
+    task(StopFlags{closing, nullptr});
+  });
+}
+
+void RunController::post_to_worker(ThreadMailbox::Task task) {
+  to_worker_.post(std::move(task));
+  Q_EMIT posted_to_worker();
+}
+
+void RunController::run_on_gui(std::function<void()> task) {
+  to_gui_.post(std::move(task));
+  Q_EMIT posted_to_gui();
 }
 
 }  // namespace afbs::ui

@@ -2,7 +2,8 @@
 
 namespace afbs::ui {
 
-TuningBridge::TuningBridge(QObject* parent) : QObject(parent) {
+TuningBridge::TuningBridge(PostToGui post_to_gui, QObject* parent)
+    : QObject(parent), post_to_gui_(std::move(post_to_gui)) {
   register_tuning_metatypes();
 }
 
@@ -16,32 +17,37 @@ void TuningBridge::flush() {
   if (pending_.empty()) return;
   std::vector<engine::EvaluationRecord> batch;
   batch.swap(pending_);
-  Q_EMIT evaluations(batch);
+  post_to_gui_([this, batch = std::move(batch)] { Q_EMIT evaluations(batch); });
 }
 
 void TuningBridge::on_layer_finished(const engine::LayerResult& result) {
   flush();
-  Q_EMIT layer_finished(result);
+  post_to_gui_([this, result] { Q_EMIT layer_finished(result); });
 }
 
 void TuningBridge::on_progress(const engine::Progress& progress) {
   flush();
-  Q_EMIT this->progress(progress);
+  post_to_gui_([this, progress] { Q_EMIT this->progress(progress); });
 }
 
 void TuningBridge::on_log(const std::string& line) {
   flush();
-  Q_EMIT log_line(QString::fromStdString(line));
+  post_to_gui_([this, line] { Q_EMIT log_line(QString::fromStdString(line)); });
 }
 
 void TuningBridge::on_quality(const engine::QualityPoint& point) {
   flush();
-  Q_EMIT quality(point);
+  post_to_gui_([this, point] { Q_EMIT quality(point); });
 }
 
 void TuningBridge::on_phase(const engine::PhaseProgress& progress) {
   flush();
-  Q_EMIT phase(progress);
+  post_to_gui_([this, progress] { Q_EMIT phase(progress); });
+}
+
+void TuningBridge::on_finished(const engine::RunResult& result) {
+  flush();  // every evaluation arrives before the result
+  post_to_gui_([this, result] { Q_EMIT finished(result); });
 }
 
 }  // namespace afbs::ui

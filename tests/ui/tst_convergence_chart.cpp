@@ -8,7 +8,7 @@
 #include "tests/ui/fake_tuning_job.h"
 #include "ui/convergence_chart.h"
 #include "ui/run_controller.h"
-#include "ui/tuning_worker.h"
+#include "ui/tuning_bridge.h"
 
 using afbs::engine::EvaluationRecord;
 using afbs::engine::Stage;
@@ -189,10 +189,10 @@ class TestConvergenceChart : public QObject {
   void records_streamed_from_a_worker_redraw_far_fewer_times_than_they_arrive() {
     ConvergenceChart chart;
     afbs::ui::RunController controller;
-    connect(controller.worker(), &afbs::ui::TuningWorker::evaluations, &chart,
+    connect(controller.reports(), &afbs::ui::TuningBridge::evaluations, &chart,
             &ConvergenceChart::add_records);
     bool done = false;
-    connect(controller.worker(), &afbs::ui::TuningWorker::finished, this, [&] { done = true; });
+    connect(controller.reports(), &afbs::ui::TuningBridge::finished, this, [&] { done = true; });
     constexpr int kRecords = 10000;
     controller.start([](afbs::engine::TuningObserver& observer, auto control) {
       return testing::run_numbered_job(observer, control, kRecords);

@@ -13,7 +13,6 @@
 #include "ui/message_bar.h"
 #include "ui/run_controller.h"
 #include "ui/run_panel.h"
-#include "ui/tuning_worker.h"
 
 using afbs::ui::GuardedApplication;
 using afbs::ui::MainWindow;
@@ -81,8 +80,8 @@ class TestEscapedExceptions : public QObject {
     MainWindow window;
     prepare(window, dir);
     const int before = guarded_app()->escaped_exceptions();
-    QMetaObject::invokeMethod(
-        window.run_controller()->worker(), [] { throw 42; }, Qt::QueuedConnection);
+    // A task runs in a queued event on the worker thread; its exception leaves that event.
+    window.run_controller()->run_on_worker([](afbs::StopFlags) { throw 42; });
     QTRY_COMPARE(guarded_app()->escaped_exceptions(), before + 1);
     QVERIFY2(window.message_bar()->text().contains("Internal error: an unknown exception"),
              qPrintable(window.message_bar()->text()));

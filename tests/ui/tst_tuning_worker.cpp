@@ -6,33 +6,31 @@
 #include "tests/ui/fake_tuning_job.h"
 #include "ui/run_controller.h"
 #include "ui/tuning_bridge.h"
-#include "ui/tuning_worker.h"
 
 using afbs::engine::EvaluationRecord;
 using afbs::engine::RunResult;
 using afbs::engine::RunStatus;
 using afbs::ui::RunController;
-using afbs::ui::TuningWorker;
+using afbs::ui::TuningBridge;
 namespace testing = afbs::ui::testing;
 
 namespace {
 
-// Collects what the worker reports through queued connections into the test (GUI) thread;
-// QSignalSpy would record on the worker thread instead.
+// Collects what the job reports, emitted on the test (GUI) thread.
 struct RunRecorder : QObject {
-  explicit RunRecorder(TuningWorker* worker) {
-    connect(worker, &TuningWorker::evaluations, this,
+  explicit RunRecorder(TuningBridge* reports) {
+    connect(reports, &TuningBridge::evaluations, this,
             [this](const std::vector<EvaluationRecord>& batch) {
               records.insert(records.end(), batch.begin(), batch.end());
               ++batches;
             });
-    connect(worker, &TuningWorker::log_line, this,
+    connect(reports, &TuningBridge::log_line, this,
             [this](const QString& line) { logs.push_back(line); });
-    connect(worker, &TuningWorker::progress, this,
+    connect(reports, &TuningBridge::progress, this,
             [this](const afbs::engine::Progress& step) { progress.push_back(step); });
-    connect(worker, &TuningWorker::layer_finished, this,
+    connect(reports, &TuningBridge::layer_finished, this,
             [this](const afbs::engine::LayerResult& layer) { layers.push_back(layer); });
-    connect(worker, &TuningWorker::finished, this,
+    connect(reports, &TuningBridge::finished, this,
             [this](const RunResult& result) { results.push_back(result); });
   }
   std::vector<EvaluationRecord> records;
@@ -52,7 +50,7 @@ class TestTuningWorker : public QObject {
  private Q_SLOTS:
   void bridge_delivers_records_in_order_across_threads() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     constexpr int kCount = 5000;
     std::atomic<QThread*> job_thread{nullptr};
     QVERIFY(controller.start([&](afbs::engine::TuningObserver& observer, auto control) {
@@ -84,7 +82,7 @@ class TestTuningWorker : public QObject {
 
   void bridge_forwards_log_progress_and_layers() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     controller.start([](afbs::engine::TuningObserver& observer, afbs::engine::RunControl) {
       observer.on_log("layer 3 started");
       afbs::engine::Progress step;
@@ -116,7 +114,7 @@ class TestTuningWorker : public QObject {
 
   void cancel_flag_stops_the_job_between_evaluations() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     controller.start([](afbs::engine::TuningObserver& observer, afbs::engine::RunControl control) {
       return testing::run_numbered_job(observer, control, -1);  // endless until cancelled
     });
@@ -133,7 +131,7 @@ class TestTuningWorker : public QObject {
 
   void cancel_while_paused_ends_the_run() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     QVERIFY(controller.start([](afbs::engine::TuningObserver& observer, auto control) {
       return testing::run_numbered_job(observer, control, -1);
     }));
@@ -146,7 +144,7 @@ class TestTuningWorker : public QObject {
 
   void second_start_is_refused_while_running_and_flags_reset_after() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     QVERIFY(controller.start([](afbs::engine::TuningObserver& observer, auto control) {
       return testing::run_numbered_job(observer, control, -1);
     }));
@@ -164,7 +162,7 @@ class TestTuningWorker : public QObject {
 
   void throwing_job_is_reported_as_failed() {
     RunController controller;
-    RunRecorder recorder(controller.worker());
+    RunRecorder recorder(controller.reports());
     controller.start([](afbs::engine::TuningObserver&, afbs::engine::RunControl) -> RunResult {
       throw std::runtime_error("evaluator exploded");
     });
