@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ThreadSanitizer (GCC) build of core and the workbench library in build-tsan/, then the
 # suites named through ctest. Clean means zero reports: halt_on_error makes a report fail its
-# suite. Not part of CI (docs/reliability.md, "ThreadSanitizer"):
+# suite. CI (.ci/run) runs the four worker/run-controller suites (tst_thread_mailbox,
+# tst_tuning_worker, tst_workbench_messages, tst_escaped_exceptions); docs/reliability.md,
+# "ThreadSanitizer":
 #   tools/tsan.sh            ThreadMailbox, the engine and journal, and every workbench suite
 #                            that starts the worker thread without libtorch (the run controller,
 #                            the worker, the window's runs, escaped exceptions): clean
