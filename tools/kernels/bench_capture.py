@@ -12,10 +12,8 @@ is measured from the predicted masks (skipped / causal blocks). Times: median of
 triton.testing.do_bench. Writes capture.json and capture.md into --out.
 """
 import argparse
-import datetime
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -25,7 +23,8 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.flex_attention import flex_attention
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_kernels import Kernels, MaskJob, AFBS_RULE_CUMULATIVE, bench, flex_block_mask  # noqa: E402
+from bench_kernels import (Kernels, MaskJob, AFBS_RULE_CUMULATIVE, bench, flex_block_mask,  # noqa: E402
+                           run_meta)
 
 AFBS_RULE_DENSE = 0
 
@@ -127,14 +126,8 @@ def main():
     for folder in args.capture.split(","):
         rows.append(bench_layer(kernels, flex, folder, config, block_q, block_k))
         print(json.dumps(rows[-1]), flush=True)
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "unknown"
-    except OSError:
-        commit = "unknown"
-    meta = {"date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "device": torch.cuda.get_device_name(), "torch": torch.__version__, "commit": commit,
-            "config": args.config, "command": " ".join(sys.argv)}
+    meta = dict(run_meta(), config=args.config)
+    commit = meta["commit"]
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "capture.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)

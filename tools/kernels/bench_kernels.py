@@ -286,16 +286,22 @@ def main():
     write(args, rows)
 
 
-def write(args, rows):
-    os.makedirs(args.out, exist_ok=True)
+def run_meta():
+    """Where and when this run happened, for the result files' headers."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "unknown"
     except OSError:
         commit = "unknown"
-    meta = {"date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    return {"date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "device": torch.cuda.get_device_name(), "torch": torch.__version__, "commit": commit,
             "command": " ".join(sys.argv)}
+
+
+def write(args, rows):
+    os.makedirs(args.out, exist_ok=True)
+    meta = run_meta()
+    commit = meta["commit"]
     with open(os.path.join(args.out, "kernels.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     lines = [f"# B2 kernels — {meta['device']}, torch {meta['torch']}, commit {commit}, {meta['date_utc']}",
