@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <string>
 
 #include "core/engine/afbs_stages.h"
 #include "core/tuning/bayesian_optimizer.h"
@@ -18,6 +20,54 @@ double log_error(double error) {
 }
 
 constexpr double kSameSparsity = 1e-9;
+constexpr double kLowestTheta = -1.0;  // every block coherent: τ alone decides
+
+bool has_sparse_feasible(const std::vector<tuning::Observation>& observations) {
+  return std::any_of(observations.begin(), observations.end(), [](const tuning::Observation& o) {
+    return o.feasible && o.objective > kSameSparsity;
+  });
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+// The hopeless-head check's one probe (afbs_stages.h): the least sparse τ that stage 2 can
+// tell from dense, at θ -1, at n_F on every tune window, PV-skip off — a stage-2 τ probe.
+Probe hopeless_probe(const SearchContext& context, const AfbsOptions& options) {
+  Probe probe;
+  probe.stage = Stage::TauSearch;
+  probe.setting = HeadSetting{kLowestTheta, 1.0 - options.tau_tolerance, kPvSkipOff};
+  probe.length_tokens = context.top_length();
+  probe.windows = context.tune_windows;
+  probe.target_error = context.target_error;
+  return probe;
+}
+
+// The head is dense at this ε1: θ̂ -1 as read_bracket would leave it, the probe kept as the
+// head's τ point at n_F (the budget stage brackets a looser ε1 from it), the reason in words.
+void mark_hopeless(AfbsHeadState& state, const Probe& probe, const ProbeOutcome& outcome,
+                   const SearchContext& context) {
+  state.hopeless_at_error = context.target_error;
+  state.theta_hat = kLowestTheta;
+  state.tau_low = probe.setting.tau;
+  state.tau_high = 1.0;
+  state.tau_high_verified = false;
+  state.best_point = HeadSetting{kLowestTheta, 1.0, kPvSkipOff};
+  state.tau_points.push_back({probe.setting.tau, outcome.sparsity, outcome.error});
+  state.exploration_note =
+      "hopeless: no sparse point met the target at the lowest fidelity, nor τ " +
+      format_number(probe.setting.tau) + " at n " + std::to_string(probe.length_tokens) +
+      " with sparsity ≥ " + format_number(context.min_sparsity) + " (stages 2-3 skipped)";
+  state.tau_feasible = false;
+  state.tau_note = "hopeless: θ -1, τ " + format_number(probe.setting.tau) + " at n " +
+                   std::to_string(probe.length_tokens) + " misses the error target " +
+                   format_number(context.target_error) + " (" + format_number(outcome.error) +
+                   ") at sparsity " + format_number(outcome.sparsity) + " < " +
+                   format_number(context.min_sparsity);
+}
 
 // Sparsity at a short rung comes in coarse steps (few blocks), so ties are common. The tie
 // goes to the lower θ: it forces fewer blocks in and so leaves τ more room at longer rungs.
@@ -47,7 +97,7 @@ void read_bracket(const std::vector<tuning::Observation>& observations, bool all
     // the blocks' coherence would keep the head dense at every length. θ̂ goes to its lowest
     // value, where every block is coherent and τ alone decides (grid's pick on such heads);
     // the bracket's high end is τ = 1, the dense head.
-    state.theta_hat = -1.0;
+    state.theta_hat = kLowestTheta;
     state.tau_high = 1.0;
     state.tau_high_verified = false;
     state.exploration_note = best != nullptr
@@ -98,6 +148,10 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
     windows.resize(options.exploration_windows);
   }
   const bool all_windows = windows.size() == context.tune_windows.size();
+  const int design_points =
+      std::min(options.exploration_budget,
+               options.initial_design_points + static_cast<int>(bo.extra_initial_points.size()));
+  bool hopeless_checked = !options.hopeless_head_exit;
 
   while (!stop.check(optimizer->progress())) {
     Result<Eigen::VectorXd> point = optimizer->ask();
@@ -116,6 +170,17 @@ HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOpti
         !told) {
       state.exploration_note = "exploration ended early: " + told.error().message;
       break;
+    }
+    if (!hopeless_checked && static_cast<int>(optimizer->observations().size()) >= design_points) {
+      hopeless_checked = true;
+      if (!has_sparse_feasible(optimizer->observations())) {
+        const Probe top = hopeless_probe(context, options);
+        const ProbeOutcome at_top = co_await top;
+        if (!at_top.meets(context.target_error) && at_top.sparsity < context.min_sparsity) {
+          mark_hopeless(state, top, at_top, context);
+          co_return;
+        }
+      }
     }
   }
   if (optimizer->observations().empty()) {

@@ -36,6 +36,13 @@ std::string format_number(double value) {
 }  // namespace
 
 HeadTask search_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options) {
+  // Found hopeless in stage 1 at this ε1 or a looser one: a tighter ε1 only misses more.
+  if (state.hopeless_at_error && context.target_error <= *state.hopeless_at_error) {
+    state.tau_feasible = false;
+    state.tau_star = 1.0;
+    state.tau_sparsity = 0.0;
+    co_return;  // tau_note keeps stage 1's reason
+  }
   const int top = static_cast<int>(context.ladder.size()) - 1;
   double low = state.tau_low;
   double high = state.tau_high;

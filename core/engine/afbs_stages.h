@@ -32,6 +32,9 @@ struct AfbsHeadState {
   double tau_high_sparsity = 0.0;
   HeadSetting best_point;  // best feasible (θ, τ) of stage 1: next layer's warm start
   std::string exploration_note;
+  // Set when stage 1 found the head hopeless (see explore_theta_tau): the ε1 it was found
+  // hopeless at. Stage 2 then evaluates nothing for this ε1 or any tighter one (the guard's).
+  std::optional<double> hopeless_at_error;
 
   // Stage 2: the smallest τ < 1 meeting ε1 at n_F (within tolerance), if any; else why not.
   bool tau_feasible = false;
@@ -45,6 +48,15 @@ struct AfbsHeadState {
 };
 
 // Stage 1: BO over (θ, τ) at the lowest fidelity; fills θ̂, the bracket and best_point.
+// Hopeless-head exit (options.hopeless_head_exit): once the initial design is in, if none of
+// its points was sparse and met ε1 at n_1 (the rung's measured frontier lies wholly above the
+// target, so θ̂ would fall back to -1), one probe at n_F on every tune window scores θ -1 with
+// τ 1 - tau_tolerance, the least sparse τ stage 2 can tell from dense. If it misses ε1 with
+// sparsity under the minimum, the head is dense: error falls and sparsity falls as τ rises,
+// so every τ meeting ε1 lies above it and is less sparse than the minimum (stage 2's own
+// top-rung rule, and grid's stop). Stage 1 then ends and stage 2 evaluates nothing. A head
+// that is merely hard at n_1 meets ε1 at that probe and goes on as before (two evaluations
+// more). The n_1 rung alone cannot decide: longer windows change both sparsity and error.
 HeadTask explore_theta_tau(AfbsHeadState& state, SearchContext context, AfbsOptions options);
 
 // Stage 2: bisection on τ at θ̂, climbing the fidelity ladder as the bracket narrows.

@@ -51,7 +51,8 @@ std::string options_fingerprint(const EngineOptions& o) {
        {o.afbs.exploration_budget, o.afbs.initial_design_points, o.afbs.negligible_improvement,
         o.afbs.exploration_windows, o.afbs.tau_tolerance, o.afbs.max_bracket_expansions,
         o.afbs.lambda_tolerance, o.afbs.max_validation_retries, o.afbs.backoff_fraction,
-        o.afbs.perplexity_budget, o.afbs.guard_tighten_factor, o.afbs.max_guard_rounds}},
+        o.afbs.perplexity_budget, o.afbs.guard_tighten_factor, o.afbs.max_guard_rounds,
+        o.afbs.hopeless_head_exit}},
       {"grid",
        {o.grid.theta_first, o.grid.theta_step, o.grid.theta_count, o.grid.tau_start,
         o.grid.tau_tolerance, o.grid.lambda_start, o.grid.lambda_tolerance, o.grid.bucket_width}},
@@ -60,8 +61,9 @@ std::string options_fingerprint(const EngineOptions& o) {
        {selection_rule_name(o.static_setting.rule), o.static_setting.rule_parameter,
         o.static_setting.theta, o.static_setting.tau, o.static_setting.lambda}},
       // Bumped when a search changes what it evaluates, so an older journal is refused
-      // (3: the guard's perplexity measurements are journalled too).
-      {"algorithm", 3}};
+      // (3: the guard's perplexity measurements are journalled too; 4: AFBS-BO's hopeless-head
+      // exit in stage 1).
+      {"algorithm", 4}};
   if (o.budget.enabled) {
     shape["budget"] = {o.budget.growth,          o.budget.max_multiplier, o.budget.min_multiplier,
                        o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance,

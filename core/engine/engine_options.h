@@ -33,6 +33,9 @@ struct AfbsOptions {
   double perplexity_budget = 0.01;    // end-to-end guard: allowed relative rise
   double guard_tighten_factor = 0.8;  // ε1 and ε2 are multiplied by this on a guard miss
   int max_guard_rounds = 2;           // redo stages 2-3 at most this many times
+  // Stage 1's hopeless-head exit: when no sparse point of the initial design met ε1 at n_1,
+  // one probe at n_F (θ -1, τ 1 - tau_tolerance) may settle the head as dense (afbs_stages.h).
+  bool hopeless_head_exit = true;
 };
 
 // SpargeAttn's own autotune as DESIGN.md §5 describes it.

@@ -207,6 +207,102 @@ class TestAfbsStages : public QObject {
     QVERIFY2(QString::fromStdString(dense.note).contains(why), dense.note.c_str());
   }
 
+  // A head no τ can make sparse at n_F within ε1 (an error floor over it) is found hopeless
+  // right after stage 1's initial design: one probe at n_F, then dense, and no stage 2 at all.
+  // Its pinned twin is never evaluated and keeps its pin.
+  void hopelessHeadStopsAfterTheInitialDesign() {
+    SyntheticHead hopeless;
+    hopeless.floor = 0.08;  // over ε1 = 0.05 whatever τ
+    auto run_with = [&](bool exit, TuningMethod method) {
+      SyntheticLayerEvaluator evaluator(1, {hopeless, hopeless});
+      EngineOptions options;
+      options.method = method;
+      options.afbs.hopeless_head_exit = exit;
+      TuningEngine engine(evaluator, options);
+      engine.set_pin_source([](int) {
+        return PinSnapshot{{1, HeadPin{HeadSetting{0.25, 0.5, 50.0}, true}}};
+      });
+      return engine.run();
+    };
+    const RunResult with_exit = run_with(true, TuningMethod::AfbsBo);
+    const RunResult without_exit = run_with(false, TuningMethod::AfbsBo);
+    const RunResult grid = run_with(true, TuningMethod::Grid);
+    QCOMPARE(with_exit.status, RunStatus::Succeeded);
+    QCOMPARE(without_exit.status, RunStatus::Succeeded);
+    QCOMPARE(grid.status, RunStatus::Succeeded);
+
+    const HeadResult& head = with_exit.layers[0].heads[0];
+    QVERIFY(!head.sparse);
+    QCOMPARE(head.setting.tau, 1.0);
+    QCOMPARE(head.setting.lambda, 50.0);
+    QVERIFY2(QString::fromStdString(head.note).startsWith("hopeless"), head.note.c_str());
+    QVERIFY(!without_exit.layers[0].heads[0].sparse);  // the same verdict, reached later
+    const HeadResult& pinned = with_exit.layers[0].heads[1];
+    QVERIFY(pinned.pinned && pinned.sparse);
+    QCOMPARE(pinned.setting.tau, 0.5);
+
+    // The initial design (6 Sobol points and SpargeAttn's default; layer 0 has no warm start)
+    // at n_1 on one window, then the probe at n_F (θ -1, τ 0.998) on both tune windows.
+    const AfbsOptions defaults;
+    QCOMPARE(with_exit.counts.evaluations, std::int64_t{defaults.initial_design_points + 1 + 2});
+    int at_top = 0;
+    for (const EvaluationRecord& r : with_exit.evaluations) {
+      QCOMPARE(r.head, 0);  // never the pinned head
+      if (r.length_tokens == 256) {
+        ++at_top;
+        QCOMPARE(r.stage, Stage::TauSearch);
+        QCOMPARE(r.theta, -1.0);
+        QCOMPARE(r.tau, 1.0 - defaults.tau_tolerance);
+      } else {
+        QCOMPARE(r.stage, Stage::Exploration);
+        QCOMPARE(r.length_tokens, 64);
+      }
+    }
+    QCOMPARE(at_top, 2);
+    // Fewer than the full search spends, and no more than grid spends on the same head.
+    qInfo("hopeless head: %lld evaluations with the exit, %lld without, grid %lld",
+          static_cast<long long>(with_exit.counts.evaluations),
+          static_cast<long long>(without_exit.counts.evaluations),
+          static_cast<long long>(grid.counts.evaluations));
+    QVERIFY2(with_exit.counts.evaluations < without_exit.counts.evaluations,
+             qPrintable(QString("%1 with the exit, %2 without")
+                            .arg(with_exit.counts.evaluations)
+                            .arg(without_exit.counts.evaluations)));
+    QVERIFY2(with_exit.counts.evaluations <= grid.counts.evaluations,
+             qPrintable(QString("%1 against grid's %2")
+                            .arg(with_exit.counts.evaluations)
+                            .arg(grid.counts.evaluations)));
+  }
+
+  // Heads that are only hard at n_1 (the rung shows nothing but "dense" or "far off", as on
+  // the demo model) pass the hopeless check at n_F and end exactly as without it: the same
+  // settings and sparsity, for two evaluations more per head (the check's probe).
+  void hardAtTheLowestRungIsNotHopeless() {
+    auto run_with = [](bool exit) {
+      SyntheticLayerEvaluator evaluator(1, afbs::engine::testing::ordinary_heads());
+      evaluator.coarse_lowest_rung = true;
+      EngineOptions options;
+      options.afbs.hopeless_head_exit = exit;
+      TuningEngine engine(evaluator, options);
+      return engine.run();
+    };
+    const RunResult with_exit = run_with(true);
+    const RunResult without_exit = run_with(false);
+    QCOMPARE(with_exit.status, RunStatus::Succeeded);
+    QCOMPARE(without_exit.status, RunStatus::Succeeded);
+    const std::vector<HeadResult>& heads = with_exit.layers[0].heads;
+    for (std::size_t h = 0; h < heads.size(); ++h) {
+      const HeadResult& other = without_exit.layers[0].heads[h];
+      QVERIFY2(heads[h].sparse && heads[h].meets_target, heads[h].note.c_str());
+      QCOMPARE(heads[h].setting.theta, other.setting.theta);
+      QCOMPARE(heads[h].setting.tau, other.setting.tau);
+      QCOMPARE(heads[h].setting.lambda, other.setting.lambda);
+      QCOMPARE(heads[h].sparsity, other.sparsity);
+    }
+    const auto probes = static_cast<std::int64_t>(2 * heads.size());  // two tune windows each
+    QCOMPARE(with_exit.counts.evaluations, without_exit.counts.evaluations + probes);
+  }
+
   void fullRunComesCloseToTheOptimum_data() {
     QTest::addColumn<bool>("coarseLowestRung");
     QTest::newRow("informative lowest rung") << false;

@@ -15,6 +15,7 @@
 using namespace afbs::engine;
 using afbs::engine::testing::compare_heads;
 using afbs::engine::testing::read_lines;
+using afbs::engine::testing::SyntheticHead;
 using afbs::engine::testing::SyntheticLayerEvaluator;
 
 Q_DECLARE_METATYPE(afbs::engine::TuningMethod)
@@ -46,8 +47,14 @@ EngineOptions journal_options(TuningMethod method, const std::string& path, bool
   return options;
 }
 
+// Ordinary heads and a hopeless one (an error floor over ε1), so that AFBS-BO's runs include
+// a stage-1 hopeless verdict: decided from journalled evaluations, it must replay alike.
 RunResult run_with(const EngineOptions& options) {
-  SyntheticLayerEvaluator evaluator(2, afbs::engine::testing::ordinary_heads());
+  std::vector<SyntheticHead> heads = afbs::engine::testing::ordinary_heads();
+  SyntheticHead hopeless;
+  hopeless.floor = 0.08;
+  heads.push_back(hopeless);
+  SyntheticLayerEvaluator evaluator(2, heads);
   TuningEngine engine(evaluator, options);
   return engine.run();
 }
