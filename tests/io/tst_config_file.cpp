@@ -34,7 +34,8 @@ SparseConfig tuned_config() {
                          .sparse = true,
                          .pinned = true,
                          .sparsity = 0.71,
-                         .error = 0.043};
+                         .error = 0.043,
+                         .rule_parameter = std::nullopt};
   config.layers[1][2].sparse = false;
   afbs::TuningSummary summary;
   summary.method = "afbs-bo";
