@@ -167,7 +167,7 @@ class TestTuningSession : public QObject {
     unpinned.sparse = false;
     SparseConfig pins = SparseConfig::uniform((*session)->identity(), unpinned);
     HeadConfig& pinned = pins.layers[5][2];
-    pinned = HeadConfig{0.25, 0.75, 12.0, true, true, std::nullopt, std::nullopt};
+    pinned = HeadConfig{0.25, 0.75, 12.0, true, true, std::nullopt, std::nullopt, std::nullopt};
     engine::RunResult run = (*session)->run(nullptr, {}, engine::pins_from_config(pins));
     QCOMPARE(run.status, engine::RunStatus::Succeeded);
     auto config = (*session)->config_from(run);
