@@ -46,7 +46,7 @@ CONFIG = dict(
     # Training: every window is BOS + seq_len-1 consecutive tokens at a random offset.
     seq_len=4096,
     batch_size=8,
-    max_steps=2400,
+    max_steps=600,
     time_budget_s=135.0,
     warmup_steps=60,
     lr=1.5e-3,
@@ -55,7 +55,7 @@ CONFIG = dict(
     beta1=0.9,
     beta2=0.95,
     grad_clip=1.0,
-    dropout=0.1,  # residual dropout, training only
+    dropout=0.3,  # residual dropout, training only
     attn_dropout=0.0,  # dropout on attention probabilities, training only
     eval_every=50,
     # Measurements after training.
