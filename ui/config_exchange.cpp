@@ -8,8 +8,9 @@
 namespace afbs::ui {
 
 SparseConfig config_from_heatmap(const HeatmapModel& heatmap, const ModelIdentity& model,
-                                 std::optional<TuningSummary> tuning) {
+                                 std::optional<TuningSummary> tuning, BlockShape blocks) {
   SparseConfig config = SparseConfig::uniform(model, HeadConfig{});
+  config.blocks = blocks;
   config.tuning = std::move(tuning);
   for (int layer = 0; layer < heatmap.layers() && layer < static_cast<int>(config.layers.size());
        ++layer) {

@@ -13,10 +13,10 @@ namespace afbs::ui {
 
 class HeatmapModel;
 
-// Every head of the heatmap as a config for `model`: settings, dense/sparse, pins, and the
-// measured sparsity and error of heads a run tuned.
+// Every head of the heatmap as a config for `model` with the heatmap's block shape: settings,
+// dense/sparse, pins, and the measured sparsity and error of heads a run tuned.
 SparseConfig config_from_heatmap(const HeatmapModel& heatmap, const ModelIdentity& model,
-                                 std::optional<TuningSummary> tuning);
+                                 std::optional<TuningSummary> tuning, BlockShape blocks = {});
 
 // Loads `config` into the heatmap as one undoable step. The config must match the heatmap's
 // layers × heads (check the model identity before calling).

@@ -243,6 +243,7 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
   }
   run_panel_->budget_box()->apply_to(options);
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
+  options.blocks = heatmap_blocks_;  // re-tuned heads must match the heatmap's other heads
   options.layers = run_panel_->layers();
   if (retune) {
     options.layers.clear();
@@ -266,7 +267,7 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
                              ? tr("static %1").arg(run_panel_->preset())
                              : run_panel_->method();
   append_log(
-      tr("Starting %1%5 (ε₁ %2, ε₂ %3%4).")
+      tr("Starting %1%5 (ε₁ %2, ε₂ %3%4%6).")
           .arg(method)
           .arg(options.target_error)
           .arg(options.pv_target_error)
@@ -274,7 +275,10 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
                                             .arg(100.0 * options.afbs.perplexity_budget)
                                             .arg(run_panel_->budget_box()->allocations_text())
                                       : QString())
-          .arg(retune ? tr(" on %n selected head(s)", nullptr, int(retune->size())) : QString()));
+          .arg(retune ? tr(" on %n selected head(s)", nullptr, int(retune->size())) : QString())
+          .arg(options.blocks == BlockShape{}
+                   ? QString()
+                   : tr(", %1 blocks").arg(QString::fromStdString(options.blocks.text()))));
   started_run_ = RunEntry{};
   started_run_.number = run_history_->next_number();
   started_run_.method =

@@ -255,6 +255,7 @@ QByteArray session_to_json(const SessionDocument& session) {
                    {"saved_to", session.saved_to},
                    {"unsaved", session.unsaved}};
   if (session.last_tuning) root["last_tuning"] = summary_to_json(*session.last_tuning);
+  root["blocks"] = QString::fromStdString(session.blocks.text());
   return QJsonDocument(root).toJson(QJsonDocument::Compact);
 }
 
@@ -312,6 +313,15 @@ Result<SessionDocument> session_from_json(const QByteArray& json, const QString&
   }
   if (root.contains("last_tuning"))
     session.last_tuning = summary_from_json(root["last_tuning"].toObject());
+  if (root.contains("blocks")) {
+    const QString blocks = root["blocks"].toString();
+    const std::optional<BlockShape> shape = BlockShape::parse(blocks.toStdString());
+    if (!shape || !shape->supported()) {
+      return invalid(source,
+                     QStringLiteral("blocks '%1' is not 64x64, 128x64 or 64x128").arg(blocks));
+    }
+    session.blocks = *shape;
+  }
   session.log = root["log"].toString();
   session.notes = root["notes"].toString();
   session.saved_to = root["saved_to"].toString();

@@ -30,6 +30,8 @@ struct SessionDocument {
   int heads = 0;
   std::vector<HeadCell> cells;  // row-major: layer * heads + head
   std::optional<TuningSummary> last_tuning;
+  BlockShape
+      blocks;  // the heatmap's thresholds are for these blocks (absent in older files: 64x64)
   std::vector<engine::EvaluationRecord> evaluations;  // of the last run, in order
   std::vector<engine::QualityPoint> quality;          // of the last successful run
   std::vector<RunEntry> runs;                         // every run of the session, in order

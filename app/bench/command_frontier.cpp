@@ -138,14 +138,28 @@ class FrontierMeasurer {
 }  // namespace
 
 int run_frontier(const std::vector<std::string>& argv, const std::string& command_line) {
-  auto args = cli::CliArgs::parse(
-      argv,
-      cli::with_model_options({"fidelities", "layers", "budgets", "uniform-l1", "grid-l1",
-                               "random-l1", "topk", "window-sparsities", "held-out-windows",
-                               "guard-windows", "tune-windows", "validation-windows", "seed",
-                               "text", "out", "allocations", "sensitivity-multipliers",
-                               "sensitivity-topk", "sensitivity-window-sparsities"}),
-      {"price-allocation"});
+  auto args = cli::CliArgs::parse(argv,
+                                  cli::with_model_options({"fidelities",
+                                                           "layers",
+                                                           "budgets",
+                                                           "uniform-l1",
+                                                           "grid-l1",
+                                                           "random-l1",
+                                                           "topk",
+                                                           "window-sparsities",
+                                                           "held-out-windows",
+                                                           "guard-windows",
+                                                           "tune-windows",
+                                                           "validation-windows",
+                                                           "seed",
+                                                           "text",
+                                                           "out",
+                                                           "allocations",
+                                                           "sensitivity-multipliers",
+                                                           "sensitivity-topk",
+                                                           "sensitivity-window-sparsities",
+                                                           "blocks"}),
+                                  {"price-allocation"});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
   if (!threads) return fail(threads.error().message);
@@ -157,6 +171,9 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   options.device = args->get("device", "cpu");
   options.dtype = args->get("dtype", "");
   options.text = args->get("text", cli::default_data_file("kjv-validation.txt").string());
+  auto blocks = cli::parse_block_shape(args->get("blocks", "64x64"), "--blocks");
+  if (!blocks) return fail(blocks.error().message);
+  options.engine.blocks = *blocks;
   auto tune_windows = args->get_int("tune-windows", options.tune_windows);
   auto validation_windows = args->get_int("validation-windows", options.validation_windows);
   auto held_out_windows = args->get_int("held-out-windows", 4);
@@ -237,6 +254,7 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
   run.device = options.device;
   run.threads = *threads;
   run.ladder = *ladder;
+  run.blocks = options.engine.blocks.text();
   run.layers = layers_text;
   run.tune_windows = options.tune_windows;
   run.validation_windows = options.validation_windows;
@@ -322,7 +340,8 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
     }
   }
   for (double sparsity : *window_sparsities) {
-    const std::string w = std::to_string(window_tokens_for_sparsity(top, BlockShape{}, sparsity));
+    const std::string w =
+        std::to_string(window_tokens_for_sparsity(top, options.engine.blocks, sparsity));
     if (Status ok = measure_preset("window", "window:" + w, "W " + w); !ok) {
       return fail(ok.error().message);
     }

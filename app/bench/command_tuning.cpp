@@ -207,6 +207,7 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
   json["evaluator_path"] = options.evaluator_kernels ? "kernels (on CUDA)" : "aten";
   json["fidelities"] = options.engine.fidelity_lengths;
+  json["blocks"] = options.engine.blocks.text();
   json["top_fidelity"] = top;
   json["layers"] = layers_text;
   json["tune_windows"] = options.tune_windows;
@@ -228,10 +229,10 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
      << "\n- device: " << options.device << " (evaluator's attention: "
      << (options.evaluator_device.empty() ? options.device : options.evaluator_device)
      << (options.evaluator_kernels ? ", our kernels on CUDA" : ", ATen path") << ")"
-     << "\n- fidelity ladder: " << ladder_text << " (n_F = " << top << ")"
-     << "\n- layers: " << layers_text << "; tune windows " << options.tune_windows
-     << ", validation windows " << options.validation_windows << "; seed " << options.engine.seed
-     << "; targets eps1 " << options.engine.target_error << ", eps2 "
+     << "\n- fidelity ladder: " << ladder_text << " (n_F = " << top << "); blocks "
+     << options.engine.blocks.text() << "\n- layers: " << layers_text << "; tune windows "
+     << options.tune_windows << ", validation windows " << options.validation_windows << "; seed "
+     << options.engine.seed << "; targets eps1 " << options.engine.target_error << ", eps2 "
      << options.engine.pv_target_error
      << "\n- each method ran in a fresh session (same windows and captures, empty evaluator "
         "caches), so no method is cheaper for running later\n"
@@ -317,7 +318,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
       argv,
       cli::with_model_options({"fidelities", "tune-windows", "validation-windows", "seed",
                                "methods", "statics", "layers", "out", "text", "evaluator-device",
-                               "evaluator-path"}),
+                               "evaluator-path", "blocks"}),
       {});
   if (!args) return fail_usage(args.error().message);
   auto threads = cli::apply_thread_option(*args);
@@ -334,6 +335,9 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
     return fail("--evaluator-path must be kernels or aten (on CUDA), not '" + evaluator_path + "'");
   }
   options.evaluator_kernels = evaluator_path == "kernels";
+  auto blocks = cli::parse_block_shape(args->get("blocks", "64x64"), "--blocks");
+  if (!blocks) return fail(blocks.error().message);
+  options.engine.blocks = *blocks;
   options.dtype = args->get("dtype", "");
   options.text = args->get("text", cli::default_data_file("kjv-validation.txt").string());
   auto tune_windows = args->get_int("tune-windows", options.tune_windows);
@@ -411,7 +415,7 @@ int run_tuning(const std::vector<std::string>& argv, const std::string& command_
       if (afbs == nullptr) return fail("--statics window:equal needs afbs-bo in --methods");
       name = "window:" +
              std::to_string(window_tokens_for_sparsity(options.engine.fidelity_lengths.back(),
-                                                       BlockShape{}, afbs->mean_sparsity));
+                                                       options.engine.blocks, afbs->mean_sparsity));
     }
     SessionOptions run_options = options;
     run_options.engine.method = engine::TuningMethod::Static;

@@ -45,7 +45,7 @@ const std::vector<Command>& all_commands() {
        "[--validation-windows N] [--seed S] [--methods afbs-bo,grid,random] "
        "[--statics sparge-default,topk:0.5,window:equal] [--layers L] [--threads N] "
        "[--device D] [--evaluator-device D] [--evaluator-path kernels|aten] [--dtype T] "
-       "[--out DIR]",
+       "[--blocks 64x64|128x64|64x128] [--out DIR]",
        run_tuning},
       {"synth-model",
        "B5's inputs: a random-weight checkpoint of a real shape (llama2-7b, llama3-8b with GQA "
@@ -66,7 +66,8 @@ const std::vector<Command>& all_commands() {
        "[--sensitivity-multipliers 1,2,4] [--sensitivity-topk 0.5,0.4,0.3,0.2] "
        "[--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8] "
        "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
-       "[--device D] [--dtype T] [--out DIR (bench/results/frontier)]",
+       "[--device D] [--dtype T] [--blocks 64x64|128x64|64x128] [--out DIR "
+       "(bench/results/frontier)]",
        run_frontier},
       {"capture",
        "B2's real-capture row: one layer's post-RoPE Q, K, V on windows of a text, as .npy "

@@ -97,6 +97,7 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
   json["text"] = run.text;
   json["device"] = run.device;
   json["fidelities"] = run.ladder;
+  json["blocks"] = run.blocks;
   json["layers"] = run.layers;
   json["tune_windows"] = run.tune_windows;
   json["validation_windows"] = run.validation_windows;
@@ -131,10 +132,11 @@ Result<std::string> write_frontier_results(const FrontierRun& run, const std::st
      << "`\n- load average at start (1/5/15 min): " << run.provenance.load_average
      << "\n- threads: " << run.threads << "; device: " << run.device << "\n- model: " << run.model
      << "; text: " << run.text << "\n- fidelity ladder: " << ladder << " (n_F = " << top
-     << "); layers: " << run.layers << "; tune windows " << run.tune_windows
-     << ", validation windows " << run.validation_windows << "; seed " << run.seed
-     << "\n- **calibration perplexity** (`rise`): the first " << calibration << " windows of "
-     << top << " tokens of the text (tune and validation windows, then " << run.guard_windows
+     << "); blocks " << run.blocks << "; layers: " << run.layers << "; tune windows "
+     << run.tune_windows << ", validation windows " << run.validation_windows << "; seed "
+     << run.seed << "\n- **calibration perplexity** (`rise`): the first " << calibration
+     << " windows of " << top << " tokens of the text (tune and validation windows, then "
+     << run.guard_windows
      << " guard windows), the windows the guard and the budget stage measure; dense "
      << fixed(run.perplexity_dense, 4) << "\n- **held-out perplexity**: the next "
      << run.held_out_windows << " windows of " << top << " tokens, which no method saw; dense "

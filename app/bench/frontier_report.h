@@ -41,6 +41,7 @@ struct FrontierRun {
   std::string device;
   int threads = 0;
   std::vector<int> ladder;
+  std::string blocks;  // the block shape tuned for, "64x64"
   std::string layers;
   int tune_windows = 0;
   int validation_windows = 0;

@@ -35,6 +35,9 @@ Result<SessionOptions> session_options_from(const CliArgs& args) {
   options.text = args.get("text", default_data_file("kjv-validation.txt").string());
   options.bos = args.has("bos");
   options.perplexity_guard = !args.has("no-guard");
+  auto blocks = parse_block_shape(args.get("blocks", "64x64"), "--blocks");
+  if (!blocks) return blocks.error();
+  options.engine.blocks = *blocks;
   const std::string capture = args.get("capture", "stream");
   if (capture != "stream" && capture != "up-front") {
     return Error{"--capture: '" + capture + "' is neither stream nor up-front"};
@@ -133,7 +136,8 @@ int run_tune(const std::vector<std::string>& argv) {
       argv,
       with_model_options({"out", "method", "l1", "pv-l1", "fidelities", "layers", "pins", "journal",
                           "preset", "seed", "text", "tune-windows", "validation-windows", "csv",
-                          "perplexity-budget", "guard-windows", "capture", "optimiser-threads"}),
+                          "perplexity-budget", "guard-windows", "capture", "optimiser-threads",
+                          "blocks"}),
       {"resume", "json", "bos", "no-guard", "quiet", "price-allocation", "layer-sensitivity"});
   if (!args) return fail_usage(args.error().message);
   if (!args->has("out")) return fail_usage("tune needs --out CFG (where to write the config)");
@@ -172,6 +176,12 @@ int run_tune(const std::vector<std::string>& argv) {
     auto read = read_config(args->get("pins"));
     if (!read) return fail(read.error().message);
     pins = *read;
+    // Thresholds hold for one block shape: pins for another would be kept at the wrong one.
+    if (pins->blocks != options->engine.blocks) {
+      return fail("--pins " + args->get("pins") + ": its thresholds are for " +
+                  pins->blocks.text() + " blocks, this run tunes " + options->engine.blocks.text() +
+                  " (--blocks)");
+    }
   }
 
   // Where the time goes (issue 11's accounting): the wall clock around prepare, run and write;
@@ -253,6 +263,7 @@ int run_tune(const std::vector<std::string>& argv) {
         {"perplexity_tuned",
          run.perplexity_tuned ? nlohmann::json(*run.perplexity_tuned) : nlohmann::json(nullptr)},
         {"config", out},
+        {"blocks", options->engine.blocks.text()},
     };
     // Phases (RunAccounting; they add up to "total"), memory, the GPU's busy share. Kept from
     // before: load_and_capture = TuningSession::prepare (capture only when not streaming),
@@ -313,7 +324,8 @@ int run_tune(const std::vector<std::string>& argv) {
       std::printf("budget            %s\n", budget.budget.c_str());
       std::printf("allocation        %s\n", budget.allocation.c_str());
     }
-    std::printf("config            %s\n", out.c_str());
+    std::printf("config            %s (blocks %s)\n", out.c_str(),
+                options->engine.blocks.text().c_str());
   }
   return run.status == engine::RunStatus::Succeeded ? 0 : 3;
 }

@@ -74,7 +74,7 @@ const std::vector<Command>& all_commands() {
        "       [--layer-sensitivity]]\n"
        "       [--device ...]"
        "       [--dtype ...] [--threads N] [--guard-windows N] [--capture stream|up-front]\n"
-       "       [--optimiser-threads N] [--quiet] [--json]",
+       "       [--optimiser-threads N] [--blocks QxK] [--quiet] [--json]",
        run_tune,
        "  MODEL_DIR              a Hugging Face model folder (default: the bundled demo model)\n"
        "  --device cpu|cuda[:i]  where the model runs (default cpu)\n"
@@ -93,6 +93,8 @@ const std::vector<Command>& all_commands() {
        "                         n_F/4, n_F/2, n_F, n_F = the largest multiple of 64 up to\n"
        "                         4096 that the model and text allow)\n"
        "  --layers A-B           the layers to tune, e.g. 0-3,7 (default: every layer)\n"
+       "  --blocks QxK           the block shape tuned for and written: 64x64 (default),\n"
+       "                         128x64 (the fastest on an H200) or 64x128\n"
        "  --pins CFG             heads pinned in CFG keep their values\n"
        "  --journal FILE         append every evaluation to FILE (default: no journal)\n"
        "  --resume               continue the run FILE journals (needs --journal)\n"

@@ -55,4 +55,12 @@ Result<double> parse_fraction(const std::string& text, const std::string& option
   return fraction;
 }
 
+Result<BlockShape> parse_block_shape(const std::string& text, const std::string& option) {
+  const std::optional<BlockShape> shape = BlockShape::parse(text);
+  if (!shape || !shape->supported()) {
+    return Error{option + ": '" + text + "' is not 64x64, 128x64 or 64x128 (query x key tokens)"};
+  }
+  return *shape;
+}
+
 }  // namespace afbs::cli

@@ -62,10 +62,12 @@ ui::TuningJobFactory make_session_job_factory(SessionOptions base, SessionSlot s
         auto made = TuningSession::prepare(prepared, say, stop, phases);
         if (!made) return failed(made.error(), stop);
         *session = std::move(*made);
-      } else if (!options.fidelity_lengths.empty() &&
-                 (*session)->ladder() != options.fidelity_lengths) {
-        // Another top length: new captures, the same loaded model.
-        if (Status captured = (*session)->recapture(options.fidelity_lengths, say, stop, phases);
+      } else if ((!options.fidelity_lengths.empty() &&
+                  (*session)->ladder() != options.fidelity_lengths) ||
+                 (*session)->blocks() != options.blocks) {
+        // Another top length or block shape: new captures, the same loaded model.
+        if (Status captured =
+                (*session)->recapture(options.fidelity_lengths, options.blocks, say, stop, phases);
             !captured)
           return failed(captured.error(), stop);
       }

@@ -105,7 +105,7 @@ Result<std::optional<BudgetPolicy::MixPick>> BudgetPolicy::allocate_by_sensitivi
     const int top = host.context(i).top_length();
     std::vector<double> windows;
     for (double s : budget_options.sensitivity_window_sparsities) {
-      const double w = static_cast<double>(window_tokens_for_sparsity(top, BlockShape{}, s));
+      const double w = static_cast<double>(window_tokens_for_sparsity(top, options.blocks, s));
       if (std::find(windows.begin(), windows.end(), w) != windows.end()) continue;
       windows.push_back(w);
       HeadSetting setting;

@@ -64,6 +64,8 @@ std::string options_fingerprint(const EngineOptions& o) {
       // (3: the guard's perplexity measurements are journalled too; 4: AFBS-BO's hopeless-head
       // exit in stage 1).
       {"algorithm", 4}};
+  // Appended only when not 64x64, so that journals of 64x64 runs still resume.
+  if (o.blocks != BlockShape{}) shape["blocks"] = o.blocks.text();
   if (o.budget.enabled) {
     shape["budget"] = {o.budget.growth,          o.budget.max_multiplier, o.budget.min_multiplier,
                        o.budget.ratio_tolerance, o.budget.max_probes,     o.budget.tau_tolerance,

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/attention/block_shape.h"
 #include "core/attention/head_setting.h"
 
 namespace afbs::engine {
@@ -103,7 +104,10 @@ struct EngineOptions {
   double pv_target_error = 0.06;      // ε2 >= ε1: with PV-skip on
   double min_sparsity = 0.1;          // heads below this go dense (and grid stops its θ sweep)
   std::vector<int> fidelity_lengths;  // empty: the evaluator's ladder
-  std::vector<int> layers;            // empty: every layer
+  // The block shape evaluated, like the ladder a property of the captures: a session
+  // evaluates (and writes configs) with it. 128x64 is our fastest kernel path on the H200.
+  BlockShape blocks;
+  std::vector<int> layers;  // empty: every layer
   std::uint64_t seed = 0;
   AfbsOptions afbs;
   GridOptions grid;

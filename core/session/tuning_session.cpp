@@ -34,6 +34,7 @@ struct TuningSession::State {
   int64_t bos_id = -1;
   int top_length = 0;
   std::vector<int> ladder;
+  BlockShape blocks;  // the captures' evaluator's; set with the ladder
   std::vector<int> tune_windows, validation_windows;
   std::unique_ptr<AttentionEvaluator> attention;
   std::unique_ptr<LayerStream> stream;  // stream_layers: feeds `attention` layer by layer
@@ -178,15 +179,19 @@ Result<std::unique_ptr<TuningSession>> TuningSession::prepare(const SessionOptio
   state->costs.resident_after_load_bytes = resident_bytes();
   state->costs.peak_reset_after_load = reset_peak_resident_bytes();
   auto session = std::unique_ptr<TuningSession>(new TuningSession(std::move(state)));
-  if (Status captured = session->recapture(options.engine.fidelity_lengths, log, stop, phases);
+  if (Status captured = session->recapture(options.engine.fidelity_lengths, options.engine.blocks,
+                                           log, stop, phases);
       !captured) {
     return released_if_out_of_memory(captured.error());
   }
   return session;
 }
 
-Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const Log& log,
-                                StopFlags stop, engine::PhaseObserver* phases) {
+Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockShape blocks,
+                                const Log& log, StopFlags stop, engine::PhaseObserver* phases) {
+  if (!blocks.supported()) {
+    return Error{"block shape " + blocks.text() + ": the kernels support 64x64, 128x64 and 64x128"};
+  }
   const SessionOptions& options = state_->options;
   const ModelConfig& config = state_->model->config();
   std::vector<int32_t> stream = state_->tokens;
@@ -239,6 +244,7 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   evaluator_options.device =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
   evaluator_options.kernels = options.evaluator_kernels;
+  evaluator_options.blocks = blocks;
   auto attention = std::make_unique<AttentionEvaluator>(evaluator_options);
   engine::CalibrationPlan plan;
   plan.layers = static_cast<int>(config.num_layers);
@@ -290,6 +296,7 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, const 
   state_->evaluator = std::move(evaluator);
   state_->top_length = top;
   state_->ladder = ladder;
+  state_->blocks = blocks;
   state_->tune_windows = tune_windows;
   state_->validation_windows = validation_windows;
   return {};
@@ -321,6 +328,10 @@ const ModelIdentity& TuningSession::identity() const {
 const std::vector<int>& TuningSession::ladder() const {
   return state_->ladder;
 }
+
+BlockShape TuningSession::blocks() const {
+  return state_->blocks;
+}
 int64_t TuningSession::calibration_tokens() const {
   return static_cast<int64_t>(state_->tokens.size());
 }
@@ -341,6 +352,7 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   }
   engine::EngineOptions options = engine_options;
   options.fidelity_lengths = state_->ladder;
+  options.blocks = state_->blocks;
   engine::TuningEngine tuning(*state_->evaluator, options);
   tuning.set_observer(observer);
   if (pins) tuning.set_pin_source(std::move(pins));
@@ -397,7 +409,9 @@ int TuningSession::measured_windows() const {
 SparseConfig TuningSession::dense_config() const {
   HeadConfig dense;
   dense.sparse = false;
-  return SparseConfig::uniform(state_->identity, dense);
+  SparseConfig config = SparseConfig::uniform(state_->identity, dense);
+  config.blocks = state_->blocks;  // every config of this session has its block shape
+  return config;
 }
 
 Result<std::vector<HeadPicture>> TuningSession::picture_head(int layer, int head,

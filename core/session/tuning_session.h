@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/attention/block_shape.h"
 #include "core/attention/evaluation_counts.h"
 #include "core/attention/head_picture.h"
 #include "core/attention/sparse_config.h"
@@ -55,7 +56,9 @@ struct SessionOptions {
   // For benchmarks that run many budgets on one session (afbs-bench frontier); the engine
   // still counts and journals every measurement.
   bool remember_perplexity = false;
-  engine::EngineOptions engine;  // fidelity_lengths empty: n_F/4, n_F/2, n_F
+  // fidelity_lengths empty: n_F/4, n_F/2, n_F. blocks: the shape captured for, evaluated and
+  // written into every config (the guard's forward runs it too).
+  engine::EngineOptions engine;
 };
 
 // Where a session's time and memory went since prepare() (issue 11's accounting).
@@ -87,24 +90,25 @@ class TuningSession {
   ~TuningSession();
 
   // Captures Q/K/V anew for another fidelity ladder (empty: the default for the model and
-  // text), keeping the loaded model and tokens; streaming, the captures start afresh at the
-  // next run. A ladder the model or text cannot hold is refused with the session unchanged;
-  // if capturing itself fails, the old captures are gone (freed first: they can be large)
-  // and runs fail until a recapture succeeds.
-  Status recapture(const std::vector<int>& fidelity_lengths, const Log& log = {},
+  // text) and block shape (64x64, 128x64 or 64x128), keeping the loaded model and tokens;
+  // streaming, the captures start afresh at the next run. A ladder the model or text cannot hold is
+  // refused with the session unchanged; if capturing itself fails, the old captures are gone (freed
+  // first: they can be large) and runs fail until a recapture succeeds.
+  Status recapture(const std::vector<int>& fidelity_lengths, BlockShape blocks, const Log& log = {},
                    StopFlags stop = {}, engine::PhaseObserver* phases = nullptr);
 
   SessionCosts costs() const;
   const ModelIdentity& identity() const;
   const std::vector<int>& ladder() const;
+  BlockShape blocks() const;  // what the captures are evaluated with
   int64_t calibration_tokens() const;
 
   // Runs the engine to its end, a cancel or an error (never throws), with the options the
   // session was prepared with, or with `options` (method, targets, layers, seed...; the
-  // fidelity ladder stays the session's, since the captures were made for it). `control`
-  // also stops and pauses streamed capture, the perplexity guard and the quality pass, window
-  // by window; an observer that is also an engine::PhaseObserver hears of their progress
-  // (a streamed layer's as "capture Q/K/V of layer L").
+  // fidelity ladder and block shape stay the session's, since the captures were made for them).
+  // `control` also stops and pauses streamed capture, the perplexity guard and the quality pass,
+  // window by window; an observer that is also an engine::PhaseObserver hears of their progress (a
+  // streamed layer's as "capture Q/K/V of layer L").
   engine::RunResult run(engine::TuningObserver* observer, engine::RunControl control = {},
                         engine::PinSource pins = {});
   engine::RunResult run(const engine::EngineOptions& options, engine::TuningObserver* observer,

@@ -17,8 +17,25 @@ expect 2 tune --out x.json --bogus        # unknown option
 expect 2 check                            # missing argument
 expect 1 check /no-such-config.json       # bad input: names the file
 expect 1 tune --out x.json --l1 2         # bad value
+expect 1 tune --out x.json --blocks 96x64  # a block shape the kernels lack
+case "$("$tune" tune --out x.json --blocks 96x64 2>&1)" in
+  *"--blocks: '96x64' is not 64x64, 128x64 or 64x128"*) ;;
+  *) echo "tune --blocks 96x64 does not name the setting" >&2; fails=1 ;;
+esac
+# Pins tuned for 64x64 blocks are refused by a 128x64 run, before the model loads.
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+if "$tune" tune --out "$tmp/pins.json" --method static --preset dense --layers 5 --fidelities 64 \
+    --no-guard --quiet >/dev/null 2>&1; then
+  expect 1 tune --out "$tmp/x.json" --blocks 128x64 --pins "$tmp/pins.json"
+  case "$("$tune" tune --out "$tmp/x.json" --blocks 128x64 --pins "$tmp/pins.json" 2>&1)" in
+    *"are for 64x64 blocks, this run tunes 128x64"*) ;;
+    *) echo "tune --pins at another block shape is not refused by name" >&2; fails=1 ;;
+  esac
+else
+  echo "tune --method static --preset dense (the pins file) failed" >&2; fails=1
+fi
 help="$("$tune" tune --help)"
-for line in "--l1 E1" "(default 0.05)" "--quiet" "Exit codes: 0 done, 1 bad input"; do
+for line in "--l1 E1" "(default 0.05)" "--blocks QxK" "--quiet" "Exit codes: 0 done, 1 bad input"; do
   case "$help" in *"$line"*) ;; *) echo "tune --help lacks '$line'" >&2; fails=1 ;; esac
 done
 exit "$fails"

@@ -69,6 +69,38 @@ class TestCliArgs : public QObject {
     }
   }
 
+  // --blocks: the three shapes the kernels run, anything else refused by name.
+  void block_shapes_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("query");  // 0: refused
+    QTest::addColumn<int>("key");
+    QTest::newRow("64x64") << "64x64" << 64 << 64;
+    QTest::newRow("128x64") << "128x64" << 128 << 64;
+    QTest::newRow("64x128") << "64x128" << 64 << 128;
+    QTest::newRow("unsupported") << "128x128" << 0 << 0;
+    QTest::newRow("odd") << "96x64" << 0 << 0;
+    QTest::newRow("one number") << "128" << 0 << 0;
+    QTest::newRow("missing key") << "128x" << 0 << 0;
+    QTest::newRow("trailing text") << "128x64x" << 0 << 0;
+    QTest::newRow("negative") << "-64x64" << 0 << 0;
+    QTest::newRow("empty") << "" << 0 << 0;
+  }
+  void block_shapes() {
+    QFETCH(QString, text);
+    QFETCH(int, query);
+    QFETCH(int, key);
+    auto shape = afbs::cli::parse_block_shape(text.toStdString(), "--blocks");
+    QCOMPARE(shape.ok(), query > 0);
+    if (shape.ok()) {
+      QCOMPARE(shape->query, int64_t{query});
+      QCOMPARE(shape->key, int64_t{key});
+    } else {
+      const QString message = QString::fromStdString(shape.error().message);
+      QVERIFY2(message.startsWith("--blocks: '" + text + "'"), qPrintable(message));
+      QVERIFY2(message.contains("64x64, 128x64 or 64x128"), qPrintable(message));
+    }
+  }
+
   // After an out-of-memory error: the settings to lower with their values, and the resume
   // command only once a journal exists.
   void out_of_memory_advice_names_what_to_lower() {

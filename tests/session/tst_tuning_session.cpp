@@ -143,7 +143,7 @@ class TestTuningSession : public QObject {
     if (!options) QSKIP("the demo model is not present");
     auto session = TuningSession::prepare(*options);
     QVERIFY(session.ok());
-    QVERIFY((*session)->recapture({64, 128}).ok());
+    QVERIFY((*session)->recapture({64, 128}, {}).ok());
     QCOMPARE((*session)->ladder(), std::vector<int>({64, 128}));
     engine::RunResult run = (*session)->run(nullptr);
     QCOMPARE(run.status, engine::RunStatus::Succeeded);
@@ -151,11 +151,58 @@ class TestTuningSession : public QObject {
       QVERIFY(record.length_tokens <= 128);
     // Longer than the model's context: refused by name before anything is dropped, so the
     // session keeps its captures and ladder.
-    const Status refused = (*session)->recapture({4096, 8192});
+    const Status refused = (*session)->recapture({4096, 8192}, {});
     QVERIFY(!refused.ok());
     QVERIFY2(message(refused.error()).contains("8192"), refused.error().message.c_str());
     QCOMPARE((*session)->ladder(), std::vector<int>({64, 128}));
     QCOMPARE((*session)->run(nullptr).status, engine::RunStatus::Succeeded);
+  }
+
+  // --blocks 128x64: the evaluator's masks, the config and the journal all carry the shape.
+  void tunes_for_the_block_shape_asked_for() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    QTemporaryDir dir;
+    options->engine.blocks = BlockShape{128, 64};
+    options->engine.journal_path = dir.filePath("run.jsonl").toStdString();
+    auto session = TuningSession::prepare(*options);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    const engine::RunResult run = (*session)->run(nullptr);
+    QVERIFY2(run.status == engine::RunStatus::Succeeded, run.message.c_str());
+    auto config = (*session)->config_from(run);
+    QVERIFY(config.ok());
+    QCOMPARE(config->blocks, (BlockShape{128, 64}));
+    // At 256 tokens: 2 query blocks of 128 rows, 4 key blocks of 64 columns.
+    auto pictures = (*session)->picture_head(5, 0, HeadSetting{}, {});
+    QVERIFY2(pictures.ok(), pictures.ok() ? "" : pictures.error().message.c_str());
+    QCOMPARE(pictures->back().query_blocks, int64_t{2});
+    QCOMPARE(pictures->back().key_blocks, int64_t{4});
+
+    // Its journal resumes under the same shape only: 64x64 would replay 128x64's evaluations.
+    options->engine.resume = true;
+    options->engine.blocks = BlockShape{};
+    auto other = TuningSession::prepare(*options);
+    QVERIFY(other.ok());
+    const engine::RunResult refused = (*other)->run(nullptr);
+    QCOMPARE(refused.status, engine::RunStatus::Failed);
+    QVERIFY2(QString::fromStdString(refused.message).contains("another run"),
+             refused.message.c_str());
+    options->engine.blocks = BlockShape{128, 64};
+    auto same = TuningSession::prepare(*options);
+    QVERIFY(same.ok());
+    const engine::RunResult resumed = (*same)->run(nullptr);
+    QVERIFY2(resumed.status == engine::RunStatus::Succeeded, resumed.message.c_str());
+    QCOMPARE(resumed.counts.replayed, run.counts.evaluations);
+  }
+
+  void refuses_a_block_shape_the_kernels_lack() {
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    options->engine.blocks = BlockShape{96, 64};
+    auto session = TuningSession::prepare(*options);
+    QVERIFY(!session.ok());
+    QVERIFY2(message(session.error()).contains("block shape 96x64"),
+             session.error().message.c_str());
   }
 
   void a_pinned_head_comes_back_unchanged() {

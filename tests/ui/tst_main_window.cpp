@@ -180,6 +180,42 @@ class TestMainWindow : public QObject {
     QVERIFY(log_text(window).contains("Not exported: disk full"));
   }
 
+  // A config tuned for 128x64 blocks (afbs-tune tune --blocks 128x64): opening it makes runs
+  // tune for 128x64 too, and saving writes 128x64, not the default.
+  void an_opened_configs_block_shape_is_kept() {
+    QTemporaryDir dir;
+    MainWindow window;
+    const afbs::ModelIdentity model{"toy", "f00d", 2, 4, 2, 64};
+    window.set_model_identity(model);
+    window.heatmap_model()->set_dimensions(2, 4);
+    afbs::SparseConfig wide = afbs::SparseConfig::uniform(model, afbs::HeadConfig{});
+    wide.blocks = afbs::BlockShape{128, 64};
+    const QString opened = dir.filePath("wide.json");
+    QVERIFY(afbs::write_config(wide, opened.toStdString()).ok());
+    QVERIFY(window.open_config(opened));
+    QVERIFY(log_text(window).contains("128x64 blocks"));
+
+    const QString saved = dir.filePath("saved.json");
+    QVERIFY(window.save_config(saved));
+    auto read = afbs::read_config(saved.toStdString());
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->blocks, (afbs::BlockShape{128, 64}));
+
+    afbs::engine::EngineOptions seen;
+    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
+                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
+      seen = options;
+      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+        afbs::engine::RunResult result;
+        result.status = afbs::engine::RunStatus::Succeeded;
+        return result;
+      };
+    });
+    window.run_panel()->findChild<QPushButton*>("start")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(seen.blocks, (afbs::BlockShape{128, 64}));
+  }
+
   void static_runs_measure_the_chosen_preset() {
     MainWindow window;
     auto* panel = window.run_panel();

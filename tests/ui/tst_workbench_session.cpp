@@ -109,6 +109,7 @@ class TestWorkbenchSession : public QObject {
     session.quality[0].perplexity_tuned = 42.123456789;
     session.quality[1].peak_device_bytes = 3221225473.0;  // measured on a GPU
     session.last_tuning = afbs::TuningSummary{"grid", 0.031, 0.04, {256, 512}, 99, 12.5, 3.25};
+    session.blocks = afbs::BlockShape{64, 128};
     session.log = "line one\nline two";
     session.notes = "ünïcode notes";
     session.unsaved = true;
@@ -127,6 +128,7 @@ class TestWorkbenchSession : public QObject {
     QVERIFY(!read->quality[0].peak_device_bytes);  // not measured stays not measured, not 0
     QCOMPARE(*read->quality[1].peak_device_bytes, 3221225473.0);
     QCOMPARE(read->last_tuning->fidelities, (std::vector<std::int64_t>{256, 512}));
+    QCOMPARE(read->blocks, (afbs::BlockShape{64, 128}));
     QCOMPARE(read->notes, session.notes);
     QVERIFY(read->unsaved);
   }

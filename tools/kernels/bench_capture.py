@@ -7,7 +7,7 @@ k.npy and v.npy [B·Hkv, n, D], capture.json); --config is a tuned config (afbs-
 for the same model (its fingerprint is checked). Per layer: our mask prediction with the
 config's (θ, τ) per head (rows searched, as the forward predicts), our attention on those
 masks with the config's PV-skip λ, our dense mode, SDPA's FA2 and cuDNN backends, and Flex on
-the same blocks (square blocks only; its BlockMask built from our masks). The mask's sparsity
+the same blocks (its BlockMask built from our masks). The mask's sparsity
 is measured from the predicted masks (skipped / causal blocks). Times: median of
 triton.testing.do_bench. Writes capture.json and capture.md into --out.
 """
@@ -89,17 +89,16 @@ def bench_layer(kernels, flex, folder, config, block_q, block_k):
     visible = torch.tensor([min(n, (i + 1) * block_q - 1) // block_k + 1 for i in range(nq)],
                            device="cuda")
     row["sparsity"] = 1.0 - counts.sum().item() / (heads * visible.sum().item())
-    if block_q == block_k:
-        mask = flex_block_mask(keep_from_lut(lut, counts), n, block_q)
-        # Flex's kernel tiles must divide the BlockMask's blocks: below 128 they are named.
-        options = None if block_q >= 128 else {"BLOCK_M": block_q, "BLOCK_N": block_k}
-        try:
-            row["ms"]["flex_sparse"] = bench(lambda: flex(q[None], k[None], v[None], block_mask=mask,
-                                                          enable_gqa=group > 1, kernel_options=options))
-            row["flex_kernel_options"] = options
-        except Exception as error:  # Flex's compiler raises many kinds; the row goes on without it
-            row["flex_error"] = str(error).splitlines()[0][:300]
-            print(f"Flex: {row['flex_error']}", file=sys.stderr)
+    mask = flex_block_mask(keep_from_lut(lut, counts), n, block_q, block_k)
+    # Flex's kernel tiles must divide the BlockMask's blocks: below 128 they are named.
+    options = None if min(block_q, block_k) >= 128 else {"BLOCK_M": block_q, "BLOCK_N": block_k}
+    try:
+        row["ms"]["flex_sparse"] = bench(lambda: flex(q[None], k[None], v[None], block_mask=mask,
+                                                      enable_gqa=group > 1, kernel_options=options))
+        row["flex_kernel_options"] = options
+    except Exception as error:  # Flex's compiler raises many kinds; the row goes on without it
+        row["flex_error"] = str(error).splitlines()[0][:300]
+        print(f"Flex: {row['flex_error']}", file=sys.stderr)
     best = min(row["ms"][b] for b in ("fa2", "cudnn") if b in row["ms"])
     total = row["ms"]["ours_sparse"] + row["ms"]["predict"]
     row.update(best_dense_ms=best, ours_with_predict_ms=total, speedup_vs_best_dense=best / total,

@@ -153,12 +153,17 @@ def lut_from_mask(keep, length, block_q, block_k):
     return order.contiguous(), counts.contiguous()
 
 
-def flex_block_mask(keep, length, block=128):
-    """Flex's BlockMask for the same square blocks: the diagonal as partial blocks (the causal
-    mask_mod runs there), every other kept block as a full block (no mask_mod)."""
+def flex_block_mask(keep, length, block=128, block_k=None):
+    """Flex's BlockMask for the same blocks (block × block_k tokens; block_k None: square): the
+    blocks the causal diagonal crosses as partial blocks (the causal mask_mod runs there), every
+    other kept block as a full block (no mask_mod)."""
     keep = keep.cuda()
-    heads, blocks, _ = keep.shape
-    diagonal = torch.eye(blocks, dtype=torch.bool, device="cuda").expand(heads, blocks, blocks)
+    block_k = block_k or block
+    heads, query_blocks, key_blocks = keep.shape
+    first_query = torch.arange(query_blocks, device="cuda")[:, None] * block
+    first_key = torch.arange(key_blocks, device="cuda")[None, :] * block_k
+    crossed = (first_key + block_k - 1 > first_query) & (first_key <= first_query + block - 1)
+    diagonal = crossed.expand(heads, query_blocks, key_blocks)
     full = keep & ~diagonal
 
     def as_indices(m):
@@ -171,7 +176,8 @@ def flex_block_mask(keep, length, block=128):
     partial_counts, partial_indices = as_indices(diagonal.contiguous())
     full_counts, full_indices = as_indices(full)
     return BlockMask.from_kv_blocks(partial_counts, partial_indices, full_counts, full_indices,
-                                    BLOCK_SIZE=block, mask_mod=causal, seq_lengths=(length, length))
+                                    BLOCK_SIZE=(block, block_k), mask_mod=causal,
+                                    seq_lengths=(length, length))
 
 
 def bench(fn):
