@@ -203,8 +203,9 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
   json["threads"] = threads;
   json["model"] = options.model_dir.string();
   json["device"] = options.device;
-  json["evaluator_device"] =
+  const std::string evaluator_device =
       options.evaluator_device.empty() ? options.device : options.evaluator_device;
+  json["evaluator_device"] = evaluator_device;
   json["evaluator_path"] = options.evaluator_kernels ? "kernels (on CUDA)" : "aten";
   json["fidelities"] = options.engine.fidelity_lengths;
   json["blocks"] = options.engine.blocks.text();
@@ -226,9 +227,11 @@ int write_tuning_results(const std::vector<MethodResult>& results, const Session
      << "\n- commit: " << provenance.commit << "\n- command: `" << provenance.command
      << "`\n- load average at start (1/5/15 min): " << provenance.load_average
      << "\n- threads: " << threads << "\n- model: " << options.model_dir.string()
-     << "\n- device: " << options.device << " (evaluator's attention: "
-     << (options.evaluator_device.empty() ? options.device : options.evaluator_device)
-     << (options.evaluator_kernels ? ", our kernels on CUDA" : ", ATen path") << ")"
+     << "\n- device: " << options.device << " (evaluator's attention: " << evaluator_device
+     << (evaluator_device.rfind("cuda", 0) != 0 ? ""
+         : options.evaluator_kernels            ? ", our kernels"
+                                                : ", ATen path")
+     << ")"
      << "\n- fidelity ladder: " << ladder_text << " (n_F = " << top << "); blocks "
      << options.engine.blocks.text() << "\n- layers: " << layers_text << "; tune windows "
      << options.tune_windows << ", validation windows " << options.validation_windows << "; seed "
