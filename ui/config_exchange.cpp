@@ -8,9 +8,9 @@
 namespace afbs::ui {
 
 SparseConfig config_from_heatmap(const HeatmapModel& heatmap, const ModelIdentity& model,
-                                 std::optional<TuningSummary> tuning, BlockShape blocks) {
+                                 std::optional<TuningSummary> tuning) {
   SparseConfig config = SparseConfig::uniform(model, HeadConfig{});
-  config.blocks = blocks;
+  config.blocks = heatmap.blocks();
   config.tuning = std::move(tuning);
   for (int layer = 0; layer < heatmap.layers() && layer < static_cast<int>(config.layers.size());
        ++layer) {
@@ -66,24 +66,31 @@ Status load_config_into(HeatmapModel& heatmap, const SparseConfig& config, const
       after.push_back(cell);
     }
   }
-  heatmap.undo_stack()->push(new LoadConfig(&heatmap, std::move(before), std::move(after), name));
+  heatmap.undo_stack()->push(new LoadConfig(&heatmap, std::move(before), std::move(after),
+                                            heatmap.blocks(), config.blocks, name));
   return {};
 }
 
 LoadConfig::LoadConfig(HeatmapModel* model, std::vector<HeadCell> before,
-                       std::vector<HeadCell> after, const QString& name)
-    : model_(model), before_(std::move(before)), after_(std::move(after)) {
+                       std::vector<HeadCell> after, BlockShape blocks_before,
+                       BlockShape blocks_after, const QString& name)
+    : model_(model),
+      before_(std::move(before)),
+      after_(std::move(after)),
+      blocks_before_(blocks_before),
+      blocks_after_(blocks_after) {
   setText(QCoreApplication::translate("LoadConfig", "Open %1").arg(name));
 }
 
 void LoadConfig::undo() {
-  apply(before_);
+  apply(before_, blocks_before_);
 }
 void LoadConfig::redo() {
-  apply(after_);
+  apply(after_, blocks_after_);
 }
 
-void LoadConfig::apply(const std::vector<HeadCell>& cells) {
+void LoadConfig::apply(const std::vector<HeadCell>& cells, BlockShape blocks) {
+  model_->set_blocks(blocks);
   std::size_t index = 0;
   for (int layer = 0; layer < model_->layers(); ++layer) {
     for (int head = 0; head < model_->heads() && index < cells.size(); ++head)

@@ -48,6 +48,7 @@ HeatmapModel::HeatmapModel(QUndoStack* undo_stack, QObject* parent)
 void HeatmapModel::set_dimensions(int layers, int heads) {
   beginResetModel();
   store_->reset(layers, heads);
+  blocks_ = {};
   endResetModel();
   undo_stack_->clear();  // its commands point at cells that no longer exist
 }

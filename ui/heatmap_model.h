@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/attention/block_shape.h"
 #include "core/engine/tuning_engine.h"
 #include "ui/head_cell.h"
 
@@ -49,6 +50,10 @@ class HeatmapModel : public QAbstractTableModel {
   static std::pair<double, double> range_for(HeatQuantity quantity, double error_scale);
 
   HeadCell cell(int layer, int head) const { return store_->state(layer, head); }
+  // The block shape the cells' thresholds are for: 64x64 until a config with another is
+  // loaded (an undoable step with its cells). Runs tune for it; exports write it.
+  BlockShape blocks() const { return blocks_; }
+  void set_blocks(BlockShape blocks) { blocks_ = blocks; }
   QUndoStack* undo_stack() const { return undo_stack_; }
 
   // Edits, each pushed as an undo command. Overriding a setting also pins the head, so the
@@ -88,6 +93,7 @@ class HeatmapModel : public QAbstractTableModel {
 
   QUndoStack* undo_stack_;
   std::shared_ptr<HeadStore> store_ = std::make_shared<HeadStore>();
+  BlockShape blocks_;
   HeatQuantity quantity_ = HeatQuantity::Sparsity;
   double error_scale_ = 0.1;
 };

@@ -243,7 +243,7 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
   }
   run_panel_->budget_box()->apply_to(options);
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
-  options.blocks = heatmap_blocks_;  // re-tuned heads must match the heatmap's other heads
+  options.blocks = heatmap_model_->blocks();  // re-tuned heads must match the heatmap's others
   options.layers = run_panel_->layers();
   if (retune) {
     options.layers.clear();

@@ -224,9 +224,6 @@ class MainWindow : public QMainWindow {
   QString model_dir_;
   std::optional<ModelIdentity> model_identity_;
   std::optional<TuningSummary> last_tuning_;  // of the last successful run
-  // The block shape the heatmap's thresholds are for: 64x64 until a config with another is
-  // opened. Runs tune for it, so that re-tuned heads match the rest; exports write it.
-  BlockShape heatmap_blocks_;
   ConfigWriter spargeattn_writer_;
 
   QString session_path_;

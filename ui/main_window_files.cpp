@@ -50,7 +50,6 @@ void MainWindow::show_model(OpenedModel model) {
     show_quality_points();
     run_history_->set_runs({});
     last_tuning_.reset();
-    heatmap_blocks_ = {};
   }
   run_panel_->set_model_limits(model.layers, model.context_tokens);
   model_dir_ = model.dir;
@@ -89,7 +88,7 @@ std::optional<SparseConfig> MainWindow::current_config() {
     notify(Severity::Error, tr("No model is loaded: a config belongs to a model."));
     return std::nullopt;
   }
-  return config_from_heatmap(*heatmap_model_, *model_identity_, last_tuning_, heatmap_blocks_);
+  return config_from_heatmap(*heatmap_model_, *model_identity_, last_tuning_);
 }
 
 bool MainWindow::write_current_config(const ConfigWriter& writer, const QString& path,
@@ -140,11 +139,10 @@ bool MainWindow::open_config(const QString& path) {
   }
   message_bar_->dismiss();
   remember_folder("config", path);
-  heatmap_blocks_ = config->blocks;
   append_log(tr("Opened %1 (Edit → Undo puts the heatmap back)").arg(path));
-  if (heatmap_blocks_ != BlockShape{}) {
+  if (config->blocks != BlockShape{}) {
     append_log(tr("Its thresholds are for %1 blocks: runs now tune for %1 blocks too.")
-                   .arg(QString::fromStdString(heatmap_blocks_.text())));
+                   .arg(QString::fromStdString(config->blocks.text())));
   }
   return true;
 }

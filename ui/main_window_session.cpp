@@ -32,7 +32,7 @@ SessionDocument MainWindow::capture_session() const {
     for (int head = 0; head < session.heads; ++head)
       session.cells.push_back(heatmap_model_->cell(layer, head));
   session.last_tuning = last_tuning_;
-  session.blocks = heatmap_blocks_;
+  session.blocks = heatmap_model_->blocks();
   session.evaluations = run_records_;
   session.quality = quality_points_;
   session.runs = run_history_->runs();
@@ -82,7 +82,7 @@ bool MainWindow::restore_session(const SessionDocument& session, const QString& 
   clear_run_views();
   previous_quality_.clear();
   last_tuning_ = session.last_tuning;
-  heatmap_blocks_ = session.blocks;
+  heatmap_model_->set_blocks(session.blocks);
   convergence_->set_error_target(session.run.l1_target);
   for (const engine::EvaluationRecord& record : session.evaluations)
     convergence_->add_record(record);

@@ -181,7 +181,7 @@ class TestMainWindow : public QObject {
   }
 
   // A config tuned for 128x64 blocks (afbs-tune tune --blocks 128x64): opening it makes runs
-  // tune for 128x64 too, and saving writes 128x64, not the default.
+  // tune for 128x64 too, and saving writes 128x64, not the default; undo puts 64x64 back.
   void an_opened_configs_block_shape_is_kept() {
     QTemporaryDir dir;
     MainWindow window;
@@ -200,6 +200,11 @@ class TestMainWindow : public QObject {
     auto read = afbs::read_config(saved.toStdString());
     QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
     QCOMPARE(read->blocks, (afbs::BlockShape{128, 64}));
+    // The shape is part of the open's undo step: undone, the heatmap's thresholds are 64x64 again.
+    window.undo_stack()->undo();
+    QVERIFY(window.save_config(saved));
+    QCOMPARE(afbs::read_config(saved.toStdString())->blocks, afbs::BlockShape{});
+    window.undo_stack()->redo();
 
     afbs::engine::EngineOptions seen;
     window.set_job_factory([&](const afbs::engine::EngineOptions& options,
