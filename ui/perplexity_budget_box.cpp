@@ -33,10 +33,10 @@ PerplexityBudgetBox::PerplexityBudgetBox(QWidget* parent) : QWidget(parent) {
   sensitivity_ = new QCheckBox(tr("also try per-layer sensitivity"), this);
   sensitivity_->setObjectName("layerSensitivity");
   sensitivity_->setToolTip(
-      tr("Also measure each layer alone at a menu of settings (AFBS-BO at ε × 1, 2, 4; top-k "
-         "0.5 to 0.2; windows of sparsity 0.4 to 0.7), one perplexity pass each, and give the "
-         "less sensitive layers the looser settings; kept only if sparser within the budget. "
-         "Slow: 11 passes per layer with this menu. --layer-sensitivity in afbs-tune."));
+      tr("Also measure each layer alone at a menu of settings (AFBS-BO at ε × 1, 2, 4; "
+         "windows of sparsity 0.5 to 0.95), one perplexity pass each, and give the less "
+         "sensitive layers the looser settings; kept only if sparser within the budget. "
+         "Slow: about 10 passes per layer with this menu. --layer-sensitivity in afbs-tune."));
   problem_ = new QLabel(this);
   problem_->setObjectName("budgetProblem");
   problem_->setWordWrap(true);

@@ -12,8 +12,10 @@
 //       [--tune-windows N] [--validation-windows N] [--seed S] [--text FILE]
 //       [--threads N] [--device D] [--dtype T] [--price-allocation]
 //       [--allocations equal,price,sensitivity] [--sensitivity-multipliers 1,2,4]
-//       [--sensitivity-topk 0.5,0.4,0.3,0.2] [--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8]
+//       [--sensitivity-topk (none)]
+//       [--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.95]
 //       [--out DIR]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -339,9 +341,12 @@ int run_frontier(const std::vector<std::string>& argv, const std::string& comman
       return fail(ok.error().message);
     }
   }
+  std::vector<int> widths;  // sparsities past one block's window give the same width: once
   for (double sparsity : *window_sparsities) {
-    const std::string w =
-        std::to_string(window_tokens_for_sparsity(top, options.engine.blocks, sparsity));
+    const int width = window_tokens_for_sparsity(top, options.engine.blocks, sparsity);
+    if (std::find(widths.begin(), widths.end(), width) != widths.end()) continue;
+    widths.push_back(width);
+    const std::string w = std::to_string(width);
     if (Status ok = measure_preset("window", "window:" + w, "W " + w); !ok) {
       return fail(ok.error().message);
     }

@@ -63,8 +63,8 @@ const std::vector<Command>& all_commands() {
        "[--random-l1 0.05] [--topk 0.8,0.7,0.6,0.5,0.4,0.3] "
        "[--window-sparsities 0.2,0.3,0.4,0.5,0.6,0.7] [--held-out-windows 4] [--guard-windows 0] "
        "[--price-allocation] [--allocations equal,price,sensitivity (equal)] "
-       "[--sensitivity-multipliers 1,2,4] [--sensitivity-topk 0.5,0.4,0.3,0.2] "
-       "[--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8] "
+       "[--sensitivity-multipliers 1,2,4] [--sensitivity-topk F,... (none)] "
+       "[--sensitivity-window-sparsities 0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.95] "
        "[--tune-windows N] [--validation-windows N] [--seed S] [--text FILE] [--threads N] "
        "[--device D] [--dtype T] [--blocks 64x64|128x64|64x128] [--out DIR "
        "(bench/results/frontier)]",

@@ -278,7 +278,7 @@ Status BudgetPolicy::finish_run(RunHost& host) {
     }
   }
 
-  if (best && options.budget.refine_layers) {
+  if (best && options.budget.refine_layers && !options.budget.layer_sensitivity) {
     // Each layer alone one step looser, kept when the whole config stays within the budget.
     by_price = best->price;
     std::vector<double> multipliers = best->multipliers;

@@ -79,12 +79,15 @@ struct BudgetOptions {
   // sparsity at n_F), one perplexity probe each; one setting per layer is then chosen greedily
   // by sparsity per measured rise, and the combination is measured and bisected along the
   // greedy path (at most `max_mix_probes` probes) until the sparsest mix within the budget.
+  // With it, `refine_layers` is skipped: the menu already moves each layer alone.
   bool layer_sensitivity = false;
   std::vector<double> sensitivity_multipliers = {1.0, 2.0, 4.0};  // 1: the uniform run's layer
-  std::vector<double> sensitivity_topk = {0.5, 0.4, 0.3, 0.2};
-  // Each layer takes its own width, but only one the menu offers: widths up to 0.8 let robust
+  // None by default: on the demo model top-k was never chosen (AFBS-BO's own selection is the
+  // content-based family here) and its four settings cost 384 of 4,757 evaluations (session 9).
+  std::vector<double> sensitivity_topk = {};
+  // Each layer takes its own width, but only one the menu offers: widths past 0.8 let robust
   // layers go further than one width for all could (bench/results/frontier/h200-n4096).
-  std::vector<double> sensitivity_window_sparsities = {0.5, 0.6, 0.7, 0.75, 0.8};
+  std::vector<double> sensitivity_window_sparsities = {0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95};
   int max_mix_probes = 6;
 };
 

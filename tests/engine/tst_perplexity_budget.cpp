@@ -501,6 +501,31 @@ class TestPerplexityBudget : public QObject {
     QVERIFY(summarise_heads(run).mean_sparsity > summarise_heads(equal).mean_sparsity);
   }
 
+  // The per-layer refinement of equal targets moves one layer at a time, as the sensitivity
+  // menu does already: with the menu on it is skipped (no probe of one layer without a menu
+  // option), and without the menu it runs.
+  void sensitivityReplacesTheLayerRefinement() {
+    const auto refinement_probes = [](const RunResult& run) {
+      int count = 0;
+      for (const BudgetProbe& probe : run.budget_probes)
+        count += probe.layer >= 0 && probe.option.empty() ? 1 : 0;
+      return count;
+    };
+    EngineOptions options = sensitivity_options(0.01);
+    options.budget.refine_layers = true;
+    SensitivityModel with_menu;
+    const RunResult run = with_menu.run(options);
+    QCOMPARE(run.status, RunStatus::Succeeded);
+    QCOMPARE(refinement_probes(run), 0);
+    QVERIFY(!run.budget_layer_choices.empty());
+
+    options.budget.layer_sensitivity = false;
+    SensitivityModel without_menu;
+    const RunResult equal = without_menu.run(options);
+    QCOMPARE(equal.status, RunStatus::Succeeded);
+    QVERIFY(refinement_probes(equal) > 0);
+  }
+
   // Windows only on the sensitivity menu, two widths: one family, so the layers may take
   // different widths (a config holds one rule, each head its own width). With the budget set
   // between the sensitive layer's two probes alone, the measured mix (the narrow window on the
