@@ -34,6 +34,16 @@ double summed_nll(const Model& model, const at::Tensor& hidden, const at::Tensor
 
 }  // namespace
 
+double summed_window_nll(const Model& model, const at::Tensor& hidden, const at::Tensor& batch) {
+  c10::NoGradGuard no_grad;
+  const int64_t count = batch.size(0);
+  const int64_t n = batch.size(1);
+  const int64_t width = hidden.size(-1);
+  at::Tensor inputs = hidden.narrow(1, 0, n - 1).reshape({count * (n - 1), width});
+  at::Tensor targets = batch.narrow(1, 1, n - 1).reshape({count * (n - 1)}).to(hidden.device());
+  return summed_nll(model, inputs, targets);
+}
+
 std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
                                        const PerplexityOptions& options) {
   std::vector<int32_t> stream;
@@ -84,11 +94,7 @@ Result<PerplexityResult> compute_perplexity(
         return with_context("perplexity in windows of " + std::to_string(n) + " tokens",
                             hidden.error());
       }
-      const int64_t width = hidden->size(-1);
-      at::Tensor inputs = hidden->narrow(1, 0, n - 1).reshape({count * (n - 1), width});
-      at::Tensor targets =
-          batch.narrow(1, 1, n - 1).reshape({count * (n - 1)}).to(hidden->device());
-      total_nll += summed_nll(model, inputs, targets);
+      total_nll += summed_window_nll(model, *hidden, batch);
       if (progress) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() -

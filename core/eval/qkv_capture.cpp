@@ -1,7 +1,10 @@
 #include "core/eval/qkv_capture.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
+#include "core/eval/perplexity.h"
+#include "core/model/capture_attention.h"
 #include "core/model/model.h"
 #include "core/model/torch_errors.h"
 
@@ -10,7 +13,7 @@ namespace afbs {
 Result<std::vector<WindowCapture>> capture_windows(
     const Model& model, const std::vector<int32_t>& stream, int64_t length,
     const std::vector<int64_t>& windows, StopFlags stop,
-    const std::function<void(int windows_done)>& done, const std::vector<int>& layers) {
+    const std::function<void(int windows_done)>& done, const std::vector<int>& layers, bool score) {
   if (length < 1) return Error{"capture: length must be positive"};
   const int64_t available = static_cast<int64_t>(stream.size()) / length;
   std::vector<WindowCapture> captures;
@@ -24,14 +27,22 @@ Result<std::vector<WindowCapture>> capture_windows(
     try {
       std::vector<int32_t> slice(stream.begin() + window * length,
                                  stream.begin() + (window + 1) * length);
-      auto captured = model.capture(model.token_tensor(slice), layers);
-      if (!captured) return captured.error();
+      // Model::capture's forward, keeping the final hidden states for the score.
+      c10::NoGradGuard no_grad;
+      CaptureAttention recorder(static_cast<int>(model.config().num_layers),
+                                &model.dense_attention());
+      recorder.keep_only(layers);
+      const at::Tensor tokens = model.token_tensor(slice);
+      auto hidden = model.hidden_states(tokens, &recorder);
+      if (!hidden) return hidden.error();
+      std::vector<LayerQkv> captured = recorder.take();
       WindowCapture capture;
       capture.window = window;
+      if (score) capture.nll_sum = summed_window_nll(model, *hidden, tokens);
       auto first_of_batch = [](const at::Tensor& t) {
         return t.defined() ? t.select(0, 0).contiguous() : at::Tensor();
       };
-      for (auto& layer : *captured) {
+      for (auto& layer : captured) {
         capture.q.push_back(first_of_batch(layer.q));
         capture.k.push_back(first_of_batch(layer.k));
         capture.v.push_back(first_of_batch(layer.v));

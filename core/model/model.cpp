@@ -209,9 +209,17 @@ Result<at::Tensor> Model::hidden_states(const at::Tensor& tokens, LayerAttention
   while (static_cast<size_t>(stream->next_layer) < weights_->layers.size()) {
     if (Status advanced = advance(*stream, attention); !advanced) return advanced.error();
   }
+  return final_hidden(*stream);
+}
+
+Result<at::Tensor> Model::final_hidden(const ResidualStream& stream) const {
+  if (static_cast<size_t>(stream.next_layer) != weights_->layers.size()) {
+    return Error{"forward: final norm of a stream at layer " + std::to_string(stream.next_layer) +
+                 " of " + std::to_string(weights_->layers.size())};
+  }
   try {
     c10::NoGradGuard no_grad;
-    return rms_norm(stream->hidden, weights_->final_norm, config_.rms_norm_eps,
+    return rms_norm(stream.hidden, weights_->final_norm, config_.rms_norm_eps,
                     config_.norm_adds_one);
   } catch (const std::exception& error) {
     return torch_error("forward: final norm", error);

@@ -83,6 +83,8 @@ class Model {
   // these two, so a streamed layer's Q/K/V and residual are bitwise those of a whole forward.
   Result<ResidualStream> embed(const at::Tensor& tokens) const;
   Status advance(ResidualStream& stream, LayerAttention* attention = nullptr) const;
+  // The final norm of a stream that has run every layer: what hidden_states returns.
+  Result<at::Tensor> final_hidden(const ResidualStream& stream) const;
   // lm_head on hidden states [..., hidden]; logits in the compute dtype.
   at::Tensor logits(const at::Tensor& hidden) const;
   // Q/K/V of every layer for a batch of tokens [B, L]: q [B, Hq, L, D], k/v [B, Hkv, L, D].

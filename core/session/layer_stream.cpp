@@ -2,20 +2,25 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/attention/attention_evaluator.h"
+#include "core/eval/perplexity.h"
 #include "core/model/capture_attention.h"
 #include "core/model/torch_errors.h"
 
 namespace afbs {
 
 LayerStream::LayerStream(const Model& model, AttentionEvaluator& evaluator,
-                         std::vector<Window> windows)
+                         std::vector<Window> windows, bool score)
     : model_(model),
       evaluator_(evaluator),
       windows_(std::move(windows)),
-      streams_(windows_.size()) {}
+      streams_(windows_.size()),
+      score_(score),
+      nll_sums_(windows_.size(), -1.0) {}
 
 void LayerStream::release() {
   if (held_layer_ >= 0) evaluator_.release_layer(held_layer_);
@@ -36,6 +41,11 @@ Status LayerStream::advance_window(std::size_t w, int layer) {
   capture.keep_only({layer});
   if (Status advanced = model_.advance(stream, &capture); !advanced) return advanced;
   ++layer_forwards_;
+  if (score_ && stream.next_layer == model_.config().num_layers && nll_sums_[w] < 0.0) {
+    Result<at::Tensor> hidden = model_.final_hidden(stream);
+    if (!hidden) return hidden.error();
+    nll_sums_[w] = summed_window_nll(model_, *hidden, model_.token_tensor(windows_[w].tokens));
+  }
   const LayerQkv& qkv = capture.layers()[static_cast<std::size_t>(layer)];
   return evaluator_.add_capture(layer, static_cast<int>(windows_[w].id), qkv.q, qkv.k, qkv.v);
 }
@@ -81,6 +91,16 @@ Status LayerStream::bring_to(int layer, StopFlags stop, const Progress& progress
   }
   if (restarted) ++passes_;
   held_layer_ = layer;
+  if (score_ && !dense_perplexity_ && !windows_.empty() &&
+      std::all_of(nll_sums_.begin(), nll_sums_.end(), [](double nll) { return nll >= 0.0; })) {
+    double nll = 0.0;  // in window order, as compute_perplexity adds its forwards
+    for (double window_nll : nll_sums_)
+      nll += window_nll;
+    const double predicted = static_cast<double>(windows_.size()) *
+                             static_cast<double>(windows_.front().tokens.size() - 1);
+    const double perplexity = std::exp(nll / predicted);
+    if (std::isfinite(perplexity)) dense_perplexity_ = perplexity;
+  }
   return finish({});
 }
 

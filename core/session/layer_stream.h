@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/common/result.h"
@@ -28,8 +29,11 @@ class LayerStream {
   };
   using Progress = std::function<void(int windows_done, int windows_total)>;
 
-  // `model` and `evaluator` must outlive the stream.
-  LayerStream(const Model& model, AttentionEvaluator& evaluator, std::vector<Window> windows);
+  // `model` and `evaluator` must outlive the stream. With `score`, bringing the streams to the
+  // model's last layer also scores each window under the dense model (the layer's forward runs
+  // anyway): dense_perplexity() then holds the windows' perplexity at no extra forward.
+  LayerStream(const Model& model, AttentionEvaluator& evaluator, std::vector<Window> windows,
+              bool score = false);
 
   // Makes `layer` the one layer whose captures `evaluator` holds: the layer held before is
   // released first, then every window is advanced to `layer` and its Q/K/V registered.
@@ -43,6 +47,9 @@ class LayerStream {
   int passes() const { return passes_; }                      // streams started from the embedding
   int64_t layer_forwards() const { return layer_forwards_; }  // window × layer steps run
   double seconds() const { return seconds_; }                 // spent in bring_to
+  // Once every window has been through the last layer (with `score`): their dense perplexity,
+  // the sum compute_perplexity forms one window per forward.
+  std::optional<double> dense_perplexity() const { return dense_perplexity_; }
 
  private:
   Status advance_window(std::size_t w, int layer);
@@ -51,6 +58,9 @@ class LayerStream {
   AttentionEvaluator& evaluator_;
   std::vector<Window> windows_;
   std::vector<ResidualStream> streams_;  // one per window; undefined before the first layer
+  bool score_ = false;
+  std::vector<double> nll_sums_;  // per window, once scored
+  std::optional<double> dense_perplexity_;
   int held_layer_ = -1;
   int passes_ = 0;
   int64_t layer_forwards_ = 0;

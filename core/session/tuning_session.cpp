@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "core/attention/attention_evaluator.h"
 #include "core/attention/block_geometry.h"
@@ -46,8 +48,12 @@ struct TuningSession::State {
   SessionCosts costs;
   // remember_perplexity: perplexity by the heads' settings of a config (perplexity_key).
   std::map<std::string, double> remembered_perplexity;
+  // The calibration windows' dense perplexity, scored by the capture's own forward (whole
+  // capture, guard on, no guard windows): the guard's dense pass then costs nothing.
+  std::optional<double> captured_dense_perplexity;
 
   void drop_captures() {
+    captured_dense_perplexity.reset();
     if (attention) {
       const EvaluatorSeconds spent = attention->seconds();
       costs.evaluator.reference += spent.reference;
@@ -96,6 +102,15 @@ const Error& released_if_out_of_memory(const Error& error) {
 
 // What perplexity depends on in a guard measurement: every head's setting (the rest of the
 // config, the model and the windows are the session's own).
+// No sparse head (pinned or tuned): the config the guard measures is the dense model.
+bool every_head_dense(const std::vector<engine::LayerResult>& layers) {
+  for (const engine::LayerResult& layer : layers) {
+    for (const engine::HeadResult& head : layer.heads)
+      if (head.sparse) return false;
+  }
+  return true;
+}
+
 std::string perplexity_key(const std::vector<engine::LayerResult>& layers) {
   std::string key;
   char text[160];
@@ -264,8 +279,10 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
       stream_windows.push_back(
           {w, std::vector<int32_t>(stream.begin() + w * top, stream.begin() + (w + 1) * top)});
     }
+    // The windows streamed are exactly the guard's when it reads no guard windows.
+    const bool score = options.perplexity_guard && options.guard_windows == 0;
     state_->stream =
-        std::make_unique<LayerStream>(*state_->model, *attention, std::move(stream_windows));
+        std::make_unique<LayerStream>(*state_->model, *attention, std::move(stream_windows), score);
     State* state = state_.get();
     evaluator->set_layer_preparer([state](int layer) {
       const auto started = std::chrono::steady_clock::now();
@@ -281,12 +298,23 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
     }
     const auto capture_started = std::chrono::steady_clock::now();
     report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
-    auto captures =
-        capture_windows(*state_->model, stream, top, window_ids, stop, [&](int windows_done) {
+    const bool score = options.perplexity_guard && options.guard_windows == 0;  // as above
+    auto captures = capture_windows(
+        *state_->model, stream, top, window_ids, stop,
+        [&](int windows_done) {
           report_phase(phases, "capture Q/K/V", windows_done, windows,
                        seconds_since(capture_started), 0);
-        });
+        },
+        {}, score);
     if (!captures) return captures.error();
+    if (score) {
+      double nll = 0.0;  // summed in window order, as compute_perplexity sums its forwards
+      for (const WindowCapture& capture : *captures)
+        nll += capture.nll_sum;
+      const double perplexity =
+          std::exp(nll / (static_cast<double>(windows) * static_cast<double>(top - 1)));
+      if (std::isfinite(perplexity)) state_->captured_dense_perplexity = perplexity;
+    }
     if (Status registered = engine::register_captures(*attention, *captures); !registered) {
       return registered.error();
     }
@@ -369,8 +397,19 @@ engine::RunResult TuningSession::run(const engine::EngineOptions& engine_options
   } run_end{*state_};
   if (state_->options.perplexity_guard) {
     auto* phases = dynamic_cast<engine::PhaseObserver*>(observer);
-    engine::PerplexityMeasure measure =
-        engine::make_perplexity_measure(*state_->model, guard_text(stop, phases), dense_config());
+    auto guard_pass = std::make_shared<int>(-1);  // -1: the dense pass has not been measured
+    engine::PerplexityMeasure measure = engine::make_perplexity_measure(
+        *state_->model, guard_text(stop, phases, guard_pass), dense_config());
+    // The dense model's perplexity on these windows, when the capture's forward scored it
+    // (whole capture, or a stream that has reached the last layer): no pass of its own.
+    measure = [measure = std::move(measure), state = state_.get(),
+               guard_pass](const std::vector<engine::LayerResult>& layers) -> Result<double> {
+      std::optional<double> dense = state->captured_dense_perplexity;
+      if (!dense && state->stream) dense = state->stream->dense_perplexity();
+      if (!dense || !every_head_dense(layers)) return measure(layers);
+      if (*guard_pass < 0) *guard_pass = 0;  // the next pass measured is a tuned one
+      return *dense;
+    };
     if (state_->options.remember_perplexity) {
       measure = [measure = std::move(measure), &memory = state_->remembered_perplexity](
                     const std::vector<engine::LayerResult>& layers) -> Result<double> {
@@ -447,14 +486,21 @@ int TuningSession::passes_after_guard(int guard_pass, bool quality) const {
   return (guard_pass == 0 ? 1 : 0) + quality_passes;
 }
 
-engine::GuardText TuningSession::guard_text(StopFlags stop, engine::PhaseObserver* phases) const {
+engine::GuardText TuningSession::guard_text(StopFlags stop, engine::PhaseObserver* phases,
+                                            std::shared_ptr<int> pass) const {
   engine::GuardText text;
   text.stop = stop;
   if (phases != nullptr) {
-    auto pass = std::make_shared<int>(-1);  // the measure is called once per guard pass
+    // The measure is called once per guard pass, the dense one first (unless the capture
+    // scored it: then the caller has moved `pass` on to 0).
+    if (!pass) pass = std::make_shared<int>(-1);
     const bool quality = state_->options.measure_quality;
-    text.progress = [this, phases, pass, quality](int done, int total, double seconds) {
-      if (done == 1) ++*pass;
+    // A pass starts with its first report (one window, or a batch of them) and ends with
+    // done == total.
+    auto in_pass = std::make_shared<bool>(false);
+    text.progress = [this, phases, pass, in_pass, quality](int done, int total, double seconds) {
+      if (!*in_pass) ++*pass;
+      *in_pass = done < total;
       const std::string phase = *pass == 0
                                     ? "guard: dense perplexity"
                                     : "guard round " + std::to_string(*pass) + ": tuned perplexity";

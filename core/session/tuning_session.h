@@ -150,7 +150,9 @@ class TuningSession {
  private:
   SparseConfig dense_config() const;
   int measured_windows() const;  // tune + validation + guard windows
-  engine::GuardText guard_text(StopFlags stop, engine::PhaseObserver* phases) const;
+  // `pass`: the guard passes counted so far (-1 before the dense one); shared with the caller.
+  engine::GuardText guard_text(StopFlags stop, engine::PhaseObserver* phases,
+                               std::shared_ptr<int> pass = nullptr) const;
 
   struct State;
   explicit TuningSession(std::unique_ptr<State> state);

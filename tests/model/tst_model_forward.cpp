@@ -4,9 +4,12 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <limits>
 
+#include "core/eval/perplexity.h"
 #include "core/eval/qkv_capture.h"
 #include "core/model/model.h"
 #include "tiny_checkpoint.h"
@@ -57,6 +60,7 @@ class TestModelForward : public QObject {
   void chunkedLongForwardEqualsUnchunked();
   void captureEqualsRecomputation();
   void lowerFidelitiesArePrefixes();
+  void scoredCaptureIsTheDensePerplexity();
   void badInputsAreErrors();
 };
 
@@ -162,6 +166,36 @@ void TestModelForward::lowerFidelitiesArePrefixes() {
   auto missing = capture_windows(*model, stream, 64, {3});
   QVERIFY(!missing.ok());
   QVERIFY(QString::fromStdString(missing.error().message).contains("window 3"));
+}
+
+// A scored capture's forward gives the windows' dense perplexity, bitwise what
+// compute_perplexity gives one window per forward (the guard's way), so the guard's dense pass
+// can be skipped; an unscored capture leaves nll_sum at 0.
+void TestModelForward::scoredCaptureIsTheDensePerplexity() {
+  QTemporaryDir tmp;
+  auto model = tiny_model(tmp.path().toStdString());
+  QVERIFY(model);
+  const auto stream = some_tokens(200);
+  auto scored = capture_windows(*model, stream, 64, {0, 1, 2}, {}, {}, {}, true);
+  QVERIFY(scored.ok());
+  double nll = 0.0;
+  for (const WindowCapture& capture : *scored) {
+    QVERIFY(capture.nll_sum > 0.0);
+    nll += capture.nll_sum;
+  }
+  std::atomic<bool> never{false};
+  PerplexityOptions options;
+  options.window_tokens = 64;
+  options.max_windows = 3;
+  options.stop.cancel = &never;  // stoppable: one window per forward
+  auto dense = compute_perplexity(*model, stream, options);
+  QVERIFY(dense.ok());
+  QVERIFY2(std::exp(nll / (3.0 * 63.0)) == dense->perplexity,
+           qPrintable(QString::number(std::exp(nll / 189.0), 'g', 17) + " against " +
+                      QString::number(dense->perplexity, 'g', 17)));
+  auto unscored = capture_windows(*model, stream, 64, {0});
+  QVERIFY(unscored.ok());
+  QCOMPARE((*unscored)[0].nll_sum, 0.0);
 }
 
 void TestModelForward::badInputsAreErrors() {

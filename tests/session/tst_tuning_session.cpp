@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "core/engine/run_config.h"
 #include "core/session/tuning_session.h"
@@ -203,6 +204,43 @@ class TestTuningSession : public QObject {
     QVERIFY(!session.ok());
     QVERIFY2(message(session.error()).contains("block shape 96x64"),
              session.error().message.c_str());
+  }
+
+  // The guard's dense perplexity is scored by the capture's own forward (up front, or the
+  // stream passing the last layer): no dense pass of its own, and the value a dense pass
+  // gives. A streamed run that never reaches the last layer measures it as before.
+  void the_capture_scores_the_guards_dense_pass_data() {
+    QTest::addColumn<bool>("stream");
+    QTest::addColumn<int>("layer");
+    QTest::addColumn<bool>("scored");
+    QTest::newRow("up front") << false << 3 << true;
+    QTest::newRow("streamed to the last layer") << true << 5 << true;
+    QTest::newRow("streamed to layer 3") << true << 3 << false;
+  }
+  void the_capture_scores_the_guards_dense_pass() {
+    QFETCH(bool, stream);
+    QFETCH(int, layer);
+    QFETCH(bool, scored);
+    auto options = small_options();
+    if (!options) QSKIP("the demo model is not present");
+    options->stream_layers = stream;
+    options->engine.layers = {layer};
+    struct Phases : engine::TuningObserver, engine::PhaseObserver {
+      std::set<std::string> seen;
+      void on_phase(const engine::PhaseProgress& progress) override { seen.insert(progress.phase); }
+    } phases;
+    auto session = TuningSession::prepare(*options);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().message.c_str());
+    const engine::RunResult run = (*session)->run(&phases);
+    QCOMPARE(run.status, engine::RunStatus::Succeeded);
+    QCOMPARE(phases.seen.count("guard: dense perplexity") == 0, scored);
+    QVERIFY(phases.seen.count("guard round 1: tuned perplexity") == 1);
+    auto dense = (*session)->perplexity(nullptr);
+    QVERIFY(dense.ok());
+    QVERIFY2(
+        std::abs(*run.perplexity_dense / *dense - 1.0) < 1e-6,  // fp32 batching
+        qPrintable(
+            QString("%1 vs %2").arg(*run.perplexity_dense, 0, 'g', 12).arg(*dense, 0, 'g', 12)));
   }
 
   void a_pinned_head_comes_back_unchanged() {
