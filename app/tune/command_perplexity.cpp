@@ -119,7 +119,8 @@ int run_perplexity(const std::vector<std::string>& argv) {
   // long before the text ends.
   const double processed = static_cast<double>(result->windows * *length);
   const double tokens_per_second = seconds > 0 ? processed / seconds : 0.0;
-  const double dense_tokens_per_second = dense && dense_seconds > 0 ? processed / dense_seconds : 0.0;
+  const double dense_tokens_per_second =
+      dense && dense_seconds > 0 ? processed / dense_seconds : 0.0;
 
   if (args->has("json")) {
     nlohmann::ordered_json out = {{"model", dir->string()},
