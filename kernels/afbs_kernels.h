@@ -63,7 +63,12 @@ typedef struct afbs_mask_job {
 
 // Writes, for job t and query block i, the kept key blocks in ascending order to
 // lut[(t·nq + i)·nk …] and their number to counts[t·nq + i] (nq, nk: query and key blocks).
-// `jobs` lives in device memory.
+// `jobs` lives in device memory. Dense and sliding-window jobs read nothing of the workspace
+// but its shape: when no job's rule needs it (afbs_rule_needs_prepare), afbs_predict_prepare,
+// which reads all of Q and K, may be skipped.
+static inline int afbs_rule_needs_prepare(int rule) {
+  return rule == AFBS_RULE_CUMULATIVE || rule == AFBS_RULE_TOP_FRACTION;
+}
 cudaError_t afbs_predict_select(const void* workspace, afbs_predict_shape shape,
                                 const afbs_mask_job* jobs, int job_count, int32_t* lut,
                                 int32_t* counts, cudaStream_t stream);

@@ -98,8 +98,13 @@ bool cuda_kernels_serve(const at::Tensor& t) {
           t.scalar_type() == at::kBFloat16);
 }
 
+bool CudaMaskPredictor::needs_scores(const HeadSetting& setting) {
+  return afbs_rule_needs_prepare(kernel_rule(setting.rule)) != 0;
+}
+
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at::Tensor& k,
-                                                   BlockShape shape, SettingsPerHead settings) {
+                                                   BlockShape shape, SettingsPerHead settings,
+                                                   bool scores) {
   if (Status s = check_heads(q, "q"); !s) return s.error();
   if (Status s = check_heads(k, "k"); !s) return s.error();
   if (q.scalar_type() != k.scalar_type() || q.size(1) != k.size(1) || q.size(2) != k.size(2) ||
@@ -121,6 +126,8 @@ Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor& q, const at
   predictor.shape_ = shape;
   predictor.settings_ = settings;
   predictor.workspace_ = at::empty({static_cast<int64_t>(bytes)}, q.options().dtype(at::kByte));
+  predictor.scores_ = scores;
+  if (!scores) return predictor;  // dense and window masks read only the shape
   Status launched = check_cuda(
       afbs_predict_prepare(q.data_ptr(), k.data_ptr(), s, predictor.workspace_.data_ptr(),
                            c10::cuda::getCurrentCUDAStream()),
@@ -141,6 +148,10 @@ Result<KernelMasks> CudaMaskPredictor::predict(const std::vector<HeadRequest>& r
   if (requests.empty()) return Error{"CUDA mask prediction: no jobs"};
   std::vector<afbs_mask_job> jobs;
   for (const HeadRequest& r : requests) {
+    if (!scores_ && needs_scores(r.setting)) {
+      return Error{"CUDA mask prediction: head " + std::to_string(r.head) +
+                   "'s setting needs Ŝ, and the predictor was built without it"};
+    }
     afbs_mask_job job{};
     job.head = r.head;
     job.rule = kernel_rule(r.setting.rule);
@@ -263,8 +274,11 @@ bool cuda_kernels_serve(const at::Tensor&) {
 }
 
 Result<CudaMaskPredictor> CudaMaskPredictor::build(const at::Tensor&, const at::Tensor&, BlockShape,
-                                                   SettingsPerHead) {
+                                                   SettingsPerHead, bool) {
   return Error{"CUDA kernels: not in this build (libtorch without CUDA or AFBS_WITH_CUDA=OFF)"};
+}
+bool CudaMaskPredictor::needs_scores(const HeadSetting& setting) {
+  return setting.rule == SelectionRule::cumulative || setting.rule == SelectionRule::top_fraction;
 }
 Result<KernelMasks> CudaMaskPredictor::predict(const std::vector<HeadRequest>&) const {
   return Error{"CUDA kernels: not in this build"};

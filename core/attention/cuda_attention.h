@@ -38,10 +38,16 @@ enum class SettingsPerHead { many, one };
 // Everything prediction needs that no setting changes, computed once on the device.
 class CudaMaskPredictor {
  public:
+  // `scores` off skips pooling Q and K, Ŝ and their order: then only dense and sliding-window
+  // settings can be predicted (their masks follow from the shape alone), the forward's case
+  // for a layer of windows.
   static Result<CudaMaskPredictor> build(const at::Tensor& q, const at::Tensor& k, BlockShape shape,
-                                         SettingsPerHead settings = SettingsPerHead::many);
+                                         SettingsPerHead settings = SettingsPerHead::many,
+                                         bool scores = true);
   // One job per request (a query head and its setting), all in one launch.
   Result<KernelMasks> predict(const std::vector<HeadRequest>& requests) const;
+  // Whether a setting's mask reads Ŝ or coherence (cumulative, top fraction).
+  static bool needs_scores(const HeadSetting& setting);
   int64_t query_blocks() const;
   int64_t key_blocks() const;
 
@@ -50,6 +56,7 @@ class CudaMaskPredictor {
   at::Tensor workspace_;
   BlockShape shape_;
   SettingsPerHead settings_ = SettingsPerHead::many;
+  bool scores_ = true;
 };
 
 struct KernelAttentionRequest {

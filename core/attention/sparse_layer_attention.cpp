@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -116,7 +117,12 @@ at::Tensor SparseLayerAttention::attend_on_kernels(int layer, const at::Tensor& 
   const at::Tensor q_heads = q.reshape({batch * heads, length, dim}).contiguous();
   const at::Tensor k_heads = k.reshape({batch * kv_heads, length, dim}).contiguous();
   const at::Tensor v_heads = v.reshape({batch * kv_heads, length, dim}).contiguous();
-  auto predictor = CudaMaskPredictor::build(q_heads, k_heads, config_.blocks, SettingsPerHead::one);
+  // A layer of windows (and dense heads) needs no Ŝ: its masks skip reading Q and K.
+  const bool scores = std::any_of(settings.begin(), settings.end(), [](const HeadSetting& s) {
+    return CudaMaskPredictor::needs_scores(s);
+  });
+  auto predictor =
+      CudaMaskPredictor::build(q_heads, k_heads, config_.blocks, SettingsPerHead::one, scores);
   if (!predictor) throw std::invalid_argument(where + ": " + predictor.error().message);
   std::vector<HeadRequest> requests;
   KernelAttentionRequest request;

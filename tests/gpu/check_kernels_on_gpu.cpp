@@ -150,6 +150,41 @@ struct MaskTally {
   int64_t rows = 0, borderline = 0;
 };
 
+// A predictor built without Ŝ (a layer of windows): its dense and window masks equal the
+// prepared predictor's (`lut`, `counts` for `requests`), and a setting needing Ŝ is refused.
+void check_masks_without_scores(const test::LocalSinkHeads& x, BlockShape shape,
+                                SettingsPerHead mode, const std::vector<HeadRequest>& requests,
+                                const at::Tensor& lut, const at::Tensor& counts) {
+  auto shapeless = CudaMaskPredictor::build(x.q.cuda(), x.k.cuda(), shape, mode, false);
+  if (!shapeless) return fail("predictor without scores: " + shapeless.error().message);
+  std::vector<HeadRequest> geometric;
+  std::vector<int64_t> index;
+  for (size_t t = 0; t < requests.size(); ++t) {
+    if (CudaMaskPredictor::needs_scores(requests[t].setting)) continue;
+    geometric.push_back(requests[t]);
+    index.push_back(static_cast<int64_t>(t));
+  }
+  auto masks = shapeless->predict(geometric);
+  if (!masks) return fail("predict without scores: " + masks.error().message);
+  const at::Tensor got_lut = masks->lut.cpu(), got_counts = masks->counts.cpu();
+  for (size_t g = 0; g < geometric.size(); ++g) {
+    const at::Tensor want_counts = counts[index[g]];
+    if (!at::equal(got_counts[static_cast<int64_t>(g)], want_counts)) {
+      return fail("mask without scores, job " + std::to_string(index[g]) + ": counts differ");
+    }
+    for (int64_t i = 0; i < want_counts.size(0); ++i) {
+      const int64_t kept = want_counts[i].item<int64_t>();
+      if (!at::equal(got_lut[static_cast<int64_t>(g)][i].narrow(0, 0, kept),
+                     lut[index[g]][i].narrow(0, 0, kept))) {
+        return fail("mask without scores, job " + std::to_string(index[g]) + " row " +
+                    std::to_string(i) + " differs");
+      }
+    }
+  }
+  HeadSetting cumulative;
+  if (shapeless->predict({{0, cumulative}})) fail("a cumulative setting without scores was served");
+}
+
 // Masks of every setting for every head, one launch, against the CPU predictor. `tied`: K is
 // constant, so every Ŝ is 0 and each row's order is decided by the column alone.
 void check_masks(const Shape& s, uint64_t seed, SettingsPerHead mode, bool tied, MaskTally& tally) {
@@ -195,6 +230,7 @@ void check_masks(const Shape& s, uint64_t seed, SettingsPerHead mode, bool tied,
       return;
     }
   }
+  check_masks_without_scores(x, shape, mode, requests, lut, counts);
 }
 
 double relative_l1(const at::Tensor& a, const at::Tensor& reference) {

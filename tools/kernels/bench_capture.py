@@ -23,23 +23,33 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.nn.attention.flex_attention import flex_attention
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_kernels import (Kernels, MaskJob, AFBS_RULE_CUMULATIVE, bench, flex_block_mask,  # noqa: E402
-                           run_meta)
+from bench_kernels import (Kernels, MaskJob, AFBS_RULE_CUMULATIVE, AFBS_RULE_SLIDING_WINDOW,  # noqa: E402
+                           AFBS_RULE_TOP_FRACTION, bench, flex_block_mask, run_meta)
 
 AFBS_RULE_DENSE = 0
 
 
+# The config's selection rules: the C API's rule and the key of its parameter (None: θ, τ).
+RULES = {"cumulative": (AFBS_RULE_CUMULATIVE, None),
+         "top_fraction": (AFBS_RULE_TOP_FRACTION, "fraction"),
+         "sliding_window": (AFBS_RULE_SLIDING_WINDOW, "tokens")}
+
+
 def jobs_for(config, layer, heads, query_heads):
-    """A MaskJob and a PV-skip λ per folded head b·Hq + h, from the config's head h."""
+    """A MaskJob and a PV-skip λ per folded head b·Hq + h, from the config's head h (its own
+    fraction or window where it carries one, as a perplexity budget's allocation writes)."""
     settings = config["layers"][layer]["heads"]
-    rule = config.get("selection", {}).get("rule", "cumulative")
-    if rule != "cumulative":
-        raise SystemExit(f"config rule {rule}: only cumulative configs are timed here")
+    selection = config.get("selection", {})
+    rule = selection.get("rule", "cumulative")
+    if rule not in RULES:
+        raise SystemExit(f"config rule {rule}: not timed here")
+    code, key = RULES[rule]
     jobs, lambdas = [], []
     for t in range(heads):
         h = settings[t % query_heads]
         if h.get("sparse", True):
-            jobs.append(MaskJob(t, AFBS_RULE_CUMULATIVE, h["theta"], h["tau"], 0.0))
+            parameter = float(h.get(key, selection.get(key))) if key else 0.0
+            jobs.append(MaskJob(t, code, h["theta"], h["tau"], parameter))
             lambdas.append(h.get("lambda", 50.0))
         else:
             jobs.append(MaskJob(t, AFBS_RULE_DENSE, 0.0, 1.0, 0.0))
@@ -135,7 +145,7 @@ def main():
     lines = [f"# B2 on a real capture — {meta['device']}, torch {meta['torch']}, commit {commit}, "
              f"{meta['date_utc']}", "", f"`{meta['command']}`", "",
              f"bf16, causal, blocks {block_q} × {block_k}, masks predicted by our kernels with the "
-             f"config's (θ, τ) per head and attention with its PV-skip λ. ms = median. ×best = "
+             f"config's rule ({config.get('selection', {}).get('rule', 'cumulative')}) per head and attention with its PV-skip λ. ms = median. ×best = "
              "best dense (FA2/cuDNN) ÷ (prediction + our sparse attention); ideal = 1/(1−s); "
              "×Flex = Flex on the same blocks ÷ ours with prediction (attention only in brackets).", "",
              "| layer | heads × n × D (Hkv) | FA2 ms | cuDNN ms | ours dense ms | s | predict ms | "

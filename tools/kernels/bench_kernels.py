@@ -57,6 +57,8 @@ class AttentionArgs(ctypes.Structure):
 
 AFBS_BF16 = 2
 AFBS_RULE_CUMULATIVE = 1
+AFBS_RULE_TOP_FRACTION = 2
+AFBS_RULE_SLIDING_WINDOW = 3
 
 
 class Kernels:
@@ -121,8 +123,12 @@ class Kernels:
                                             lut.data_ptr(), counts.data_ptr(), self.stream()):
                 raise RuntimeError("afbs_predict_select failed")
 
+        # Dense and window jobs read only the shape (afbs_rule_needs_prepare): no Q/K pass.
+        needs_prepare = any(job.rule in (AFBS_RULE_CUMULATIVE, AFBS_RULE_TOP_FRACTION) for job in jobs)
+
         def run():
-            prepare()
+            if needs_prepare:
+                prepare()
             select()
         return run, prepare, select, lut, counts
 
