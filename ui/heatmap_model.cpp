@@ -53,6 +53,11 @@ void HeatmapModel::set_dimensions(int layers, int heads) {
   undo_stack_->clear();  // its commands point at cells that no longer exist
 }
 
+void HeatmapModel::start_over(BlockShape blocks) {
+  set_dimensions(layers(), heads());
+  blocks_ = blocks;
+}
+
 void HeatmapModel::emit_all_changed() {
   if (layers() > 0 && heads() > 0)
     Q_EMIT dataChanged(index(0, 0), index(layers() - 1, heads() - 1));

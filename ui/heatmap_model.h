@@ -54,6 +54,9 @@ class HeatmapModel : public QAbstractTableModel {
   // loaded (an undoable step with its cells). Runs tune for it; exports write it.
   BlockShape blocks() const { return blocks_; }
   void set_blocks(BlockShape blocks) { blocks_ = blocks; }
+  // Every head back to its default at another block shape (a run there tunes them anew);
+  // clears the undo stack, like set_dimensions.
+  void start_over(BlockShape blocks);
   QUndoStack* undo_stack() const { return undo_stack_; }
 
   // Edits, each pushed as an undo command. Overriding a setting also pins the head, so the

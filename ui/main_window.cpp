@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "core/attention/sparse_preset.h"
+#include "ui/block_shape_change.h"
 #include "ui/convergence_chart.h"
 #include "ui/frontier_chart.h"
 #include "ui/head_inspector.h"
@@ -243,12 +244,19 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
   }
   run_panel_->budget_box()->apply_to(options);
   options.fidelity_lengths = engine::default_fidelity_ladder(run_panel_->top_length(), 64);
-  options.blocks = heatmap_model_->blocks();  // re-tuned heads must match the heatmap's others
+  options.blocks = run_panel_->blocks();
   options.layers = run_panel_->layers();
   if (retune) {
     options.layers.clear();
     for (const auto& [layer, head] : *retune)
       if (options.layers.empty() || options.layers.back() != layer) options.layers.push_back(layer);
+  }
+  const BlockShape held = heatmap_model_->blocks();
+  if (const QString problem = block_shape_change_problem(*heatmap_model_, options.blocks,
+                                                         options.layers, retune.has_value());
+      !problem.isEmpty()) {
+    notify(Severity::Warning, tr("Not started: %1.").arg(problem));
+    return false;
   }
   TuningJob job;
   if (job_factory_) {
@@ -261,6 +269,15 @@ bool MainWindow::start_run(std::optional<std::set<HeadKey>> retune) {
     return false;
   }
   message_bar_->dismiss();
+  if (options.blocks != held) {
+    heatmap_model_->start_over(options.blocks);
+    append_log(tr("The heatmap's %1 × %2 thresholds are cleared (a saved session or exported "
+                  "config keeps them): this run tunes every layer for %3 × %4 blocks.")
+                   .arg(held.query)
+                   .arg(held.key)
+                   .arg(options.blocks.query)
+                   .arg(options.blocks.key));
+  }
   clear_run_views();
   convergence_->set_error_target(options.target_error);
   const QString method = options.method == engine::TuningMethod::Static

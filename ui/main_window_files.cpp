@@ -140,10 +140,12 @@ bool MainWindow::open_config(const QString& path) {
   message_bar_->dismiss();
   remember_folder("config", path);
   append_log(tr("Opened %1 (Edit → Undo puts the heatmap back)").arg(path));
-  if (config->blocks != BlockShape{}) {
-    append_log(tr("Its thresholds are for %1 blocks: runs now tune for %1 blocks too.")
+  if (config->blocks != run_panel_->blocks()) {
+    append_log(tr("Its thresholds are for %1 blocks: runs now tune for %1 blocks too (Blocks in "
+                  "the run panel).")
                    .arg(QString::fromStdString(config->blocks.text())));
   }
+  run_panel_->set_blocks(config->blocks);
   return true;
 }
 

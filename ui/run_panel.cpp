@@ -63,6 +63,17 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
       tr("Top fidelity n_F, a multiple of 64 tokens within the model's context: the ladder is "
          "n_F/4, n_F/2, n_F. Longer is closer to real use and slower."));
   form->addRow(tr("Top length n_F"), top_length_);
+  blocks_ = new QComboBox(this);
+  blocks_->setObjectName("blockShape");
+  for (const BlockShape shape : {BlockShape{64, 64}, BlockShape{128, 64}, BlockShape{64, 128}}) {
+    blocks_->addItem(tr("%1 × %2").arg(shape.query).arg(shape.key),
+                     QString::fromStdString(shape.text()));
+  }
+  blocks_->setToolTip(
+      tr("Query × key tokens per block: the thresholds hold for one shape only. 64 × 64 skips "
+         "the finest blocks; 128 × 64 is the fastest kernel path on an H200. A run at another "
+         "shape than the heatmap's tunes every layer anew (afbs-tune tune --blocks)."));
+  form->addRow(tr("Blocks"), blocks_);
   auto* layers = new QHBoxLayout;
   first_layer_ = new QSpinBox(this);
   first_layer_->setObjectName("firstLayer");
@@ -95,7 +106,7 @@ RunPanel::RunPanel(QWidget* parent) : QGroupBox(tr("Run"), parent) {
   connect(pause_, &QPushButton::clicked, this, &RunPanel::pause_requested);
   connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancel_requested);
   for (QWidget* field : std::initializer_list<QWidget*>{l1_, pv_l1_, method_, preset_, top_length_,
-                                                        first_layer_, last_layer_})
+                                                        blocks_, first_layer_, last_layer_})
     WheelGuard::install(field);
   start_->setDefault(true);
   set_running(false);
@@ -113,6 +124,7 @@ RunSettings RunPanel::settings() const {
   settings.perplexity_budget = budget_->budget();
   settings.price_allocation = budget_->price_allocation();
   settings.layer_sensitivity = budget_->layer_sensitivity();
+  settings.blocks = blocks();
   return settings;
 }
 
@@ -127,6 +139,7 @@ void RunPanel::apply_settings(const RunSettings& settings) {
   first_layer_->setValue(settings.first_layer);
   budget_->set_values(settings.perplexity_budget, settings.price_allocation,
                       settings.layer_sensitivity);
+  set_blocks(settings.blocks);
 }
 
 void RunPanel::set_running(bool running) {
@@ -139,6 +152,7 @@ void RunPanel::set_running(bool running) {
   method_->setEnabled(!running);
   preset_->setEnabled(!running && method_->currentText() == "static");
   top_length_->setEnabled(!running);
+  blocks_->setEnabled(!running);
   first_layer_->setEnabled(!running);
   last_layer_->setEnabled(!running);
   if (!running) set_paused(false);
@@ -177,6 +191,15 @@ std::vector<int> RunPanel::layers() const {
   for (int layer = first; layer <= last; ++layer)
     chosen.push_back(layer);
   return chosen;
+}
+
+BlockShape RunPanel::blocks() const {
+  return BlockShape::parse(blocks_->currentData().toString().toStdString()).value_or(BlockShape{});
+}
+
+void RunPanel::set_blocks(BlockShape blocks) {
+  if (const int index = blocks_->findData(QString::fromStdString(blocks.text())); index >= 0)
+    blocks_->setCurrentIndex(index);
 }
 
 void RunPanel::set_model_limits(int layers, int context_tokens) {

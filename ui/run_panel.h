@@ -34,6 +34,9 @@ class RunPanel : public QGroupBox {
   int top_length() const;
   // The layers to tune, in order; empty when every layer is chosen.
   std::vector<int> layers() const;
+  // The block shape a run tunes for; opening a config sets it to the config's.
+  BlockShape blocks() const;
+  void set_blocks(BlockShape blocks);
 
   // What the loaded model allows: its layer count and context (n_F's ceiling).
   void set_model_limits(int layers, int context_tokens);
@@ -60,6 +63,7 @@ class RunPanel : public QGroupBox {
   PerplexityBudgetBox* budget_ = nullptr;
   QComboBox* method_ = nullptr;
   QComboBox* preset_ = nullptr;
+  QComboBox* blocks_ = nullptr;
   LengthSpinBox* top_length_ = nullptr;
   QSpinBox* first_layer_ = nullptr;
   QSpinBox* last_layer_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include "core/attention/block_shape.h"
+
 namespace afbs::ui {
 
 // What the run panel holds, as a value: saved in sessions and put back on restore.
@@ -19,6 +21,7 @@ struct RunSettings {
   double perplexity_budget = 0.0;  // a fraction (0.01 = 1 %); 0: off
   bool price_allocation = false;   // with a budget: also try the price allocation
   bool layer_sensitivity = false;  // with a budget: also try the per-layer sensitivity allocation
+  BlockShape blocks;               // what a run tunes for (the heatmap holds one shape)
 
   bool operator==(const RunSettings&) const = default;
 };

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <cmath>
+#include <tuple>
 
 #include "core/common/atomic_file.h"
 
@@ -128,7 +129,8 @@ QJsonObject run_to_json(const RunSettings& run) {
                      {"last_layer", run.last_layer},
                      {"perplexity_budget", run.perplexity_budget},
                      {"price_allocation", run.price_allocation},
-                     {"layer_sensitivity", run.layer_sensitivity}};
+                     {"layer_sensitivity", run.layer_sensitivity},
+                     {"blocks", QString::fromStdString(run.blocks.text())}};
 }
 
 RunSettings run_from_json(const QJsonObject& o) {
@@ -313,14 +315,22 @@ Result<SessionDocument> session_from_json(const QByteArray& json, const QString&
   }
   if (root.contains("last_tuning"))
     session.last_tuning = summary_from_json(root["last_tuning"].toObject());
-  if (root.contains("blocks")) {
-    const QString blocks = root["blocks"].toString();
-    const std::optional<BlockShape> shape = BlockShape::parse(blocks.toStdString());
-    if (!shape || !shape->supported()) {
-      return invalid(source,
-                     QStringLiteral("blocks '%1' is not 64x64, 128x64 or 64x128").arg(blocks));
+  // The heatmap's block shape, and the run panel's (older files: 64x64, and the heatmap's).
+  for (auto [object, key, shape] :
+       {std::tuple{root, "blocks", &session.blocks},
+        std::tuple{root["run"].toObject(), "run.blocks", &session.run.blocks}}) {
+    const QString name = QString::fromLatin1(key).section('.', -1);
+    if (!object.contains(name)) {
+      *shape = session.blocks;
+      continue;
     }
-    session.blocks = *shape;
+    const QString blocks = object[name].toString();
+    const std::optional<BlockShape> parsed = BlockShape::parse(blocks.toStdString());
+    if (!parsed || !parsed->supported()) {
+      return invalid(source,
+                     QStringLiteral("%1 '%2' is not 64x64, 128x64 or 64x128").arg(key, blocks));
+    }
+    *shape = *parsed;
   }
   session.log = root["log"].toString();
   session.notes = root["notes"].toString();

@@ -45,6 +45,22 @@ QAction* find_action(const MainWindow& window, const QString& name) {
   return window.findChild<QAction*>(name);
 }
 
+// A job factory that records the options each run was started with (and counts the runs);
+// its job succeeds at once.
+afbs::ui::TuningJobFactory recording_factory(afbs::engine::EngineOptions& seen,
+                                             int* jobs = nullptr) {
+  return [&seen, jobs](const afbs::engine::EngineOptions& options,
+                       afbs::engine::PinSource) -> afbs::ui::TuningJob {
+    seen = options;
+    if (jobs) ++*jobs;
+    return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
+      afbs::engine::RunResult result;
+      result.status = afbs::engine::RunStatus::Succeeded;
+      return result;
+    };
+  };
+}
+
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -93,15 +109,7 @@ class TestMainWindow : public QObject {
     panel->set_top_length(1024);
 
     afbs::engine::EngineOptions seen;
-    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
-                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
-      seen = options;
-      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
-        afbs::engine::RunResult result;
-        result.status = afbs::engine::RunStatus::Succeeded;
-        return result;
-      };
-    });
+    window.set_job_factory(recording_factory(seen));
     panel->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(seen.fidelity_lengths, (std::vector<int>{256, 512, 1024}));
@@ -207,18 +215,72 @@ class TestMainWindow : public QObject {
     window.undo_stack()->redo();
 
     afbs::engine::EngineOptions seen;
-    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
-                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
-      seen = options;
-      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
-        afbs::engine::RunResult result;
-        result.status = afbs::engine::RunStatus::Succeeded;
-        return result;
-      };
-    });
+    window.set_job_factory(recording_factory(seen));
     window.run_panel()->findChild<QPushButton*>("start")->click();
     QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
     QCOMPARE(seen.blocks, (afbs::BlockShape{128, 64}));
+  }
+
+  // The run panel's Blocks: a run at another shape than the heatmap's is refused while a head
+  // is pinned, while selected heads are re-tuned, or while a layer outside the run holds tuned
+  // thresholds; otherwise the heatmap starts over at the new shape and the run tunes for it.
+  // Opening a config sets Blocks to the config's shape.
+  void a_run_at_another_block_shape_starts_the_heatmap_over() {
+    QTemporaryDir dir;
+    MainWindow window;
+    const afbs::ModelIdentity model{"toy", "f00d", 2, 4, 2, 64};
+    window.set_model_identity(model);
+    auto* heatmap = window.heatmap_model();
+    heatmap->set_dimensions(2, 4);
+    auto* panel = window.run_panel();
+    panel->set_model_limits(2, 4096);
+    auto* blocks = panel->findChild<QComboBox*>("blockShape");
+    QVERIFY(blocks);
+    QCOMPARE(panel->blocks(), afbs::BlockShape{});
+    afbs::engine::EngineOptions seen;
+    int jobs = 0;
+    window.set_job_factory(recording_factory(seen, &jobs));
+    afbs::engine::LayerResult tuned;
+    tuned.layer = 1;
+    for (int head = 0; head < 4; ++head) {
+      afbs::engine::HeadResult result;
+      result.head = head;
+      result.setting = {0.2, 0.9, 10.0};
+      result.sparse = true;
+      result.sparsity = 0.5;
+      tuned.heads.push_back(result);
+    }
+    heatmap->apply_layer_result(tuned);
+    heatmap->toggle_pin(1, 2);
+    blocks->setCurrentIndex(blocks->findData("128x64"));
+    QCOMPARE(panel->blocks(), (afbs::BlockShape{128, 64}));
+    auto* start = panel->findChild<QPushButton*>("start");
+    start->click();
+    QVERIFY(log_text(window).contains("1 pinned head(s) hold 64 × 64 thresholds"));
+    heatmap->toggle_pin(1, 2);
+    panel->findChild<QSpinBox*>("lastLayer")->setValue(0);  // layer 1 stays tuned outside
+    start->click();
+    QVERIFY(log_text(window).contains("layers outside this run hold tuned 64 × 64 thresholds"));
+    QCOMPARE(jobs, 0);
+    QCOMPARE(heatmap->blocks(), afbs::BlockShape{});
+    QVERIFY(heatmap->cell(1, 0).tuned);
+
+    panel->findChild<QSpinBox*>("lastLayer")->setValue(1);
+    start->click();
+    QTRY_VERIFY_WITH_TIMEOUT(log_text(window).contains("Run succeeded"), 30000);
+    QCOMPARE(jobs, 1);
+    QCOMPARE(seen.blocks, (afbs::BlockShape{128, 64}));
+    QCOMPARE(heatmap->blocks(), (afbs::BlockShape{128, 64}));
+    QVERIFY(!heatmap->cell(1, 0).tuned);  // cleared: its thresholds were for 64 x 64
+    QVERIFY(log_text(window).contains("thresholds are cleared"));
+
+    // A config for 64 x 64 blocks sets Blocks back.
+    const QString opened = dir.filePath("square.json");
+    QVERIFY(afbs::write_config(afbs::SparseConfig::uniform(model, afbs::HeadConfig{}),
+                               opened.toStdString())
+                .ok());
+    QVERIFY(window.open_config(opened));
+    QCOMPARE(panel->blocks(), afbs::BlockShape{});
   }
 
   void static_runs_measure_the_chosen_preset() {
@@ -230,16 +292,7 @@ class TestMainWindow : public QObject {
     QVERIFY(preset->isEnabled());
     afbs::engine::EngineOptions seen;
     int jobs = 0;
-    window.set_job_factory([&](const afbs::engine::EngineOptions& options,
-                               afbs::engine::PinSource) -> afbs::ui::TuningJob {
-      seen = options;
-      ++jobs;
-      return [](afbs::engine::TuningObserver&, afbs::engine::RunControl) {
-        afbs::engine::RunResult result;
-        result.status = afbs::engine::RunStatus::Succeeded;
-        return result;
-      };
-    });
+    window.set_job_factory(recording_factory(seen, &jobs));
     preset->setEditText("window:0");  // not a window
     panel->findChild<QPushButton*>("start")->click();
     QVERIFY(log_text(window).contains("Not started: preset 'window:0'"));

@@ -95,6 +95,7 @@ class TestWorkbenchSession : public QObject {
     session.run.first_layer = 1;
     session.run.perplexity_budget = 0.0125;
     session.run.layer_sensitivity = true;
+    session.run.blocks = afbs::BlockShape{128, 64};
     session.layers = 1;
     session.heads = 2;
     session.cells.resize(2);
@@ -194,6 +195,33 @@ class TestWorkbenchSession : public QObject {
     QVERIFY(!refused.ok());
     QCOMPARE(QString::fromStdString(refused.error().message),
              QString("far.json: run.perplexity_budget 0.5 is not in [0, 0.2]"));
+  }
+
+  // The run panel's block shape is saved with the session (run.blocks); a file from before it
+  // runs at the heatmap's shape; a shape the kernels lack is refused, naming the key.
+  void the_run_block_shape_round_trips_and_defaults_to_the_heatmaps() {
+    SessionDocument session;
+    session.blocks = afbs::BlockShape{64, 128};
+    session.run.blocks = afbs::BlockShape{128, 64};
+    QJsonObject root = QJsonDocument::fromJson(afbs::ui::session_to_json(session)).object();
+    QCOMPARE(root["run"].toObject()["blocks"].toString(), QString("128x64"));
+    auto read = afbs::ui::session_from_json(QJsonDocument(root).toJson(), "s.json");
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->run.blocks, (afbs::BlockShape{128, 64}));
+
+    QJsonObject run = root["run"].toObject();
+    run.remove("blocks");
+    root["run"] = run;
+    read = afbs::ui::session_from_json(QJsonDocument(root).toJson(), "s.json");
+    QVERIFY(read.ok());
+    QCOMPARE(read->run.blocks, (afbs::BlockShape{64, 128}));
+
+    run["blocks"] = "96x64";
+    root["run"] = run;
+    read = afbs::ui::session_from_json(QJsonDocument(root).toJson(), "s.json");
+    QVERIFY(!read.ok());
+    QCOMPARE(QString::fromStdString(read.error().message),
+             QString("s.json: run.blocks '96x64' is not 64x64, 128x64 or 64x128"));
   }
 
   // A session written before the peak device memory was kept (an autosave of session 5,
