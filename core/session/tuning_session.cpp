@@ -100,8 +100,6 @@ const Error& released_if_out_of_memory(const Error& error) {
   return error;
 }
 
-// What perplexity depends on in a guard measurement: every head's setting (the rest of the
-// config, the model and the windows are the session's own).
 // No sparse head (pinned or tuned): the config the guard measures is the dense model.
 bool every_head_dense(const std::vector<engine::LayerResult>& layers) {
   for (const engine::LayerResult& layer : layers) {
@@ -111,6 +109,8 @@ bool every_head_dense(const std::vector<engine::LayerResult>& layers) {
   return true;
 }
 
+// What perplexity depends on in a guard measurement: every head's setting (the rest of the
+// config, the model and the windows are the session's own).
 std::string perplexity_key(const std::vector<engine::LayerResult>& layers) {
   std::string key;
   char text[160];
@@ -268,6 +268,9 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
   plan.validation_windows = validation_windows;
   plan.ladder = ladder;
   auto evaluator = std::make_unique<engine::AttentionLayerEvaluator>(*attention, plan);
+  // The windows captured are exactly the guard's when it reads no guard windows: the capture's
+  // forward then scores them, and the guard's dense pass is not needed.
+  const bool score = options.perplexity_guard && options.guard_windows == 0;
 
   if (options.stream_layers) {
     if (log) {
@@ -279,8 +282,6 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
       stream_windows.push_back(
           {w, std::vector<int32_t>(stream.begin() + w * top, stream.begin() + (w + 1) * top)});
     }
-    // The windows streamed are exactly the guard's when it reads no guard windows.
-    const bool score = options.perplexity_guard && options.guard_windows == 0;
     state_->stream =
         std::make_unique<LayerStream>(*state_->model, *attention, std::move(stream_windows), score);
     State* state = state_.get();
@@ -298,7 +299,6 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
     }
     const auto capture_started = std::chrono::steady_clock::now();
     report_phase(phases, "capture Q/K/V", 0, windows, 0.0, 0);
-    const bool score = options.perplexity_guard && options.guard_windows == 0;  // as above
     auto captures = capture_windows(
         *state_->model, stream, top, window_ids, stop,
         [&](int windows_done) {
