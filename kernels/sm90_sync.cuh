@@ -87,4 +87,11 @@ __device__ __forceinline__ uint64_t descriptor(uint32_t address, uint32_t leadin
          (static_cast<uint64_t>((stride & 0x3FFFF) >> 4) << 32) | (1ull << 62);
 }
 
+// The descriptor of the address `bytes` (a multiple of 16) further on. The start address is the
+// low 14 bits (address / 16), and shared memory (< 256 KB) never carries out of them, so one
+// add replaces the mask, shift and merge of a new descriptor inside the product loops.
+__device__ __forceinline__ uint64_t descriptor_plus(uint64_t descriptor, uint32_t bytes) {
+  return descriptor + (bytes >> 4);
+}
+
 }  // namespace afbs_kernels

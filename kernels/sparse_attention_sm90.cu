@@ -202,6 +202,8 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
     const int job = tile.job, head = tile.head;
     auto column_of = [&](int position) { return tile.columns ? tile.columns[position] : position; };
     const uint32_t q_tile = q_tiles + q_slot * Traits::kQBytes;
+    // Descriptors are made once per tile and step, then offset (sm90_sync.cuh: descriptor_plus).
+    const uint64_t q_rows = descriptor(q_tile + group * 64 * 128, 16, 1024);
     const int row0 = first_row + group * 64 + warp_in_group * 16 + lane / 4;
     const float lambda = args.job_lambda ? args.job_lambda[job] : kPvSkipOff;
     const bool pv_skip = lambda < kPvSkipOff;
@@ -220,13 +222,12 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
     };
     auto issue_scores = [&](int slot) {
       wgmma_fence();
+      const uint64_t k_step = descriptor(k_ring + slot * kStepBytes, 16, 1024);
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk) {
         const uint32_t chunk = (kk % 4) * 32;
-        const uint64_t a =
-            descriptor(q_tile + group * 64 * 128 + chunk + (kk / 4) * BQ * 128, 16, 1024);
-        const uint64_t b =
-            descriptor(k_ring + slot * kStepBytes + chunk + (kk / 4) * kKeys * 128, 16, 1024);
+        const uint64_t a = descriptor_plus(q_rows, chunk + (kk / 4) * BQ * 128);
+        const uint64_t b = descriptor_plus(k_step, chunk + (kk / 4) * kKeys * 128);
         Wgmma<T, kKeys>::ss(scores, a, b, kk > 0);
       }
       wgmma_commit();
@@ -239,40 +240,56 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
           out[dt * 4 + e] *= rescale[e >> 1];
       }
       wgmma_fence();
+      const uint64_t v_step = descriptor(v_ring + slot * kStepBytes, kKeys * 128, 1024);
 #pragma unroll
       for (int kk = 0; kk < kKeys / 16; ++kk) {
-        Wgmma<T, D>::rs(out, p[kk],
-                        descriptor(v_ring + slot * kStepBytes + kk * 16 * 128, kKeys * 128, 1024));
+        Wgmma<T, D>::rs(out, p[kk], descriptor_plus(v_step, kk * 16 * 128));
       }
       wgmma_commit();
     };
     // The step's softmax in place: causal mask, block maxima, the PV-skip vote in ascending order
     // (a skipped block's scores become −∞, as if it had not been kept), then P = exp2(...) in
     // `p`. When every block is skipped P is 0 and the rescale 1: the product adds nothing.
+    // Positions past the row's last block and blocks the diagonal crosses take their own
+    // (warp-uniform) branches: folded into every element's path, their compares and selects had
+    // been 4 instructions per score, more than the softmax's own (ncu, NOTES.md v17).
+    auto clear_block = [&](int b) {
+#pragma unroll
+      for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          scores[nt * 4 + e] = -INFINITY;
+      }
+    };
+    auto mask_causal = [&](int b, int first_key) {
+#pragma unroll
+      for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = first_key + (nt - b * (BK / 8)) * 8 + (lane % 4) * 2 + (e & 1);
+          const int row = row0 + (e >> 1) * 8;
+          if (key > row || key >= n) scores[nt * 4 + e] = -INFINITY;
+        }
+      }
+    };
     auto softmax = [&](int step) {
       float running[2] = {row_max[0], row_max[1]};
 #pragma unroll
       for (int b = 0; b < kPair; ++b) {
         const int position = step * kPair + b;
-        const bool real = position < count;
-        const int first_key = real ? column_of(position) * BK : 0;
-        const bool needs_mask = first_key + BK - 1 > first_row;
+        if (position >= count) {
+          clear_block(b);
+          continue;
+        }
+        const int first_key = column_of(position) * BK;
+        if (first_key + BK - 1 > first_row) mask_causal(b, first_key);
         float block_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
         for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
 #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            if (!real) {
-              scores[nt * 4 + e] = -INFINITY;
-            } else if (needs_mask) {
-              const int key = first_key + (nt - b * (BK / 8)) * 8 + (lane % 4) * 2 + (e & 1);
-              const int row = row0 + (e >> 1) * 8;
-              if (key > row || key >= n) scores[nt * 4 + e] = -INFINITY;
-            }
+          for (int e = 0; e < 4; ++e)
             block_max[e >> 1] = fmaxf(block_max[e >> 1], scores[nt * 4 + e]);
-          }
         }
-        if (!real) continue;
         block_max[0] = quad_max(block_max[0]);
         block_max[1] = quad_max(block_max[1]);
         bool computed = true;
@@ -290,12 +307,7 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
           running[1] = fmaxf(running[1], block_max[1]);
         } else {
           ++skipped;
-#pragma unroll
-          for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
-#pragma unroll
-            for (int e = 0; e < 4; ++e)
-              scores[nt * 4 + e] = -INFINITY;
-          }
+          clear_block(b);
         }
       }
 #pragma unroll
