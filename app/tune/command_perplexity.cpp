@@ -86,16 +86,20 @@ int run_perplexity(const std::vector<std::string>& argv) {
   const auto tokens = (*tokenizer)->encode(*text);
   const bool terminal = ::isatty(STDERR_FILENO) != 0 && !args->has("quiet");
   // With a sparse config on a GPU (or --compare-dense), the same windows also run dense, so
-  // the speed of the sparse attention is seen beside the model's own; each pass is timed
-  // after a one-window warm-up of both (CUDA start-up and autotuning left out).
+  // the speed of the sparse attention is seen beside the model's own. Each pass is timed after
+  // an untimed forward at each of its batch shapes (the full batch, then the last, shorter one):
+  // CUDA start-up and a backend's per-shape set-up (cuDNN builds a plan per shape) stay out of
+  // the timing. A one-window warm-up had left them in the dense pass.
   const bool compare = *sparse && ((*model)->device_name() != "cpu" || args->has("compare-dense"));
   auto timed_pass = [&](LayerAttention* attention, double& seconds) {
     PerplexityOptions pass = options;
     pass.attention = attention;
     if (compare) {
-      PerplexityOptions warm = pass;
-      warm.max_windows = 1;
-      (void)compute_perplexity(**model, tokens, warm, {});
+      for (const int64_t windows : perplexity_batch_shapes(tokens, pass)) {
+        PerplexityOptions warm = pass;
+        warm.max_windows = windows;
+        (void)compute_perplexity(**model, tokens, warm, {});
+      }
       if (*sparse) (*sparse)->reset_tallies();
     }
     const auto started = std::chrono::steady_clock::now();

@@ -32,7 +32,27 @@ double summed_nll(const Model& model, const at::Tensor& hidden, const at::Tensor
   return total;
 }
 
+// Windows in one forward: one when the run can be stopped, so a stop acts within a window.
+int64_t windows_per_forward(const PerplexityOptions& options) {
+  const bool stoppable = options.stop.cancel != nullptr || options.stop.pause != nullptr;
+  const int64_t n = std::max<int64_t>(options.window_tokens, 1);
+  return stoppable ? 1 : std::max<int64_t>(1, options.batch_tokens / n);
+}
+
 }  // namespace
+
+std::vector<int64_t> perplexity_batch_shapes(const std::vector<int32_t>& tokens,
+                                             const PerplexityOptions& options) {
+  if (options.window_tokens < 1) return {};
+  int64_t windows =
+      static_cast<int64_t>(perplexity_stream(tokens, options).size()) / options.window_tokens;
+  if (options.max_windows > 0) windows = std::min(windows, options.max_windows);
+  if (windows == 0) return {};
+  const int64_t per_forward = windows_per_forward(options);
+  std::vector<int64_t> shapes = {std::min(windows, per_forward)};
+  if (windows > per_forward && windows % per_forward != 0) shapes.push_back(windows % per_forward);
+  return shapes;
+}
 
 double summed_window_nll(const Model& model, const at::Tensor& hidden, const at::Tensor& batch) {
   c10::NoGradGuard no_grad;
@@ -75,9 +95,7 @@ Result<PerplexityResult> compute_perplexity(
                  " tokens, fewer than one window of " + std::to_string(n)};
   }
   const auto started = std::chrono::steady_clock::now();
-  // A run that can be stopped goes one window per forward, so a stop acts within one window.
-  const bool stoppable = options.stop.cancel != nullptr || options.stop.pause != nullptr;
-  const int64_t per_batch = stoppable ? 1 : std::max<int64_t>(1, options.batch_tokens / n);
+  const int64_t per_batch = windows_per_forward(options);
   double total_nll = 0;
   double paused_seconds = 0;
   try {

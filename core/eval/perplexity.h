@@ -50,6 +50,12 @@ struct PerplexityResult {
 std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
                                        const PerplexityOptions& options);
 
+// The window counts of the forwards compute_perplexity makes over `tokens`, each once: the full
+// batch and, when the windows do not fill the last one, that one. Empty when no window fits.
+// A timed pass runs each shape once untimed first (a backend may set up per shape).
+std::vector<int64_t> perplexity_batch_shapes(const std::vector<int32_t>& tokens,
+                                             const PerplexityOptions& options);
+
 // Σ −log p(next token) over a batch of windows [B, N] from the model's final hidden states
 // [B, N, hidden]: what compute_perplexity adds up per forward, shared so that a Q/K/V capture
 // scores its windows the same way.

@@ -21,6 +21,7 @@ class TestPerplexity : public QObject {
   void equalsMeanNllOfForwardLogits_data();
   void equalsMeanNllOfForwardLogits();
   void tooShortTextIsAnError();
+  void batchShapesAreTheForwardsItMakes();
 };
 
 namespace {
@@ -108,6 +109,38 @@ void TestPerplexity::tooShortTextIsAnError() {
   auto too_long = compute_perplexity(**model, text_tokens(5), {.window_tokens = 100000});
   QVERIFY(!too_long.ok());
   QVERIFY(QString::fromStdString(too_long.error().message).contains("context"));
+}
+
+// perplexity_batch_shapes (what `afbs-tune perplexity` warms up before timing) lists the window
+// counts of the forwards compute_perplexity makes, each once.
+void TestPerplexity::batchShapesAreTheForwardsItMakes() {
+  test::TinySpec spec;
+  QTemporaryDir tmp;
+  test::write_tiny_model(tmp.path().toStdString(), test::tiny_config(spec),
+                         test::tiny_weights(spec, 9));
+  auto model = Model::load(tmp.path().toStdString());
+  QVERIFY(model.ok());
+  const auto tokens = text_tokens(13 * 16 + 7);  // 13 windows of 16, and a partial one
+  PerplexityOptions options{.window_tokens = 16, .batch_tokens = 8 * 16};
+  std::vector<int64_t> forwards;
+  int64_t done = 0;
+  auto result = compute_perplexity(**model, tokens, options, [&](const PerplexityProgress& p) {
+    forwards.push_back(p.windows_done - done);
+    done = p.windows_done;
+  });
+  QVERIFY(result.ok());
+  QCOMPARE(forwards, (std::vector<int64_t>{8, 5}));
+  QCOMPARE(perplexity_batch_shapes(tokens, options), forwards);
+
+  auto shapes = [&](PerplexityOptions changed) { return perplexity_batch_shapes(tokens, changed); };
+  QCOMPARE(shapes({.window_tokens = 16, .max_windows = 10, .batch_tokens = 8 * 16}),
+           (std::vector<int64_t>{8, 2}));
+  QCOMPARE(shapes({.window_tokens = 16, .max_windows = 3, .batch_tokens = 8 * 16}),
+           (std::vector<int64_t>{3}));
+  QCOMPARE(shapes({.window_tokens = 16, .max_windows = 8, .batch_tokens = 4 * 16}),
+           (std::vector<int64_t>{4}));
+  QCOMPARE(shapes({.window_tokens = 16}), (std::vector<int64_t>{1}));  // one window a forward
+  QVERIFY(shapes({.window_tokens = 1000}).empty());
 }
 
 QTEST_APPLESS_MAIN(TestPerplexity)
