@@ -131,10 +131,11 @@ void TestModelForward::captureEqualsRecomputation() {
     }
   } naive;
   QVERIFY(at::allclose(*model->forward(tokens, &naive), plain, 1e-4, 1e-5));
-  // Model::capture is the same recording.
+  // Model::capture is the same recording, with the same forward's final hidden states.
   auto direct = model->capture(model->token_tensor(tokens));
   QVERIFY(direct.ok());
-  QVERIFY(at::equal((*direct)[0].k, layers[0].k));
+  QVERIFY(at::equal(direct->layers[0].k, layers[0].k));
+  QVERIFY(at::equal(direct->hidden, *model->hidden_states(model->token_tensor(tokens))));
 }
 
 void TestModelForward::lowerFidelitiesArePrefixes() {
