@@ -64,6 +64,11 @@ double summed_window_nll(const Model& model, const at::Tensor& hidden, const at:
   return summed_nll(model, inputs, targets);
 }
 
+double windows_perplexity(double nll_sum, int64_t windows, int64_t window_tokens) {
+  return std::exp(nll_sum /
+                  (static_cast<double>(windows) * static_cast<double>(window_tokens - 1)));
+}
+
 std::vector<int32_t> perplexity_stream(const std::vector<int32_t>& tokens,
                                        const PerplexityOptions& options) {
   std::vector<int32_t> stream;
@@ -130,7 +135,7 @@ Result<PerplexityResult> compute_perplexity(
     return Error{"perplexity: the model's outputs are not finite (mean NLL " +
                  std::to_string(result.nll) + "); check its weights and config.json"};
   }
-  result.perplexity = std::exp(result.nll);
+  result.perplexity = windows_perplexity(total_nll, result.windows, n);
   return result;
 }
 

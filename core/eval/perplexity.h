@@ -61,6 +61,11 @@ std::vector<int64_t> perplexity_batch_shapes(const std::vector<int32_t>& tokens,
 // scores its windows the same way.
 double summed_window_nll(const Model& model, const at::Tensor& hidden, const at::Tensor& batch);
 
+// exp(Σ / (windows × (N − 1))): the perplexity of `windows` windows of `window_tokens` tokens
+// whose summed_window_nll add up to `nll_sum`; compute_perplexity's, so a perplexity summed
+// from a capture's scores is the one compute_perplexity would report.
+double windows_perplexity(double nll_sum, int64_t windows, int64_t window_tokens);
+
 // Errors: a window shorter than 2 tokens or longer than the model's context, a text too
 // short for one window, the forward's own errors, or "cancelled" (options.stop).
 Result<PerplexityResult> compute_perplexity(

@@ -4,7 +4,6 @@
 #include <c10/core/GradMode.h>
 
 #include "core/eval/perplexity.h"
-#include "core/model/capture_attention.h"
 #include "core/model/model.h"
 #include "core/model/torch_errors.h"
 
@@ -27,22 +26,17 @@ Result<std::vector<WindowCapture>> capture_windows(
     try {
       std::vector<int32_t> slice(stream.begin() + window * length,
                                  stream.begin() + (window + 1) * length);
-      // Model::capture's forward, keeping the final hidden states for the score.
       c10::NoGradGuard no_grad;
-      CaptureAttention recorder(static_cast<int>(model.config().num_layers),
-                                &model.dense_attention());
-      recorder.keep_only(layers);
       const at::Tensor tokens = model.token_tensor(slice);
-      auto hidden = model.hidden_states(tokens, &recorder);
-      if (!hidden) return hidden.error();
-      std::vector<LayerQkv> captured = recorder.take();
+      auto captured = model.capture(tokens, layers);
+      if (!captured) return captured.error();
       WindowCapture capture;
       capture.window = window;
-      if (score) capture.nll_sum = summed_window_nll(model, *hidden, tokens);
+      if (score) capture.nll_sum = summed_window_nll(model, captured->hidden, tokens);
       auto first_of_batch = [](const at::Tensor& t) {
         return t.defined() ? t.select(0, 0).contiguous() : at::Tensor();
       };
-      for (auto& layer : captured) {
+      for (auto& layer : captured->layers) {
         capture.q.push_back(first_of_batch(layer.q));
         capture.k.push_back(first_of_batch(layer.k));
         capture.v.push_back(first_of_batch(layer.v));

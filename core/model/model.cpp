@@ -253,13 +253,13 @@ Result<at::Tensor> Model::forward(const std::vector<int32_t>& tokens,
   }
 }
 
-Result<std::vector<LayerQkv>> Model::capture(const at::Tensor& tokens,
-                                             const std::vector<int>& layers) const {
+Result<ModelCapture> Model::capture(const at::Tensor& tokens,
+                                    const std::vector<int>& layers) const {
   CaptureAttention capture(static_cast<int>(config_.num_layers), dense_.get());
   capture.keep_only(layers);
   auto hidden = hidden_states(tokens, &capture);
   if (!hidden) return hidden.error();
-  return capture.take();
+  return ModelCapture{capture.take(), std::move(*hidden)};
 }
 
 }  // namespace afbs

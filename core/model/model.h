@@ -14,7 +14,8 @@
 //   model->hidden_states(tokens, ...)    final-norm hidden states [B, L, hidden]
 //   model->embed(tokens), advance(stream) the same forward one layer at a time
 //   model->logits(hidden)                lm_head applied to hidden states
-//   model->capture(tokens)               post-RoPE Q/K/V of every layer (float32, CPU)
+//   model->capture(tokens)               post-RoPE Q/K/V of every layer (float32, CPU) and
+//                                        the final hidden states of the same forward
 //   model->dense_attention()             the exact attention the model uses by default
 // Every call returns a Result: bad token ids, sequences longer than the model allows and
 // libtorch failures (out of memory) come back as errors, never exceptions.
@@ -43,6 +44,13 @@ struct ResidualStream {
   at::Tensor hidden;  // [B, L, hidden] in the compute dtype, on the model's device
   at::Tensor cos, sin;
   int next_layer = 0;
+};
+
+// What Model::capture gives back: each layer's Q/K/V and the final-norm hidden states of the
+// same forward (what hidden_states returns), so the tokens can be scored without a second one.
+struct ModelCapture {
+  std::vector<LayerQkv> layers;  // q [B, Hq, L, D], k/v [B, Hkv, L, D], float32, CPU
+  at::Tensor hidden;             // [B, L, hidden] in the compute dtype, on the model's device
 };
 
 struct ModelOptions {
@@ -87,10 +95,9 @@ class Model {
   Result<at::Tensor> final_hidden(const ResidualStream& stream) const;
   // lm_head on hidden states [..., hidden]; logits in the compute dtype.
   at::Tensor logits(const at::Tensor& hidden) const;
-  // Q/K/V of every layer for a batch of tokens [B, L]: q [B, Hq, L, D], k/v [B, Hkv, L, D].
+  // Q/K/V of every layer for a batch of tokens [B, L], and the final hidden states.
   // `layers` (empty: all) picks which layers' Q/K/V are kept; the others stay undefined.
-  Result<std::vector<LayerQkv>> capture(const at::Tensor& tokens,
-                                        const std::vector<int>& layers = {}) const;
+  Result<ModelCapture> capture(const at::Tensor& tokens, const std::vector<int>& layers = {}) const;
 
   DenseAttention& dense_attention() const { return *dense_; }
   // Token ids as an int64 tensor [1, L] on the model's device.

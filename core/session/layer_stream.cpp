@@ -96,9 +96,9 @@ Status LayerStream::bring_to(int layer, StopFlags stop, const Progress& progress
     double nll = 0.0;  // in window order, as compute_perplexity adds its forwards
     for (double window_nll : nll_sums_)
       nll += window_nll;
-    const double predicted = static_cast<double>(windows_.size()) *
-                             static_cast<double>(windows_.front().tokens.size() - 1);
-    const double perplexity = std::exp(nll / predicted);
+    const double perplexity =
+        windows_perplexity(nll, static_cast<int64_t>(windows_.size()),
+                           static_cast<int64_t>(windows_.front().tokens.size()));
     if (std::isfinite(perplexity)) dense_perplexity_ = perplexity;
   }
   return finish({});

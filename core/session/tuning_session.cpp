@@ -311,8 +311,7 @@ Status TuningSession::recapture(const std::vector<int>& fidelity_lengths, BlockS
       double nll = 0.0;  // summed in window order, as compute_perplexity sums its forwards
       for (const WindowCapture& capture : *captures)
         nll += capture.nll_sum;
-      const double perplexity =
-          std::exp(nll / (static_cast<double>(windows) * static_cast<double>(top - 1)));
+      const double perplexity = windows_perplexity(nll, windows, top);
       if (std::isfinite(perplexity)) state_->captured_dense_perplexity = perplexity;
     }
     if (Status registered = engine::register_captures(*attention, *captures); !registered) {

@@ -32,4 +32,25 @@ Result<BpeParts> read_bpe_parts(const nlohmann::json& config) {
   return BpeParts{std::move(*model), std::move(*added), std::move(*normalizer)};
 }
 
+std::vector<int32_t> encode_around_added_tokens(const AddedVocabulary& added,
+                                                const Normalizer& normalizer, std::string_view text,
+                                                const EncodePart& encode_part) {
+  std::vector<int32_t> ids;
+  for (const AddedVocabulary::Segment& segment : added.split(text, false)) {
+    if (segment.id >= 0) {
+      ids.push_back(segment.id);
+      continue;
+    }
+    const std::string normalized = normalizer.apply(segment.text);
+    for (const AddedVocabulary::Segment& part : added.split(normalized, true)) {
+      if (part.id >= 0) {
+        ids.push_back(part.id);
+        continue;
+      }
+      encode_part(part.text, segment.offset == 0 && part.offset == 0, ids);
+    }
+  }
+  return ids;
+}
+
 }  // namespace afbs

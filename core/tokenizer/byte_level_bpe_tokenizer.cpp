@@ -68,28 +68,16 @@ Result<std::unique_ptr<ByteLevelBpeTokenizer>> ByteLevelBpeTokenizer::from_json(
 }
 
 std::vector<int32_t> ByteLevelBpeTokenizer::encode(std::string_view text) const {
-  std::vector<int32_t> ids;
-  for (const AddedVocabulary::Segment& segment : added_.split(text, false)) {
-    if (segment.id >= 0) {
-      ids.push_back(segment.id);
-      continue;
+  const auto encode_part = [this](std::string_view part, bool, std::vector<int32_t>& ids) {
+    for (const std::string& piece : pre_tokenizer_.split(part)) {
+      // Each byte as GPT-2's printable character, so BPE sees one character per byte.
+      std::string mapped;
+      for (const char byte : piece)
+        mapped += byte_to_char_[static_cast<unsigned char>(byte)];
+      model_.encode(mapped, ids);
     }
-    const std::string normalized = normalizer_.apply(segment.text);
-    for (const AddedVocabulary::Segment& part : added_.split(normalized, true)) {
-      if (part.id >= 0) {
-        ids.push_back(part.id);
-        continue;
-      }
-      for (const std::string& piece : pre_tokenizer_.split(part.text)) {
-        // Each byte as GPT-2's printable character, so BPE sees one character per byte.
-        std::string mapped;
-        for (const char byte : piece)
-          mapped += byte_to_char_[static_cast<unsigned char>(byte)];
-        model_.encode(mapped, ids);
-      }
-    }
-  }
-  return ids;
+  };
+  return encode_around_added_tokens(added_, normalizer_, text, encode_part);
 }
 
 // Tokens back to bytes (added tokens verbatim), then UTF-8 with malformed bytes as U+FFFD.

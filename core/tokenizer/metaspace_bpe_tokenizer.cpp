@@ -51,24 +51,12 @@ Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
 }
 
 std::vector<int32_t> MetaspaceBpeTokenizer::encode(std::string_view text) const {
-  std::vector<int32_t> ids;
-  for (const AddedVocabulary::Segment& segment : added_.split(text, false)) {
-    if (segment.id >= 0) {
-      ids.push_back(segment.id);
-      continue;
-    }
-    const std::string normalized = normalizer_.apply(segment.text);
-    for (const AddedVocabulary::Segment& part : added_.split(normalized, true)) {
-      if (part.id >= 0) {
-        ids.push_back(part.id);
-        continue;
-      }
-      const bool at_text_start = segment.offset == 0 && part.offset == 0;
-      for (const std::string& piece : pre_tokenizer_.split(part.text, at_text_start))
-        model_.encode(piece, ids);
-    }
-  }
-  return ids;
+  const auto encode_part = [this](std::string_view part, bool at_text_start,
+                                  std::vector<int32_t>& ids) {
+    for (const std::string& piece : pre_tokenizer_.split(part, at_text_start))
+      model_.encode(piece, ids);
+  };
+  return encode_around_added_tokens(added_, normalizer_, text, encode_part);
 }
 
 std::string MetaspaceBpeTokenizer::decode(const std::vector<int32_t>& ids) const {

@@ -72,7 +72,7 @@ class TestLayerStream : public QObject {
       QCOMPARE(stream.held_layer(), layer);
       // The evaluator scores the streamed capture as it scores the whole forward's.
       AttentionEvaluator reference;
-      const LayerQkv& qkv = (*whole)[static_cast<size_t>(layer)];
+      const LayerQkv& qkv = whole->layers[static_cast<size_t>(layer)];
       QVERIFY(reference.add_capture(layer, 3, qkv.q, qkv.k, qkv.v).ok());
       std::vector<HeadSetting> settings(8, HeadSetting{0.2, 0.9, 50.0});
       auto streamed = evaluator.evaluate_all_heads(layer, 3, 96, settings);
