@@ -248,19 +248,13 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
       wgmma_commit();
     };
     // The step's softmax in place: causal mask, block maxima, the PV-skip vote in ascending order
-    // (a skipped block's scores become −∞, as if it had not been kept), then P = exp2(...) in
-    // `p`. When every block is skipped P is 0 and the rescale 1: the product adds nothing.
-    // Positions past the row's last block and blocks the diagonal crosses take their own
-    // (warp-uniform) branches: folded into every element's path, their compares and selects had
-    // been 4 instructions per score, more than the softmax's own (ncu, NOTES.md v17).
-    auto clear_block = [&](int b) {
-#pragma unroll
-      for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
-#pragma unroll
-        for (int e = 0; e < 4; ++e)
-          scores[nt * 4 + e] = -INFINITY;
-      }
-    };
+    // (a skipped block counts as if it had not been kept), then P = exp2(...) in `scores`. A
+    // block past the row's last, or skipped, gets P = 0 through its exponent's offset (−∞), not
+    // by overwriting its scores: a data-dependent overwrite made the compiler copy all 64 scores
+    // on both paths (IMAD.MOV, 2 a score; ncu, NOTES.md v19). When every block is skipped P is 0
+    // and the rescale 1: the product adds nothing. The causal mask runs only on blocks the
+    // diagonal crosses (a warp-uniform branch): in every element's path, its compares and
+    // selects had been 4 instructions a score (v17).
     auto mask_causal = [&](int b, int first_key) {
 #pragma unroll
       for (int nt = b * (BK / 8); nt < (b + 1) * (BK / 8); ++nt) {
@@ -274,13 +268,12 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
     };
     auto softmax = [&](int step) {
       float running[2] = {row_max[0], row_max[1]};
+      bool counted[kPair];  // the block is real and not skipped: its P is computed
 #pragma unroll
       for (int b = 0; b < kPair; ++b) {
         const int position = step * kPair + b;
-        if (position >= count) {
-          clear_block(b);
-          continue;
-        }
+        counted[b] = position < count;
+        if (!counted[b]) continue;
         const int first_key = column_of(position) * BK;
         if (first_key + BK - 1 > first_row) mask_causal(b, first_key);
         float block_max[2] = {-INFINITY, -INFINITY};
@@ -292,7 +285,6 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
         }
         block_max[0] = quad_max(block_max[0]);
         block_max[1] = quad_max(block_max[1]);
-        bool computed = true;
         if (pv_skip && position > 0) {
           bool rises = false;
 #pragma unroll
@@ -300,14 +292,13 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
             if (row0 + h * 8 < n && !((block_max[h] - running[h]) * scale_log2 < -lambda))
               rises = true;
           }
-          computed = named_any(kVoteBarrier, kConsumerThreads, rises);
+          counted[b] = named_any(kVoteBarrier, kConsumerThreads, rises);
         }
-        if (computed) {
+        if (counted[b]) {
           running[0] = fmaxf(running[0], block_max[0]);
           running[1] = fmaxf(running[1], block_max[1]);
         } else {
           ++skipped;
-          clear_block(b);
         }
       }
 #pragma unroll
@@ -317,10 +308,15 @@ __global__ void __launch_bounds__(Sm90Traits<D, BQ, BK>::kThreads,
         rescale[h] = fast_exp2(fmaf(row_max[h], scale_log2, -shift));
         row_max[h] = new_max;
         row_sum[h] *= rescale[h];
+        float offset[kPair];  // −shift, or −∞ (P = 0) for a block not counted
+#pragma unroll
+        for (int b = 0; b < kPair; ++b)
+          offset[b] = counted[b] ? -shift : -INFINITY;
 #pragma unroll
         for (int nt = 0; nt < kKeys / 8; ++nt) {
-          const float p0 = fast_exp2(fmaf(scores[nt * 4 + 2 * h], scale_log2, -shift));
-          const float p1 = fast_exp2(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, -shift));
+          const float minus = offset[nt / (BK / 8)];
+          const float p0 = fast_exp2(fmaf(scores[nt * 4 + 2 * h], scale_log2, minus));
+          const float p1 = fast_exp2(fmaf(scores[nt * 4 + 2 * h + 1], scale_log2, minus));
           scores[nt * 4 + 2 * h] = p0;
           scores[nt * 4 + 2 * h + 1] = p1;
           row_sum[h] += p0 + p1;
