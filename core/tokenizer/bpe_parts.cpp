@@ -53,4 +53,13 @@ std::vector<int32_t> encode_around_added_tokens(const AddedVocabulary& added,
   return ids;
 }
 
+int first_token_id(const AddedVocabulary& added, const BpeModel& model,
+                   const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (const int id = added.id_of(name); id >= 0) return id;
+    if (const int id = model.token_id(name); id >= 0) return id;
+  }
+  return -1;
+}
+
 }  // namespace afbs

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct BpeParts {
 const nlohmann::json& json_field(const nlohmann::json& config, const char* key);
 
 Result<BpeParts> read_bpe_parts(const nlohmann::json& config);
+
+// The id of the first of `names` that is an added token or in the model's vocabulary; -1 when
+// none is (how both find their BOS and EOS).
+int first_token_id(const AddedVocabulary& added, const BpeModel& model,
+                   const std::vector<std::string>& names);
 
 // The ids of `text`: added tokens matched in the raw text, then in its normalised form, are their
 // own ids; each stretch of normalised text between them goes to `encode_part`, which appends its

@@ -36,11 +36,7 @@ Result<std::unique_ptr<MetaspaceBpeTokenizer>> MetaspaceBpeTokenizer::from_json(
 
     // BOS/EOS: the names tokenizer_config.json gives, else the usual ones.
     const auto find = [&](const std::vector<std::string>& names) {
-      for (const std::string& name : names) {
-        if (const int id = tok->added_.id_of(name); id >= 0) return id;
-        if (const int id = tok->model_.token_id(name); id >= 0) return id;
-      }
-      return -1;
+      return first_token_id(tok->added_, tok->model_, names);
     };
     tok->bos_id_ = bos_name ? find({*bos_name}) : find({"<s>", "<bos>"});
     tok->eos_id_ = eos_name ? find({*eos_name}) : find({"</s>", "<eos>", "<|endoftext|>"});
