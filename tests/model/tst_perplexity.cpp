@@ -33,6 +33,14 @@ std::vector<int32_t> text_tokens(int64_t count) {
   return tokens;
 }
 
+// The tiny model with weights of seed 9, written into `tmp` and loaded.
+Result<std::unique_ptr<Model>> load_tiny_model(const QTemporaryDir& tmp) {
+  test::TinySpec spec;
+  test::write_tiny_model(tmp.path().toStdString(), test::tiny_config(spec),
+                         test::tiny_weights(spec, 9));
+  return Model::load(tmp.path().toStdString());
+}
+
 }  // namespace
 
 void TestPerplexity::uniformLogitsGiveVocabularySize() {
@@ -70,11 +78,8 @@ void TestPerplexity::equalsMeanNllOfForwardLogits_data() {
 void TestPerplexity::equalsMeanNllOfForwardLogits() {
   QFETCH(bool, bos);
   QFETCH(int, window);
-  test::TinySpec spec;
   QTemporaryDir tmp;
-  test::write_tiny_model(tmp.path().toStdString(), test::tiny_config(spec),
-                         test::tiny_weights(spec, 9));
-  auto model = Model::load(tmp.path().toStdString());
+  auto model = load_tiny_model(tmp);
   QVERIFY(model.ok());
   const auto tokens = text_tokens(45);
   PerplexityOptions options{.window_tokens = window, .prepend_bos = bos, .bos_id = 1};
@@ -97,11 +102,8 @@ void TestPerplexity::equalsMeanNllOfForwardLogits() {
 }
 
 void TestPerplexity::tooShortTextIsAnError() {
-  test::TinySpec spec;
   QTemporaryDir tmp;
-  test::write_tiny_model(tmp.path().toStdString(), test::tiny_config(spec),
-                         test::tiny_weights(spec, 9));
-  auto model = Model::load(tmp.path().toStdString());
+  auto model = load_tiny_model(tmp);
   QVERIFY(model.ok());
   auto short_text = compute_perplexity(**model, text_tokens(5), {.window_tokens = 16});
   QVERIFY(!short_text.ok());
@@ -114,11 +116,8 @@ void TestPerplexity::tooShortTextIsAnError() {
 // perplexity_batch_shapes (what `afbs-tune perplexity` warms up before timing) lists the window
 // counts of the forwards compute_perplexity makes, each once.
 void TestPerplexity::batchShapesAreTheForwardsItMakes() {
-  test::TinySpec spec;
   QTemporaryDir tmp;
-  test::write_tiny_model(tmp.path().toStdString(), test::tiny_config(spec),
-                         test::tiny_weights(spec, 9));
-  auto model = Model::load(tmp.path().toStdString());
+  auto model = load_tiny_model(tmp);
   QVERIFY(model.ok());
   const auto tokens = text_tokens(13 * 16 + 7);  // 13 windows of 16, and a partial one
   PerplexityOptions options{.window_tokens = 16, .batch_tokens = 8 * 16};
